@@ -1,0 +1,118 @@
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Nfs4;
+
+/// <summary>Writes the operations of one COMPOUND; <see cref="CompoundArgs{TState}"/> supplies the header.</summary>
+public delegate void CompoundOpsEncoder<TState>(ref CompoundEncoder encoder, TState state);
+
+/// <summary>COMPOUND4args (RFC 7530 §15.2): tag, minor version and the operations, encoded into the call.</summary>
+public readonly struct CompoundArgs<TState>(string tag, uint minorVersion, TState state, CompoundOpsEncoder<TState> encodeOps) : IRpcArgs
+{
+    public void Encode(XdrWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteString(tag, NfsProgram.MaxTagLength);
+        writer.WriteUInt32(minorVersion);
+        var countAt = writer.ReserveUInt32();
+        var encoder = new CompoundEncoder(writer);
+        encodeOps(ref encoder, state);
+        writer.PatchUInt32(countAt, (uint)encoder.OpCount);
+    }
+}
+
+/// <summary>Appends nfs_argop4 entries; each operation is a method named after the operation.</summary>
+public ref partial struct CompoundEncoder
+{
+    private readonly XdrWriter _writer;
+
+    internal CompoundEncoder(XdrWriter writer)
+    {
+        _writer = writer;
+        OpCount = 0;
+    }
+
+    public int OpCount { get; private set; }
+
+    /// <summary>Starts an operation and returns the writer for its arguments.</summary>
+    public XdrWriter BeginOp(NfsOpnum4 op)
+    {
+        OpCount++;
+        _writer.WriteEnum(op);
+        return _writer;
+    }
+
+    /// <summary>PUTROOTFH (RFC 7530 §16.21).</summary>
+    public void PutRootFh() => BeginOp(NfsOpnum4.PutRootFh);
+
+    /// <summary>GETATTR (RFC 7530 §16.7).</summary>
+    public void GetAttr(Bitmap4 request) => request.Encode(BeginOp(NfsOpnum4.GetAttr));
+}
+
+/// <summary>
+/// Walks COMPOUND4res (RFC 7530 §15.2): the overall status, then one result per executed operation. The
+/// server stops at the first failing operation, so a missing result means an earlier one failed.
+/// </summary>
+public struct CompoundResults
+{
+    private int _seen;
+
+    private CompoundResults(NfsStat4 status, int opCount)
+    {
+        Status = status;
+        OpCount = opCount;
+        _seen = 0;
+    }
+
+    public NfsStat4 Status { get; }
+
+    public int OpCount { get; }
+
+    public NfsOpnum4 LastOp { get; private set; }
+
+    public static CompoundResults Begin(ref XdrReader reader)
+    {
+        var status = reader.ReadEnum<NfsStat4>();
+        reader.ReadOpaque(NfsProgram.MaxTagLength);
+        var count = reader.ReadArrayCount(NfsProgram.MaxOpsPerCompound, minElementSize: 8);
+        return new CompoundResults(status, count);
+    }
+
+    /// <summary>
+    /// Reads the next result's opnum and status. Throws <see cref="NfsException"/> when the operation failed
+    /// (or never ran because an earlier one failed); on NFS4_OK the reader is at the operation's result body.
+    /// </summary>
+    public void Expect(ref XdrReader reader, NfsOpnum4 op, string? path = null)
+    {
+        var status = Next(ref reader, op);
+        if (status != NfsStat4.Ok)
+        {
+            throw new NfsException(status, op, path);
+        }
+    }
+
+    /// <summary>Like <see cref="Expect"/> but hands a failing status back instead of throwing.</summary>
+    public NfsStat4 Next(ref XdrReader reader, NfsOpnum4 op)
+    {
+        if (_seen == OpCount)
+        {
+            if (Status == NfsStat4.Ok)
+            {
+                throw new XdrException($"COMPOUND reply holds {OpCount} results but the call's {op} has none.");
+            }
+
+            // An earlier operation failed and this one never ran: report the failure where it happened.
+            throw new NfsException(Status, LastOp);
+        }
+
+        var opnum = reader.ReadEnum<NfsOpnum4>();
+        if (opnum != op)
+        {
+            throw new XdrException($"COMPOUND result {_seen} is for {opnum}, expected {op}.");
+        }
+
+        _seen++;
+        LastOp = op;
+        return reader.ReadEnum<NfsStat4>();
+    }
+}

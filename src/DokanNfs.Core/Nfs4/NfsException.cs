@@ -1,0 +1,27 @@
+namespace DokanNfs.Core.Nfs4;
+
+/// <summary>
+/// The one error that carries an NFS status. Front ends translate <see cref="Status"/> to NTSTATUS or errno,
+/// each in one table; the core never does.
+/// </summary>
+public sealed class NfsException : Exception
+{
+    public NfsException(NfsStat4 status, NfsOpnum4 operation, string? path = null, Exception? innerException = null)
+        : base(Describe(status, operation, path), innerException)
+    {
+        Status = status;
+        Operation = operation;
+        Path = path;
+    }
+
+    public NfsStat4 Status { get; }
+
+    /// <summary>The operation of the COMPOUND that failed.</summary>
+    public NfsOpnum4 Operation { get; }
+
+    /// <summary>The path the call was about, when known.</summary>
+    public string? Path { get; }
+
+    private static string Describe(NfsStat4 status, NfsOpnum4 op, string? path) =>
+        $"NFS4ERR {status} ({(int)status}) from {op}" + (path is null ? "." : $" on {path}.");
+}

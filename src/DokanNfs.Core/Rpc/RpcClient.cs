@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using DokanNfs.Core.Xdr;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DokanNfs.Core.Rpc;
+
+/// <summary>
+/// An ONC RPC client (RFC 5531) for one server over TCP. Calls share one connection and run concurrently.
+/// When the connection dies, the calls on it fail with <see cref="RpcConnectionLostException"/> and the
+/// next call connects again, after a backoff that doubles per failed attempt up to a cap. Whether to
+/// re-send a failed call is the caller's decision: only it knows whether that is safe.
+/// </summary>
+public sealed class RpcClient : IAsyncDisposable
+{
+    private readonly EndPoint _endPoint;
+    private readonly RpcClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private readonly ConcurrentQueue<XdrWriter> _writers = new();
+    private RpcConnection? _connection;
+    private long _generation;
+    private int _failedConnects;
+    private long _nextConnectTicks;
+    private uint _nextXid = (uint)Random.Shared.Next();
+    private bool _disposed;
+
+    public RpcClient(EndPoint endPoint, RpcClientOptions? options = null, ILogger? logger = null)
+    {
+        _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
+        _options = options ?? new RpcClientOptions();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public EndPoint EndPoint => _endPoint;
+
+    public RpcClientOptions Options => _options;
+
+    /// <summary>The current connection, if any (for statistics and tests).</summary>
+    public RpcConnection? Connection => Volatile.Read(ref _connection);
+
+    /// <summary>How many connections this client has made; grows by one per reconnect.</summary>
+    public long ConnectionCount => Interlocked.Read(ref _generation);
+
+    /// <summary>Calls a remote procedure and decodes its results with <paramref name="decodeResults"/>.</summary>
+    public async ValueTask<TResult> CallAsync<TArgs, TResult>(
+        uint program, uint version, uint procedure, TArgs args, RpcResultDecoder<TResult> decodeResults, CancellationToken cancellationToken, RpcCredential? credential = null)
+        where TArgs : IRpcArgs
+    {
+        ArgumentNullException.ThrowIfNull(decodeResults);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        var xid = Interlocked.Increment(ref _nextXid);
+        var writer = RentWriter();
+        ReceivedRecord record;
+        try
+        {
+            record = await connection.CallAsync(
+                xid, program, version, procedure, credential ?? _options.Credential, args, writer, _options.CallTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReturnWriter(writer);
+        }
+
+        try
+        {
+            return DecodeReply(record.Span, decodeResults);
+        }
+        finally
+        {
+            record.Return();
+        }
+    }
+
+    /// <summary>The NULL procedure (RFC 5531 §12): a round trip that proves the server serves this program.</summary>
+    public ValueTask<bool> NullAsync(uint program, uint version, CancellationToken cancellationToken) =>
+        CallAsync(program, version, 0, default(RpcVoidArgs), static (ref XdrReader r) => true, cancellationToken);
+
+    /// <summary>Drops the current connection on purpose (e.g. after a call timed out on a hard mount).</summary>
+    public void Disconnect(Exception reason) => Volatile.Read(ref _connection)?.Break(reason);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (Interlocked.Exchange(ref _connection, null) is { } connection)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        while (_writers.TryDequeue(out var writer))
+        {
+            writer.Dispose();
+        }
+
+        _connectLock.Dispose();
+    }
+
+    private static TResult DecodeReply<TResult>(ReadOnlySpan<byte> record, RpcResultDecoder<TResult> decodeResults)
+    {
+        var reader = new XdrReader(record);
+        RpcMessage.ReadReplyHeader(ref reader);
+        try
+        {
+            return decodeResults(ref reader);
+        }
+        catch (XdrException ex)
+        {
+            throw new RpcMalformedReplyException("The reply's results are malformed: " + ex.Message, ex);
+        }
+    }
+
+    private async ValueTask<RpcConnection> GetConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = Volatile.Read(ref _connection);
+        if (connection is { IsBroken: false })
+        {
+            return connection;
+        }
+
+        await _connectLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            connection = _connection;
+            if (connection is { IsBroken: false })
+            {
+                return connection;
+            }
+
+            if (connection is not null)
+            {
+                _connection = null;
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+
+            var wait = _nextConnectTicks - Environment.TickCount64;
+            if (wait > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(wait), cancellationToken).ConfigureAwait(false);
+            }
+
+            var generation = Interlocked.Read(ref _generation) + 1;
+            try
+            {
+                connection = await RpcConnection.ConnectAsync(_endPoint, _options, generation, _logger, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                _failedConnects++;
+                var backoff = Backoff(_failedConnects);
+                _nextConnectTicks = Environment.TickCount64 + (long)backoff.TotalMilliseconds;
+                RpcLog.ConnectFailed(_logger, _endPoint.ToString() ?? "?", backoff, ex);
+                var what = ex is SocketException se ? se.SocketErrorCode.ToString() : "connect timed out";
+                throw new RpcConnectException($"Cannot connect to {_endPoint}: {what}.", ex);
+            }
+
+            _failedConnects = 0;
+            _nextConnectTicks = 0;
+            Interlocked.Exchange(ref _generation, generation);
+            Volatile.Write(ref _connection, connection);
+            RpcLog.Connected(_logger, _endPoint.ToString() ?? "?", generation);
+            return connection;
+        }
+        finally
+        {
+            _connectLock.Release();
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var factor = Math.Pow(2, Math.Min(failures - 1, 30));
+        var delay = _options.ReconnectDelayMin * factor;
+        return delay < _options.ReconnectDelayMax ? delay : _options.ReconnectDelayMax;
+    }
+
+    private XdrWriter RentWriter() => _writers.TryDequeue(out var writer) ? writer : new XdrWriter(4096);
+
+    private void ReturnWriter(XdrWriter writer)
+    {
+        // Keep a handful; a burst of large writes should not pin megabytes forever.
+        if (_writers.Count < 16 && writer.WrittenSpan.Length <= 1024 * 1024 + 4096)
+        {
+            _writers.Enqueue(writer);
+        }
+        else
+        {
+            writer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,325 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using DokanNfs.Core.Xdr;
+using Microsoft.Extensions.Logging;
+
+namespace DokanNfs.Core.Rpc;
+
+/// <summary>
+/// One TCP connection carrying many calls at once (RFC 5531 §11). Writers take a lock only for the time
+/// it takes to put one record on the socket; replies are matched to calls by XID in a pending table, so no
+/// lock is held across a round trip and no thread waits per call. <see cref="Break"/> is the single place a
+/// connection dies: every pending call fails at once with <see cref="RpcConnectionLostException"/>.
+/// </summary>
+public sealed class RpcConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly ConcurrentDictionary<uint, PendingCall> _pending = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly byte[] _fragmentHeader = new byte[RecordMarking.HeaderSize];
+    private readonly RecordReader _recordReader;
+    private readonly int _maxFragmentSize;
+    private readonly ILogger _logger;
+    private readonly string _server;
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Task _receiveLoop;
+    private readonly Timer _timeoutSweep;
+    private Exception? _breakReason;
+    private int _peakInFlight;
+
+    private RpcConnection(Socket socket, RpcClientOptions options, long generation, ILogger logger)
+    {
+        _socket = socket;
+        _maxFragmentSize = options.MaxFragmentSize;
+        _logger = logger;
+        _server = socket.RemoteEndPoint?.ToString() ?? "?";
+        Generation = generation;
+        _recordReader = new RecordReader(socket, options.MaxRecordSize);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _timeoutSweep = new Timer(static s => ((RpcConnection)s!).SweepTimeouts(), this, TimeoutSweepInterval, TimeoutSweepInterval);
+    }
+
+    /// <summary>Granularity of per-call timeouts: one sweep of the pending table per interval, not a timer per call.</summary>
+    public static TimeSpan TimeoutSweepInterval { get; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Counts connections made by one client, so callers can tell a reconnect happened.</summary>
+    public long Generation { get; }
+
+    public bool IsBroken => Volatile.Read(ref _breakReason) is not null;
+
+    public int InFlight => _pending.Count;
+
+    /// <summary>The most calls that were ever waiting for replies at once on this connection.</summary>
+    public int PeakInFlight => Volatile.Read(ref _peakInFlight);
+
+    public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
+    public static async Task<RpcConnection> ConnectAsync(EndPoint endPoint, RpcClientOptions options, long generation, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        ArgumentNullException.ThrowIfNull(options);
+        var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
+            return new RpcConnection(socket, options, generation, logger);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Sends one call and waits for its reply record. The reply's buffer belongs to the caller afterwards.
+    /// </summary>
+    internal async ValueTask<ReceivedRecord> CallAsync<TArgs>(
+        uint xid, uint program, uint version, uint procedure, RpcCredential credential, TArgs args, XdrWriter writer, TimeSpan timeout, CancellationToken cancellationToken)
+        where TArgs : IRpcArgs
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        writer.Reset();
+        var markAt = writer.ReserveUInt32();
+        RpcMessage.WriteCallHeader(writer, xid, program, version, procedure, credential);
+        args.Encode(writer);
+
+        var call = PendingCall.Rent(this, xid, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        var version0 = call.Version;
+        if (!_pending.TryAdd(xid, call))
+        {
+            // Only a wrapped-around XID still in flight could collide: astronomically unlikely, never silent.
+            call.SetException(new InvalidOperationException($"XID {xid:x8} is already in flight."));
+            await new ValueTask<ReceivedRecord>(call, version0).ConfigureAwait(false);
+        }
+
+        UpdatePeak();
+        if (Volatile.Read(ref _breakReason) is { } reason)
+        {
+            TryFail(call, Lost(reason));
+        }
+        else
+        {
+            call.RegisterCancellation(cancellationToken);
+            try
+            {
+                await SendRecordAsync(writer, markAt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or RpcException)
+            {
+                // The call was never (fully) sent: fail it here unless Break or cancellation already did.
+                TryFail(call, ex);
+            }
+        }
+
+        return await new ValueTask<ReceivedRecord>(call, version0).ConfigureAwait(false);
+    }
+
+    /// <summary>Kills the connection: closes the socket and fails every pending call. Safe to call many times.</summary>
+    public Exception Break(Exception reason)
+    {
+        ArgumentNullException.ThrowIfNull(reason);
+        if (Interlocked.CompareExchange(ref _breakReason, reason, null) is null)
+        {
+            RpcLog.ConnectionLost(_logger, _server, _pending.Count, reason.Message);
+            _shutdown.Cancel();
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+            catch (SocketException)
+            {
+                // Already reset by the peer: nothing left to shut down.
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+
+            _socket.Close();
+            foreach (var (xid, call) in _pending)
+            {
+                if (_pending.TryRemove(new KeyValuePair<uint, PendingCall>(xid, call)))
+                {
+                    call.SetException(Lost(reason));
+                }
+            }
+        }
+
+        return Lost(Volatile.Read(ref _breakReason)!);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Break(new ObjectDisposedException(nameof(RpcConnection), "The RPC connection was closed by its owner."));
+        await _timeoutSweep.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            await _receiveLoop.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _recordReader.Dispose();
+        _socket.Dispose();
+        _sendLock.Dispose();
+        _shutdown.Dispose();
+    }
+
+    /// <summary>Fails one pending call if it is still pending (it may have just been answered).</summary>
+    internal bool TryFail(PendingCall call, Exception exception)
+    {
+        if (_pending.TryRemove(new KeyValuePair<uint, PendingCall>(call.Xid, call)))
+        {
+            call.SetException(exception);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static RpcConnectionLostException Lost(Exception reason) =>
+        reason as RpcConnectionLostException ?? new RpcConnectionLostException("The RPC connection was lost: " + reason.Message, reason);
+
+    private void UpdatePeak()
+    {
+        var count = _pending.Count;
+        var peak = Volatile.Read(ref _peakInFlight);
+        while (count > peak)
+        {
+            var seen = Interlocked.CompareExchange(ref _peakInFlight, count, peak);
+            if (seen == peak)
+            {
+                break;
+            }
+
+            peak = seen;
+        }
+    }
+
+    private async ValueTask SendRecordAsync(XdrWriter writer, int markAt, CancellationToken cancellationToken)
+    {
+        var record = writer.WrittenMemory;
+        var bodyLength = record.Length - markAt - RecordMarking.HeaderSize;
+        // Waiting for our turn may be cancelled freely: nothing of this record is on the wire yet.
+        await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (bodyLength <= _maxFragmentSize)
+            {
+                writer.PatchUInt32(markAt, RecordMarking.EncodeHeader(bodyLength, isLast: true));
+                await SendAllAsync(record[markAt..], cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            // RFC 5531 §11: a record larger than one fragment goes out as several, only the last one marked.
+            var body = record[(markAt + RecordMarking.HeaderSize)..];
+            while (!body.IsEmpty)
+            {
+                var length = Math.Min(body.Length, _maxFragmentSize);
+                RecordMarking.WriteHeader(_fragmentHeader, length, isLast: length == body.Length);
+                await SendAllAsync(_fragmentHeader, cancellationToken).ConfigureAwait(false);
+                await SendAllAsync(body[..length], cancellationToken).ConfigureAwait(false);
+                body = body[length..];
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // A record cut off mid-way leaves the stream unframed: the connection cannot be used again.
+            var lost = Break(ex);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw lost;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        while (!data.IsEmpty)
+        {
+            var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            data = data[sent..];
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var received = await _recordReader.ReadRecordAsync(_shutdown.Token).ConfigureAwait(false);
+                if (received is not { } record)
+                {
+                    Break(new RpcConnectionLostException($"The server {_server} closed the connection."));
+                    return;
+                }
+
+                Dispatch(record);
+            }
+        }
+        catch (Exception ex) when (ex is RpcException or SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            Break(ex);
+        }
+#pragma warning disable CA1031 // The receive loop is an exception barrier: nothing it meets may crash the process.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Break(new RpcConnectionLostException("The RPC receive loop failed: " + ex.Message, ex));
+        }
+    }
+
+    private void Dispatch(ReceivedRecord record)
+    {
+        if (!RpcMessage.TryPeekXid(record.Span, out var xid, out var type))
+        {
+            RpcLog.RuntRecord(_logger, _server, record.Length);
+            record.Return();
+            return;
+        }
+
+        if (type != RpcMsgType.Reply)
+        {
+            RpcLog.UnexpectedCall(_logger, _server, xid);
+            record.Return();
+            return;
+        }
+
+        if (_pending.TryRemove(xid, out var call))
+        {
+            call.SetResult(record);
+            return;
+        }
+
+        RpcLog.UnknownXid(_logger, _server, xid);
+        record.Return();
+    }
+
+    private void SweepTimeouts()
+    {
+        if (_pending.IsEmpty)
+        {
+            return;
+        }
+
+        var now = Environment.TickCount64;
+        foreach (var (_, call) in _pending)
+        {
+            if (call.DeadlineTicks <= now && TryFail(call, new RpcTimeoutException($"No reply from {_server} to call {call.Xid:x8} within its timeout.")))
+            {
+                RpcLog.CallTimedOut(_logger, _server, call.Xid);
+            }
+        }
+    }
+}
