@@ -41,19 +41,13 @@ public ref partial struct CompoundEncoder
         _writer.WriteEnum(op);
         return _writer;
     }
-
-    /// <summary>PUTROOTFH (RFC 7530 §16.21).</summary>
-    public void PutRootFh() => BeginOp(NfsOpnum4.PutRootFh);
-
-    /// <summary>GETATTR (RFC 7530 §16.7).</summary>
-    public void GetAttr(Bitmap4 request) => request.Encode(BeginOp(NfsOpnum4.GetAttr));
 }
 
 /// <summary>
 /// Walks COMPOUND4res (RFC 7530 §15.2): the overall status, then one result per executed operation. The
 /// server stops at the first failing operation, so a missing result means an earlier one failed.
 /// </summary>
-public struct CompoundResults
+public partial struct CompoundResults
 {
     private int _seen;
 
@@ -70,6 +64,9 @@ public struct CompoundResults
 
     public NfsOpnum4 LastOp { get; private set; }
 
+    /// <summary>The path the COMPOUND is about, named in any <see cref="NfsException"/> it throws.</summary>
+    public string? Path { get; set; }
+
     public static CompoundResults Begin(ref XdrReader reader)
     {
         var status = reader.ReadEnum<NfsStat4>();
@@ -82,12 +79,12 @@ public struct CompoundResults
     /// Reads the next result's opnum and status. Throws <see cref="NfsException"/> when the operation failed
     /// (or never ran because an earlier one failed); on NFS4_OK the reader is at the operation's result body.
     /// </summary>
-    public void Expect(ref XdrReader reader, NfsOpnum4 op, string? path = null)
+    public void Expect(ref XdrReader reader, NfsOpnum4 op)
     {
         var status = Next(ref reader, op);
         if (status != NfsStat4.Ok)
         {
-            throw new NfsException(status, op, path);
+            throw new NfsException(status, op, Path);
         }
     }
 
@@ -102,7 +99,7 @@ public struct CompoundResults
             }
 
             // An earlier operation failed and this one never ran: report the failure where it happened.
-            throw new NfsException(Status, LastOp);
+            throw new NfsException(Status, LastOp, Path);
         }
 
         var opnum = reader.ReadEnum<NfsOpnum4>();

@@ -27,8 +27,9 @@ public sealed record RootAttributes(Bitmap4 SupportedAttrs, uint LeaseTimeSecond
     private static RootAttributes Decode(ref XdrReader reader)
     {
         var results = CompoundResults.Begin(ref reader);
-        results.Expect(ref reader, NfsOpnum4.PutRootFh, "/");
-        results.Expect(ref reader, NfsOpnum4.GetAttr, "/");
+        results.Path = "/";
+        results.Expect(ref reader, NfsOpnum4.PutRootFh);
+        results.Expect(ref reader, NfsOpnum4.GetAttr);
         var returned = Bitmap4.Decode(ref reader);
         var values = new XdrReader(reader.ReadOpaque());
 
