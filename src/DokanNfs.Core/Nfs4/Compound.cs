@@ -64,6 +64,9 @@ public partial struct CompoundResults
 
     public NfsOpnum4 LastOp { get; private set; }
 
+    /// <summary>How many results have been read so far.</summary>
+    public readonly int Seen => _seen;
+
     /// <summary>The path the COMPOUND is about, named in any <see cref="NfsException"/> it throws.</summary>
     public string? Path { get; set; }
 
@@ -84,7 +87,7 @@ public partial struct CompoundResults
         var status = Next(ref reader, op);
         if (status != NfsStat4.Ok)
         {
-            throw new NfsException(status, op, Path);
+            throw new NfsException(status, op, Path) { OpIndex = _seen - 1 };
         }
     }
 
@@ -99,7 +102,7 @@ public partial struct CompoundResults
             }
 
             // An earlier operation failed and this one never ran: report the failure where it happened.
-            throw new NfsException(Status, LastOp, Path);
+            throw new NfsException(Status, LastOp, Path) { OpIndex = _seen - 1 };
         }
 
         var opnum = reader.ReadEnum<NfsOpnum4>();

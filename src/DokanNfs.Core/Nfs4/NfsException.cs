@@ -22,6 +22,12 @@ public sealed class NfsException : Exception
     /// <summary>The path the call was about, when known.</summary>
     public string? Path { get; }
 
+    /// <summary>
+    /// The position of the failing operation in its COMPOUND, or -1. Whether an owner's seqid was consumed
+    /// depends on whether the seqid-bearing operation ran (RFC 7530 §9.1.7), which this tells.
+    /// </summary>
+    public int OpIndex { get; init; } = -1;
+
     private static string Describe(NfsStat4 status, NfsOpnum4 op, string? path) =>
         $"NFS4ERR {status} ({(int)status}) from {op}" + (path is null ? "." : $" on {path}.");
 }

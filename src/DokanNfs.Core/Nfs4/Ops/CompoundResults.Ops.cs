@@ -73,7 +73,7 @@ public partial struct CompoundResults
         {
             NfsStat4.Ok => new LockResult(StateId4.Decode(ref reader), null),
             NfsStat4.Denied => new LockResult(default, LockDenied.Decode(ref reader)),
-            _ => throw new NfsException(status, NfsOpnum4.Lock, Path),
+            _ => throw new NfsException(status, NfsOpnum4.Lock, Path) { OpIndex = _seen - 1 },
         };
     }
 
@@ -85,7 +85,7 @@ public partial struct CompoundResults
         {
             NfsStat4.Ok => null,
             NfsStat4.Denied => LockDenied.Decode(ref reader),
-            _ => throw new NfsException(status, NfsOpnum4.LockT, Path),
+            _ => throw new NfsException(status, NfsOpnum4.LockT, Path) { OpIndex = _seen - 1 },
         };
     }
 
@@ -156,7 +156,7 @@ public partial struct CompoundResults
     {
         var status = Next(ref reader, NfsOpnum4.SetAttr);
         var set = Bitmap4.Decode(ref reader);
-        return status == NfsStat4.Ok ? set : throw new NfsException(status, NfsOpnum4.SetAttr, Path);
+        return status == NfsStat4.Ok ? set : throw new NfsException(status, NfsOpnum4.SetAttr, Path) { OpIndex = _seen - 1 };
     }
 
     /// <summary>SETCLIENTID: the client id and confirm verifier; NFS4ERR_CLID_INUSE names who uses the id.</summary>
@@ -172,10 +172,11 @@ public partial struct CompoundResults
                 var address = reader.ReadString(NfsLimits.MaxOpaque);
                 throw new NfsException(status, NfsOpnum4.SetClientId, Path)
                 {
+                    OpIndex = _seen - 1,
                     Data = { ["client_using"] = $"{netId} {address}" },
                 };
             default:
-                throw new NfsException(status, NfsOpnum4.SetClientId, Path);
+                throw new NfsException(status, NfsOpnum4.SetClientId, Path) { OpIndex = _seen - 1 };
         }
     }
 
