@@ -173,7 +173,12 @@ public ref struct XdrReader
 
     private readonly int PeekLength(int max, string what)
     {
-        Require(4, what + " length");
+        // Not Require(4, what + " length"): that concatenation would allocate on every successful read.
+        if (Remaining < 4)
+        {
+            throw Malformed($"{what} length needs 4 bytes but only {Remaining} remain");
+        }
+
         var declared = BinaryPrimitives.ReadUInt32BigEndian(_buffer.Slice(_position, 4));
         if (declared > (uint)max)
         {
