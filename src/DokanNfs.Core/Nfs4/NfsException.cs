@@ -4,7 +4,7 @@ namespace DokanNfs.Core.Nfs4;
 /// The one error that carries an NFS status. Front ends translate <see cref="Status"/> to NTSTATUS or errno,
 /// each in one table; the core never does.
 /// </summary>
-public sealed class NfsException : Exception
+public class NfsException : Exception
 {
     public NfsException(NfsStat4 status, NfsOpnum4 operation, string? path = null, Exception? innerException = null)
         : base(Describe(status, operation, path), innerException)
@@ -30,4 +30,23 @@ public sealed class NfsException : Exception
 
     private static string Describe(NfsStat4 status, NfsOpnum4 op, string? path) =>
         $"NFS4ERR {status} ({(int)status}) from {op}" + (path is null ? "." : $" on {path}.");
+}
+
+/// <summary>
+/// NFS4ERR_MOVED met while walking a path (RFC 7530 §8.4): <see cref="ReferralPath"/> is the directory
+/// where the other file system begins, and <see cref="Locations"/> says where it lives, which is all the
+/// caller needs to follow it.
+/// </summary>
+public sealed class NfsMovedException : NfsException
+{
+    public NfsMovedException(string path, string referralPath, FsLocations4? locations, NfsOpnum4 operation)
+        : base(NfsStat4.Moved, operation, path)
+    {
+        ReferralPath = referralPath;
+        Locations = locations;
+    }
+
+    public string ReferralPath { get; }
+
+    public FsLocations4? Locations { get; }
 }

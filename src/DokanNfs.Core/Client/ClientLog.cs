@@ -1,0 +1,26 @@
+using DokanNfs.Core.Nfs4;
+using Microsoft.Extensions.Logging;
+
+namespace DokanNfs.Core.Client;
+
+/// <summary>Source-generated log messages of the NFS client; event ids are stable (2000–2199).</summary>
+internal static partial class ClientLog
+{
+    [LoggerMessage(2000, LogLevel.Information, "NFS client id {ClientId:x16} established with {Server}")]
+    public static partial void ClientIdEstablished(ILogger logger, string server, ulong clientId);
+
+    [LoggerMessage(2001, LogLevel.Debug, "{Server}: {Tag} got {Status}; retrying in {Delay}")]
+    public static partial void RetryAfterDelay(ILogger logger, string server, string tag, NfsStat4 status, TimeSpan delay);
+
+    [LoggerMessage(2002, LogLevel.Warning, "{Server}: open-owner {Owner} retired after NFS4ERR_BAD_SEQID")]
+    public static partial void OwnerRetired(ILogger logger, string server, string owner);
+
+    [LoggerMessage(2003, LogLevel.Debug, "{Server}: filehandle of {Path} expired; resolving the path again")]
+    public static partial void FileHandleExpired(ILogger logger, string server, string path);
+
+    [LoggerMessage(2004, LogLevel.Warning, "{Server}: COMMIT verifier changed ({Old} -> {New}); rewriting {Bytes} uncommitted bytes of {Path}")]
+    public static partial void WriteVerifierChanged(ILogger logger, string server, string path, Verifier4 old, Verifier4 @new, long bytes);
+
+    [LoggerMessage(2005, LogLevel.Information, "{Server}: {Path} is a referral to {Locations}")]
+    public static partial void Referral(ILogger logger, string server, string path, string locations);
+}

@@ -1,0 +1,61 @@
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+public sealed partial class NfsClient
+{
+    private NfsAttributes? _fsInfo;
+
+    /// <summary>
+    /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
+    /// from the root and kept.
+    /// </summary>
+    public async ValueTask<NfsAttributes> GetFsInfoAsync(CancellationToken cancellationToken)
+    {
+        if (_fsInfo is { } known)
+        {
+            return known;
+        }
+
+        var info = await RunAsync(
+            "fsinfo",
+            0,
+            static (ref CompoundEncoder e, int _) =>
+            {
+                e.PutRootFh();
+                e.GetAttr(AttributeRequests.FsInfo);
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutRootFh(ref r);
+                return results.GetAttr(ref r);
+            },
+            cancellationToken).ConfigureAwait(false);
+        _fsInfo = info;
+        return info;
+    }
+
+    internal async ValueTask<uint> GetReadSizeAsync(CancellationToken cancellationToken)
+    {
+        var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
+        return Clamp(info.MaxRead, _options.MaxReadSize);
+    }
+
+    internal async ValueTask<uint> GetWriteSizeAsync(CancellationToken cancellationToken)
+    {
+        var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
+        return Clamp(info.MaxWrite, _options.MaxWriteSize);
+    }
+
+    internal void LogWriteVerifierChanged(string path, Verifier4 old, Verifier4 current, long bytes) =>
+        ClientLog.WriteVerifierChanged(_logger, ServerName, path, old, current, bytes);
+
+    private static uint Clamp(ulong? serverMax, uint ours)
+    {
+        // A server that names no limit, or an absurd one, gets ours; a tiny one is still honoured.
+        var max = serverMax is > 0 ? serverMax.Value : ours;
+        return (uint)Math.Clamp(max, 512UL, ours);
+    }
+}

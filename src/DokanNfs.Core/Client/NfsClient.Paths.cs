@@ -1,0 +1,222 @@
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+public sealed partial class NfsClient
+{
+    private FileHandleCache? _handles;
+
+    private FileHandleCache Handles => _handles ??= new FileHandleCache(_options.DirectoryHandleCacheTime);
+
+    /// <summary>The attributes of the object at <paramref name="path"/> (attributes of the standard stat set).</summary>
+    public ValueTask<NfsNode> GetAttrAsync(string path, CancellationToken cancellationToken) =>
+        ResolveAsync(path, AttributeRequests.Stat, cancellationToken);
+
+    /// <summary>
+    /// Walks a path in ONE COMPOUND — PUTROOTFH (or PUTFH of the deepest cached directory), then LOOKUP and
+    /// GETFH per component, then GETATTR — and caches the directories it passed. A stale or expired
+    /// starting handle sends the walk again from the root; NFS4ERR_MOVED becomes
+    /// <see cref="NfsMovedException"/> naming the referral and its fs_locations.
+    /// </summary>
+    public async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, CancellationToken cancellationToken)
+    {
+        var components = NfsPath.Split(path);
+        var normalized = NfsPath.Join(components);
+        var (start, skip) = Handles.FindDeepest(components);
+        try
+        {
+            return await WalkAsync(normalized, components, start, skip, attributes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (start is not null && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
+        {
+            ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.Join(components[..skip]));
+            Handles.Clear();
+            return await WalkAsync(normalized, components, null, 0, attributes, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The filehandle of the directory holding <paramref name="path"/>, and the last component.</summary>
+    internal async ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, CancellationToken cancellationToken)
+    {
+        var (parent, name) = NfsPath.SplitLast(path);
+        var node = await ResolveAsync(parent, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+        if (!node.IsDirectory)
+        {
+            throw new NfsException(NfsStat4.NotDir, NfsOpnum4.Lookup, parent);
+        }
+
+        return (node, name);
+    }
+
+    /// <summary>
+    /// The attributes a referral point answers with (fsid, rdattr_error, fs_locations, mounted_on_fileid):
+    /// asking for rdattr_error lets the server describe the point instead of failing with NFS4ERR_MOVED.
+    /// </summary>
+    public ValueTask<NfsAttributes> GetReferralAttrAsync(string path, CancellationToken cancellationToken)
+    {
+        var components = NfsPath.Split(path);
+        return RunAsync(
+            "referral",
+            components,
+            static (ref CompoundEncoder e, string[] parts) =>
+            {
+                e.PutRootFh();
+                foreach (var part in parts)
+                {
+                    e.Lookup(part);
+                }
+
+                e.GetAttr(AttributeRequests.Referral);
+            },
+            (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.Path = NfsPath.Join(components);
+                results.PutRootFh(ref r);
+                for (var i = 0; i < components.Length; i++)
+                {
+                    results.Lookup(ref r);
+                }
+
+                return results.GetAttr(ref r);
+            },
+            cancellationToken);
+    }
+
+    private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, CancellationToken cancellationToken)
+    {
+        var walk = new PathWalk(start, components, skip, attributes);
+        try
+        {
+            var (fh, attrs, dirs) = await RunAsync(
+                "walk",
+                walk,
+                static (ref CompoundEncoder e, PathWalk w) =>
+                {
+                    if (w.Start is null)
+                    {
+                        e.PutRootFh();
+                    }
+                    else
+                    {
+                        e.PutFh(w.Start);
+                    }
+
+                    for (var i = w.Skip; i < w.Components.Length; i++)
+                    {
+                        e.Lookup(w.Components[i]);
+                        e.GetFh();
+                    }
+
+                    if (w.Components.Length == w.Skip)
+                    {
+                        e.GetFh();
+                    }
+
+                    e.GetAttr(w.Attributes);
+                },
+                (ref XdrReader r) => DecodeWalk(ref r, walk, path),
+                cancellationToken).ConfigureAwait(false);
+
+            // Every handle but the last is a directory we walked through: remember them.
+            for (var i = 0; i < dirs.Length - 1; i++)
+            {
+                Handles.Add(NfsPath.Join(components[..(skip + i + 1)]), dirs[i]);
+            }
+
+            if (attrs.Type == NfsFtype4.Dir)
+            {
+                Handles.Add(path, fh);
+            }
+
+            return new NfsNode(path, fh, attrs);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException)
+        {
+            throw await DescribeMoveAsync(path, components, walk.ComponentAt(ex.OpIndex), ex.Operation, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static (NfsFh Fh, NfsAttributes Attributes, NfsFh[] Directories) DecodeWalk(ref XdrReader r, PathWalk walk, string path)
+    {
+        var results = CompoundResults.Begin(ref r);
+        results.Path = path;
+        if (walk.Start is null)
+        {
+            results.PutRootFh(ref r);
+        }
+        else
+        {
+            results.PutFh(ref r);
+        }
+
+        var count = walk.Components.Length - walk.Skip;
+        var handles = new NfsFh[Math.Max(count, 1)];
+        for (var i = 0; i < count; i++)
+        {
+            results.Lookup(ref r);
+            handles[i] = results.GetFh(ref r);
+        }
+
+        if (count == 0)
+        {
+            handles[0] = results.GetFh(ref r);
+        }
+
+        return (handles[^1], results.GetAttr(ref r), handles);
+    }
+
+    /// <summary>Finds which component is the referral and what fs_locations it names.</summary>
+    private async ValueTask<NfsMovedException> DescribeMoveAsync(string path, string[] components, int movedComponent, NfsOpnum4 op, CancellationToken cancellationToken)
+    {
+        // The component the failing operation named first, then every prefix, shortest first.
+        var candidates = new List<int>(components.Length + 1);
+        if (movedComponent >= 0)
+        {
+            candidates.Add(movedComponent + 1);
+        }
+
+        for (var n = 1; n <= components.Length; n++)
+        {
+            if (!candidates.Contains(n))
+            {
+                candidates.Add(n);
+            }
+        }
+
+        foreach (var length in candidates)
+        {
+            var prefix = NfsPath.Join(components[..length]);
+            NfsAttributes attrs;
+            try
+            {
+                attrs = await GetReferralAttrAsync(prefix, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException)
+            {
+                continue;
+            }
+
+            if (attrs.RdattrError == NfsStat4.Moved || attrs.FsLocations is { Locations.Count: > 0 })
+            {
+                ClientLog.Referral(_logger, ServerName, prefix, DescribeLocations(attrs.FsLocations));
+                return new NfsMovedException(path, prefix, attrs.FsLocations, op);
+            }
+        }
+
+        return new NfsMovedException(path, path, null, op);
+    }
+
+    internal static string DescribeLocations(FsLocations4? locations) =>
+        locations is null
+            ? "(no fs_locations)"
+            : string.Join("; ", locations.Locations.Select(l => string.Join(',', l.Servers) + ":" + l.RootPathString));
+
+    /// <summary>The shape of one path-walk COMPOUND, to map a failing operation back to its component.</summary>
+    private sealed record PathWalk(NfsFh? Start, string[] Components, int Skip, Bitmap4 Attributes)
+    {
+        /// <summary>The component whose LOOKUP or GETFH is at <paramref name="opIndex"/>, or -1.</summary>
+        public int ComponentAt(int opIndex) => opIndex < 1 ? -1 : Math.Min(Skip + ((opIndex - 1) / 2), Components.Length - 1);
+    }
+}

@@ -1,0 +1,160 @@
+using System.Net;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DokanNfs.Core.Client;
+
+/// <summary>
+/// The client state for one NFSv4 server: the RPC connection, the client id, owners and stateids, and the
+/// retry loop. One attempt (<see cref="AttemptAsync"/>) is kept apart from the policy that decides what to
+/// do with its failure (<see cref="RunAsync"/>, after the Linux client's nfs4proc.c). The operations live
+/// in partial files by concern: paths and attributes, directories, opens, I/O, names, locks.
+/// </summary>
+public sealed partial class NfsClient : IAsyncDisposable
+{
+    private readonly RpcClient _rpc;
+    private readonly NfsClientOptions _options;
+    private readonly ILogger _logger;
+    private readonly ClientIdentity _identity;
+    private readonly SemaphoreSlim _clientIdLock = new(1, 1);
+    private ulong _clientId;
+    private long _clientIdGeneration;
+    private bool _disposed;
+
+    public NfsClient(EndPoint endPoint, NfsClientOptions? options = null, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        _options = options ?? new NfsClientOptions();
+        _logger = logger ?? NullLogger.Instance;
+        _identity = _options.Identity ?? ClientIdentity.LoadOrCreate(ClientIdentity.DefaultStateDirectory);
+        ServerName = _options.ServerName ?? endPoint.ToString() ?? "server";
+        _rpc = new RpcClient(
+            endPoint,
+            new RpcClientOptions { Credential = _options.Credential, CallTimeout = _options.CallTimeout, ConnectTimeout = _options.ConnectTimeout },
+            logger);
+        _owners = new OwnerTable(this);
+    }
+
+    public string ServerName { get; }
+
+    public uint MinorVersion => _options.MinorVersion;
+
+    public NfsClientOptions Options => _options;
+
+    public RpcClient Rpc => _rpc;
+
+    public ClientIdentity Identity => _identity;
+
+    /// <summary>The confirmed client id, or 0 before the first stateful call.</summary>
+    public ulong ClientId => Interlocked.Read(ref _clientId);
+
+    /// <summary>The NFS NULL procedure: proves the server speaks NFSv4 on this connection.</summary>
+    public ValueTask<bool> NullAsync(CancellationToken cancellationToken) =>
+        _rpc.NullAsync(NfsProgram.Program, NfsProgram.Version4, cancellationToken);
+
+    /// <summary>
+    /// SETCLIENTID + SETCLIENTID_CONFIRM (RFC 7530 §16.33, §16.34), once, before the first operation that
+    /// needs state. The id string is stable for this identity and server; the verifier is this process's.
+    /// </summary>
+    public async ValueTask<ulong> EnsureClientIdAsync(CancellationToken cancellationToken)
+    {
+        var id = ClientId;
+        if (id != 0)
+        {
+            return id;
+        }
+
+        await _clientIdLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_clientId != 0)
+            {
+                return _clientId;
+            }
+
+            var args = (Identity: _identity, Server: ServerName);
+            var (clientId, confirm) = await RunAsync(
+                "setclientid",
+                args,
+                static (ref CompoundEncoder e, (ClientIdentity Identity, string Server) a) =>
+                    e.SetClientId(new Verifier4(a.Identity.BootVerifier), a.Identity.IdFor(a.Server), 0, "tcp", "0.0.0.0.0.0", 0),
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    return results.SetClientId(ref r);
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            await RunAsync(
+                "setclientid_confirm",
+                (clientId, confirm),
+                static (ref CompoundEncoder e, (ulong ClientId, Verifier4 Confirm) a) => e.SetClientIdConfirm(a.ClientId, a.Confirm),
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.SetClientIdConfirm(ref r);
+                    return true;
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            Interlocked.Exchange(ref _clientId, clientId);
+            Interlocked.Increment(ref _clientIdGeneration);
+            ClientLog.ClientIdEstablished(_logger, ServerName, clientId);
+            return clientId;
+        }
+        finally
+        {
+            _clientIdLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Runs one COMPOUND under the retry policy: NFS4ERR_DELAY, GRACE and RESOURCE wait with backoff and
+    /// go again, within <see cref="NfsClientOptions.RetryBudget"/>; everything else goes to the caller,
+    /// which alone knows how to recover state or follow a move.
+    /// </summary>
+    public async ValueTask<TResult> RunAsync<TState, TResult>(
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var delay = _options.RetryDelayMin;
+        var deadline = Environment.TickCount64 + (long)_options.RetryBudget.TotalMilliseconds;
+        while (true)
+        {
+            try
+            {
+                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RetryAfterDelay && Environment.TickCount64 < deadline)
+            {
+                ClientLog.RetryAfterDelay(_logger, ServerName, tag, ex.Status, delay);
+                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                delay = delay * 2 < _options.RetryDelayMax ? delay * 2 : _options.RetryDelayMax;
+            }
+        }
+    }
+
+    /// <summary>One COMPOUND, sent once: no retries, no recovery.</summary>
+    public ValueTask<TResult> AttemptAsync<TState, TResult>(
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
+    {
+        var args = new CompoundArgs<TState>(tag, _options.MinorVersion, state, encodeOps);
+        return _rpc.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        await _rpc.DisposeAsync().ConfigureAwait(false);
+        _clientIdLock.Dispose();
+        _owners.Dispose();
+    }
+}

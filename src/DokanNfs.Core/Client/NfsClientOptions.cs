@@ -1,0 +1,45 @@
+using DokanNfs.Core.Rpc;
+
+namespace DokanNfs.Core.Client;
+
+/// <summary>Settings of one <see cref="NfsClient"/> (one server).</summary>
+public sealed record NfsClientOptions
+{
+    /// <summary>0 for NFSv4.0. The seam for 4.1 is <see cref="NfsClient.MinorVersion"/>.</summary>
+    public uint MinorVersion { get; init; }
+
+    /// <summary>AUTH_SYS by default, as root on the client: the server maps or squashes it.</summary>
+    public RpcCredential Credential { get; init; } = RpcCredential.Sys(0, 0);
+
+    public TimeSpan CallTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>First wait after NFS4ERR_DELAY / GRACE / RESOURCE; doubles up to <see cref="RetryDelayMax"/>.</summary>
+    public TimeSpan RetryDelayMin { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan RetryDelayMax { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long one call keeps retrying DELAY / GRACE / RESOURCE before giving the error up.</summary>
+    public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>Upper bounds on READ / WRITE sizes; the server's maxread / maxwrite may lower them.</summary>
+    public uint MaxReadSize { get; init; } = 1024 * 1024;
+
+    public uint MaxWriteSize { get; init; } = 1024 * 1024;
+
+    /// <summary>How many READs or WRITEs of one transfer are in flight at once.</summary>
+    public int IoParallelism { get; init; } = 4;
+
+    /// <summary>READDIR maxcount: the reply size asked for (at least 64 KiB so big directories list fast).</summary>
+    public uint ReadDirMaxCount { get; init; } = 256 * 1024;
+
+    /// <summary>How long a directory's filehandle is reused for path walks without asking the server.</summary>
+    public TimeSpan DirectoryHandleCacheTime { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Who this client is; by default the persistent identity in the default state directory.</summary>
+    public ClientIdentity? Identity { get; init; }
+
+    /// <summary>The name of the server in id strings and messages (its host name as the user wrote it).</summary>
+    public string? ServerName { get; init; }
+}

@@ -1,0 +1,261 @@
+using System.Buffers;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+public sealed partial class NfsOpenFile
+{
+    private readonly Lock _uncommittedLock = new();
+    private readonly List<UncommittedWrite> _uncommitted = [];
+    private long _uncommittedBytes;
+
+    /// <summary>Bytes written UNSTABLE and not yet covered by a COMMIT with the same verifier.</summary>
+    public long UncommittedBytes => Interlocked.Read(ref _uncommittedBytes);
+
+    /// <summary>
+    /// Reads up to <paramref name="buffer"/>.Length bytes at <paramref name="offset"/>. Large reads are split into
+    /// READs of the negotiated size with several in flight; the count returned stops at end of file.
+    /// </summary>
+    public async ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        var chunk = (int)await _client.GetReadSizeAsync(cancellationToken).ConfigureAwait(false);
+        if (buffer.Length <= chunk)
+        {
+            return await ReadChunkAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+        }
+
+        var chunks = (buffer.Length + chunk - 1) / chunk;
+        var counts = new int[chunks];
+        await Parallel.ForAsync(
+            0,
+            chunks,
+            new ParallelOptions { MaxDegreeOfParallelism = _client.Options.IoParallelism, CancellationToken = cancellationToken },
+            async (i, ct) =>
+            {
+                var start = i * chunk;
+                var length = Math.Min(chunk, buffer.Length - start);
+                counts[i] = await ReadChunkAsync(offset + start, buffer.Slice(start, length), ct).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+
+        var total = 0;
+        for (var i = 0; i < chunks; i++)
+        {
+            total += counts[i];
+            if (counts[i] < Math.Min(chunk, buffer.Length - (i * chunk)))
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> at <paramref name="offset"/>, split into WRITEs of the negotiated size with
+    /// several in flight. UNSTABLE data is kept until <see cref="CommitAsync"/> confirms it with an unchanged
+    /// write verifier; FILE_SYNC data is on stable storage when this returns.
+    /// </summary>
+    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable = StableHow4.Unstable, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken).ConfigureAwait(false);
+        if (data.Length <= chunk)
+        {
+            await WriteChunkAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var chunks = (data.Length + chunk - 1) / chunk;
+            await Parallel.ForAsync(
+                0,
+                chunks,
+                new ParallelOptions { MaxDegreeOfParallelism = _client.Options.IoParallelism, CancellationToken = cancellationToken },
+                async (i, ct) =>
+                {
+                    var start = i * chunk;
+                    await WriteChunkAsync(offset + start, data.Slice(start, Math.Min(chunk, data.Length - start)), stable, ct).ConfigureAwait(false);
+                }).ConfigureAwait(false);
+        }
+
+        if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
+        {
+            await CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// COMMIT (RFC 7530 §16.3). If the server's write verifier differs from the one an UNSTABLE write got,
+    /// the server lost that data (it restarted): those ranges are written again, FILE_SYNC.
+    /// </summary>
+    public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
+    {
+        UncommittedWrite[] pending;
+        lock (_uncommittedLock)
+        {
+            if (_uncommitted.Count == 0)
+            {
+                return;
+            }
+
+            pending = [.. _uncommitted];
+        }
+
+        var verifier = await _client.RunAsync(
+            "commit",
+            FileHandle,
+            static (ref CompoundEncoder e, NfsFh fh) =>
+            {
+                e.PutFh(fh);
+                e.Commit(0, 0);
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutFh(ref r);
+                return results.Commit(ref r);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        foreach (var write in pending)
+        {
+            if (write.Verifier != verifier)
+            {
+                _client.LogWriteVerifierChanged(Path, write.Verifier, verifier, write.Length);
+                await WriteChunkAsync(write.Offset, write.Data.AsMemory(0, write.Length), StableHow4.FileSync, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        lock (_uncommittedLock)
+        {
+            foreach (var write in pending)
+            {
+                if (_uncommitted.Remove(write))
+                {
+                    Interlocked.Add(ref _uncommittedBytes, -write.Length);
+                    ArrayPool<byte>.Shared.Return(write.Data);
+                }
+            }
+        }
+    }
+
+    /// <summary>The stateid I/O goes out with: the lock stateid once this handle holds locks (RFC 7530 §9.1.4).</summary>
+    internal StateId4 IoStateId => _lockStateId is { } lockStateId ? lockStateId : _stateId;
+
+    private async ValueTask<int> ReadChunkAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < destination.Length)
+        {
+            var got = await _client.RunAsync(
+                "read",
+                new IoCall(FileHandle, IoStateId, offset + total, destination[total..]),
+                static (ref CompoundEncoder e, IoCall c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.Read(c.StateId, (ulong)c.Offset, (uint)c.Buffer.Length);
+                },
+                (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    var data = results.Read(ref r, out var eof);
+                    var into = destination[total..];
+                    if (data.Length > into.Length)
+                    {
+                        throw new XdrException($"READ returned {data.Length} bytes for a request of {into.Length}.");
+                    }
+
+                    data.CopyTo(into.Span);
+                    return (data.Length, eof);
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            total += got.Length;
+            if (got.eof || got.Length == 0)
+            {
+                break;
+            }
+        }
+
+        return total;
+    }
+
+    private async ValueTask WriteChunkAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)
+    {
+        var written = 0;
+        while (written < data.Length)
+        {
+            var slice = data[written..];
+            var result = await _client.RunAsync(
+                "write",
+                new WriteCall(FileHandle, IoStateId, offset + written, slice, stable),
+                static (ref CompoundEncoder e, WriteCall c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    return results.Write(ref r);
+                },
+                cancellationToken).ConfigureAwait(false);
+
+            if (result.Count == 0 || result.Count > slice.Length)
+            {
+                throw new NfsException(NfsStat4.Io, NfsOpnum4.Write, Path);
+            }
+
+            if (result.Committed == StableHow4.Unstable)
+            {
+                KeepUncommitted(offset + written, slice[..(int)result.Count], result.WriteVerf);
+            }
+
+            written += (int)result.Count;
+        }
+    }
+
+    private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier)
+    {
+        var copy = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(copy);
+        lock (_uncommittedLock)
+        {
+            _uncommitted.Add(new UncommittedWrite(offset, copy, data.Length, verifier));
+        }
+
+        Interlocked.Add(ref _uncommittedBytes, data.Length);
+    }
+
+    private void DropUncommitted()
+    {
+        lock (_uncommittedLock)
+        {
+            foreach (var write in _uncommitted)
+            {
+                ArrayPool<byte>.Shared.Return(write.Data);
+            }
+
+            _uncommitted.Clear();
+            Interlocked.Exchange(ref _uncommittedBytes, 0);
+        }
+    }
+
+    private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier);
+
+    private readonly record struct IoCall(NfsFh Fh, StateId4 StateId, long Offset, Memory<byte> Buffer);
+
+    private readonly record struct WriteCall(NfsFh Fh, StateId4 StateId, long Offset, ReadOnlyMemory<byte> Data, StableHow4 Stable);
+}
+
+/// <summary>Bounds on what one open file keeps in memory.</summary>
+public static class NfsOpenFileLimits
+{
+    /// <summary>Past this many uncommitted bytes a WRITE is followed by a COMMIT, so memory stays bounded.</summary>
+    public const long MaxUncommittedBytes = 64L * 1024 * 1024;
+}

@@ -1,0 +1,150 @@
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+/// <summary>
+/// One OPEN of one file: its open stateid and owner, the data written but not yet committed, and its
+/// byte-range locks. I/O is in NfsOpenFile.Io.cs, locks in NfsOpenFile.Locks.cs. Close it exactly once;
+/// <see cref="DisposeAsync"/> closes it if the caller did not.
+/// </summary>
+public sealed partial class NfsOpenFile : IAsyncDisposable
+{
+    private readonly NfsClient _client;
+    private readonly OwnerState _owner;
+    private StateId4 _stateId;
+    private int _closed;
+
+    internal NfsOpenFile(NfsClient client, string path, NfsFh fileHandle, OwnerState owner, StateId4 stateId, OpenShareAccess access, OpenShareDeny deny, NfsAttributes attributes, OpenDelegation delegation)
+    {
+        _client = client;
+        Path = path;
+        FileHandle = fileHandle;
+        _owner = owner;
+        _stateId = stateId;
+        Access = access;
+        Deny = deny;
+        Attributes = attributes;
+        Delegation = delegation;
+    }
+
+    public string Path { get; }
+
+    public NfsFh FileHandle { get; }
+
+    public OpenShareAccess Access { get; private set; }
+
+    public OpenShareDeny Deny { get; private set; }
+
+    /// <summary>The attributes returned with the OPEN (or the last SETATTR / GETATTR through this handle).</summary>
+    public NfsAttributes Attributes { get; private set; }
+
+    public OpenDelegation Delegation { get; }
+
+    public StateId4 StateId => _stateId;
+
+    public OwnerState Owner => _owner;
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>GETATTR through the open file's handle.</summary>
+    public async ValueTask<NfsAttributes> GetAttrAsync(CancellationToken cancellationToken)
+    {
+        Attributes = await _client.RunAsync(
+            "getattr",
+            FileHandle,
+            static (ref CompoundEncoder e, NfsFh fh) =>
+            {
+                e.PutFh(fh);
+                e.GetAttr(AttributeRequests.Stat);
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutFh(ref r);
+                return results.GetAttr(ref r);
+            },
+            cancellationToken).ConfigureAwait(false);
+        return Attributes;
+    }
+
+    /// <summary>SETATTR with this open's stateid (required for size changes, RFC 7530 §16.32), then GETATTR.</summary>
+    public async ValueTask<NfsAttributes> SetAttrAsync(SetAttributes attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        Attributes = await _client.SetAttrAsync(FileHandle, IoStateId, attributes, Path, cancellationToken).ConfigureAwait(false);
+        return Attributes;
+    }
+
+    /// <summary>OPEN_DOWNGRADE (RFC 7530 §16.19): give up some access or deny bits without closing.</summary>
+    public async ValueTask DowngradeAsync(OpenShareAccess access, OpenShareDeny deny, CancellationToken cancellationToken)
+    {
+        _stateId = await _client.RunOwnerOpAsync(
+            _owner,
+            seqOpIndex: 1,
+            (seqid, ct) => _client.AttemptAsync(
+                "open_downgrade",
+                (FileHandle, _stateId, seqid, access, deny),
+                static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId, OpenShareAccess Access, OpenShareDeny Deny) c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.OpenDowngrade(c.StateId, c.SeqId, c.Access, c.Deny);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    return results.OpenDowngrade(ref r);
+                },
+                ct),
+            cancellationToken).ConfigureAwait(false);
+        Access = access;
+        Deny = deny;
+    }
+
+    /// <summary>
+    /// Commits written data, releases the locks and the lock-owner, and CLOSEs (RFC 7530 §16.4). The open is
+    /// released on our side even if the server refuses: its state is then the server's to expire.
+    /// </summary>
+    public async ValueTask CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await CommitAsync(cancellationToken).ConfigureAwait(false);
+            await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
+            await _client.RunOwnerOpAsync(
+                _owner,
+                seqOpIndex: 1,
+                (seqid, ct) => _client.AttemptAsync(
+                    "close",
+                    (FileHandle, _stateId, seqid),
+                    static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId) c) =>
+                    {
+                        e.PutFh(c.Fh);
+                        e.Close(c.SeqId, c.StateId);
+                    },
+                    static (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        return results.Close(ref r);
+                    },
+                    ct),
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            DropUncommitted();
+            _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
+        }
+    }
+
+    public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
+
+    public override string ToString() => $"{Path} ({Access}/{Deny}, {_stateId})";
+}

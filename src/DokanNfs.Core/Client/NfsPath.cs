@@ -1,0 +1,58 @@
+namespace DokanNfs.Core.Client;
+
+/// <summary>Absolute server paths as lists of components ('/' separated; '.' and '..' resolved lexically).</summary>
+public static class NfsPath
+{
+    public static string[] Split(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var parts = new List<string>();
+        foreach (var part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (parts.Count > 0)
+                {
+                    parts.RemoveAt(parts.Count - 1);
+                }
+
+                continue;
+            }
+
+            parts.Add(part);
+        }
+
+        return [.. parts];
+    }
+
+    public static string Join(IEnumerable<string> components) => "/" + string.Join('/', components);
+
+    public static string Normalize(string path) => Join(Split(path));
+
+    public static string Combine(string directory, string name) => Normalize(directory.TrimEnd('/') + "/" + name);
+
+    /// <summary>The parent directory and the last component; the root has no parent.</summary>
+    public static (string Parent, string Name) SplitLast(string path)
+    {
+        var parts = Split(path);
+        if (parts.Length == 0)
+        {
+            throw new ArgumentException("The root has no parent directory.", nameof(path));
+        }
+
+        return (Join(parts[..^1]), parts[^1]);
+    }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="prefix"/> or lies below it.</summary>
+    public static bool IsAtOrBelow(string path, string prefix)
+    {
+        prefix = Normalize(prefix);
+        path = Normalize(path);
+        return prefix == "/" || path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal);
+    }
+}

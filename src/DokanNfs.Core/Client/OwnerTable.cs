@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Core.Client;
+
+/// <summary>
+/// An open-owner or lock-owner (RFC 7530 §9.1.5) and its seqid. Requests of one owner are serialized by
+/// <see cref="Gate"/>: the server checks that each carries the next seqid, so two in flight at once would
+/// fail one of them with NFS4ERR_BAD_SEQID.
+/// </summary>
+public sealed class OwnerState : IDisposable
+{
+    internal OwnerState(StateOwner4 name, bool isLockOwner)
+    {
+        Name = name;
+        IsLockOwner = isLockOwner;
+    }
+
+    public StateOwner4 Name { get; }
+
+    public bool IsLockOwner { get; }
+
+    /// <summary>The seqid the next request of this owner carries.</summary>
+    public uint SeqId { get; internal set; }
+
+    /// <summary>An NFSv4.0 open-owner is confirmed by its first OPEN_CONFIRM (RFC 7530 §16.18).</summary>
+    public bool Confirmed { get; internal set; }
+
+    /// <summary>Set after NFS4ERR_BAD_SEQID: the server and we disagree on the seqid, so the owner is never used again.</summary>
+    public bool Retired { get; internal set; }
+
+    internal SemaphoreSlim Gate { get; } = new(1, 1);
+
+    /// <summary>
+    /// Files this open-owner holds an open on (by filehandle, or by path while the handle is unknown);
+    /// an owner is reused only for other files.
+    /// </summary>
+    internal HashSet<object> OpenFiles { get; } = [];
+
+    public void Dispose() => Gate.Dispose();
+
+    public override string ToString() => Name.ToString();
+}
+
+/// <summary>
+/// Hands out open-owners. Windows programs open one file through many handles with different share
+/// modes, and the server checks share reservations only between different owners (RFC 7530 §9.9), so
+/// each open of a file gets an owner that holds no other open of that file. Owners are reused across
+/// files, so NFSv4.0's OPEN_CONFIRM round trip is paid once per owner, not once per open.
+/// </summary>
+internal sealed class OwnerTable(NfsClient client) : IDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<OwnerState> _openOwners = [];
+    private long _nextOwnerNumber;
+
+    /// <summary>
+    /// An owner with no open of <paramref name="file"/>. Only confirmed owners are shared: a new owner serves
+    /// one OPEN (and its OPEN_CONFIRM) alone, so no second OPEN can slip in before it is confirmed.
+    /// </summary>
+    public OwnerState AcquireOpenOwner(object file)
+    {
+        lock (_lock)
+        {
+            var clientId = client.ClientId;
+            foreach (var owner in _openOwners)
+            {
+                if (owner.Confirmed && !owner.Retired && owner.Name.ClientId == clientId && owner.OpenFiles.Add(file))
+                {
+                    return owner;
+                }
+            }
+
+            var created = new OwnerState(new StateOwner4(clientId, NewOwnerName("open")), isLockOwner: false);
+            created.OpenFiles.Add(file);
+            _openOwners.Add(created);
+            return created;
+        }
+    }
+
+    public void ReleaseOpenOwner(OwnerState owner, object file)
+    {
+        lock (_lock)
+        {
+            owner.OpenFiles.Remove(file);
+        }
+    }
+
+    /// <summary>Moves an owner's claim from the path it was acquired for to the file's handle.</summary>
+    public void Rekey(OwnerState owner, object from, NfsFh to)
+    {
+        lock (_lock)
+        {
+            owner.OpenFiles.Remove(from);
+            owner.OpenFiles.Add(to);
+        }
+    }
+
+    public void Retire(OwnerState owner)
+    {
+        lock (_lock)
+        {
+            owner.Retired = true;
+            _openOwners.Remove(owner);
+        }
+    }
+
+    /// <summary>A lock-owner for one open file handle: Windows locks belong to the handle that took them.</summary>
+    public OwnerState NewLockOwner() => new(new StateOwner4(client.ClientId, NewOwnerName("lock")), isLockOwner: true);
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            foreach (var owner in _openOwners)
+            {
+                owner.Dispose();
+            }
+
+            _openOwners.Clear();
+        }
+    }
+
+    private byte[] NewOwnerName(string kind)
+    {
+        // Unique within this client id: a kind tag, the process's boot verifier and a counter.
+        var name = new byte[4 + 8 + 8];
+        System.Text.Encoding.ASCII.GetBytes(kind.AsSpan(0, 4), name);
+        BinaryPrimitives.WriteUInt64BigEndian(name.AsSpan(4), client.Identity.BootVerifier);
+        BinaryPrimitives.WriteInt64BigEndian(name.AsSpan(12), Interlocked.Increment(ref _nextOwnerNumber));
+        return name;
+    }
+}
