@@ -105,6 +105,7 @@ public ref struct XdrReader
     /// <summary>Variable-length opaque data (RFC 4506 §4.10), at most <paramref name="maxLength"/> bytes.</summary>
     public ReadOnlySpan<byte> ReadOpaque(int maxLength = int.MaxValue)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
         var length = PeekLength(maxLength, "opaque");
         var padded = PaddedLength(length);
         if (padded + 4 > Remaining)
@@ -141,6 +142,7 @@ public ref struct XdrReader
     /// </summary>
     public int ReadArrayCount(int maxCount = int.MaxValue, int minElementSize = 4)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxCount);
         ArgumentOutOfRangeException.ThrowIfNegative(minElementSize);
         var count = PeekLength(maxCount, "array");
         if ((long)count * minElementSize > Remaining - 4)
@@ -173,7 +175,7 @@ public ref struct XdrReader
 
     private readonly int PeekLength(int max, string what)
     {
-        // Not Require(4, what + " length"): that concatenation would allocate on every successful read.
+        // Not Require(4, what + " length"): that would build the message string on every successful read.
         if (Remaining < 4)
         {
             throw Malformed($"{what} length needs 4 bytes but only {Remaining} remain");
