@@ -36,7 +36,11 @@ public sealed partial class NfsClient : IAsyncDisposable
             new RpcClientOptions { Credential = _options.Credential, CallTimeout = _options.CallTimeout, ConnectTimeout = _options.ConnectTimeout },
             logger);
         _owners = new OwnerTable(this);
+        Ids = new IdMapper(_options.IdMapping);
     }
+
+    /// <summary>Owner and group strings ↔ ids, cached per distinct string.</summary>
+    public IdMapper Ids { get; }
 
     public string ServerName { get; }
 

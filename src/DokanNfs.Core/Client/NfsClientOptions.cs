@@ -40,6 +40,9 @@ public sealed record NfsClientOptions
     /// <summary>Who this client is; by default the persistent identity in the default state directory.</summary>
     public ClientIdentity? Identity { get; init; }
 
+    /// <summary>How owner and group strings map to ids.</summary>
+    public IdMappingOptions IdMapping { get; init; } = new();
+
     /// <summary>The name of the server in id strings and messages (its host name as the user wrote it).</summary>
     public string? ServerName { get; init; }
 }

@@ -36,6 +36,13 @@ public sealed record NfsUrl(string Host, int Port, string Path, IReadOnlyDiction
             return TryParseUrl(text, out url, out error);
         }
 
+        if (text.Contains("://", StringComparison.Ordinal))
+        {
+            // Without this, "http://x/y" would read as host "http" and path "//x/y".
+            error = $"'{text}' uses a scheme other than nfs://.";
+            return false;
+        }
+
         if (text.StartsWith(@"\\", StringComparison.Ordinal))
         {
             var rest = text[2..];

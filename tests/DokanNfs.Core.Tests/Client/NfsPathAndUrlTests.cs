@@ -1,0 +1,102 @@
+using DokanNfs.Core.Client;
+
+namespace DokanNfs.Core.Tests.Client;
+
+[TestClass]
+public sealed class NfsPathAndUrlTests
+{
+    [TestMethod]
+    [DataRow("/export/a/b", "/export/a/b")]
+    [DataRow("export//a/", "/export/a")]
+    [DataRow("/export/./a/../b", "/export/b")]
+    [DataRow("/../..", "/")]
+    [DataRow("", "/")]
+    public void Paths_normalize(string path, string expected) => Assert.AreEqual(expected, NfsPath.Normalize(path));
+
+    [TestMethod]
+    public void The_root_has_no_parent() => Assert.ThrowsExactly<ArgumentException>(() => NfsPath.SplitLast("/"));
+
+    [TestMethod]
+    [DataRow("/export/a", "/export", true)]
+    [DataRow("/export", "/export", true)]
+    [DataRow("/exports", "/export", false)]
+    [DataRow("/anything", "/", true)]
+    public void At_or_below(string path, string prefix, bool expected) => Assert.AreEqual(expected, NfsPath.IsAtOrBelow(path, prefix));
+
+    [TestMethod]
+    [DataRow("nfs://server/export/a", "server", 2049, "/export/a")]
+    [DataRow("nfs://server:20490/export", "server", 20490, "/export")]
+    [DataRow("nfs://[::1]:2050/x", "::1", 2050, "/x")]
+    [DataRow("nfs://h/e?port=3049", "h", 3049, "/e")]
+    [DataRow("server:/export/a", "server", 2049, "/export/a")]
+    [DataRow("[fe80::1]:/e", "fe80::1", 2049, "/e")]
+    [DataRow(@"\\server\export\a", "server", 2049, "/export/a")]
+    [DataRow(@"\\server", "server", 2049, "/")]
+    public void Url_forms_parse(string text, string host, int port, string path)
+    {
+        var url = NfsUrl.Parse(text);
+
+        Assert.AreEqual(host, url.Host);
+        Assert.AreEqual(port, url.Port);
+        Assert.AreEqual(path, url.Path);
+    }
+
+    [TestMethod]
+    [DataRow("")]
+    [DataRow("server")]
+    [DataRow("http://server/x")]
+    [DataRow("nfs://h/e?port=99999")]
+    [DataRow("nfs://h/e?port=abc")]
+    public void Bad_urls_are_refused_with_a_message(string text)
+    {
+        Assert.IsFalse(NfsUrl.TryParse(text, out _, out var error));
+        Assert.IsFalse(string.IsNullOrWhiteSpace(error));
+    }
+
+    [TestMethod]
+    public void Query_keys_are_kept() => Assert.AreEqual("1000", NfsUrl.Parse("nfs://h/e?uid=1000&vers=4.0").Query["uid"]);
+}
+
+[TestClass]
+public sealed class ClientIdentityTests
+{
+    [TestMethod]
+    public void The_uuid_persists_and_the_boot_verifier_does_not()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dokannfs-id-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var first = ClientIdentity.LoadOrCreate(dir);
+            var second = ClientIdentity.LoadOrCreate(dir);
+
+            Assert.AreEqual(first.Uuid, second.Uuid);
+            Assert.AreNotEqual(first.BootVerifier, second.BootVerifier);
+            CollectionAssert.AreEqual(first.IdFor("srv"), second.IdFor("srv"));
+            CollectionAssert.AreNotEqual(first.IdFor("srv"), first.IdFor("other"), "the id string is per server");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void A_corrupt_identity_file_is_reported_not_replaced()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dokannfs-id-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "client-uuid"), "not a uuid");
+
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => ClientIdentity.LoadOrCreate(dir));
+
+            StringAssert.Contains(error.Message, "client-uuid");
+            Assert.AreEqual("not a uuid", File.ReadAllText(Path.Combine(dir, "client-uuid")));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
