@@ -54,7 +54,29 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The client's identity file goes with the demo's directory instead of ~/.local/state.
+export DOKANNFS_STATE_DIR="$dir/state"
 dokannfs() { dotnet src/DokanNfs.Cli/bin/Release/net10.0/dokannfs.dll "$@"; }
+url="nfs://$addr:$port/export"
+run() { echo "\$ dokannfs $*"; dokannfs "$@"; }
 
-echo "== dokannfs ping nfs://$addr:$port/export"
-dokannfs ping "nfs://$addr:$port/export"
+echo "== dokannfs ping $url"
+dokannfs ping "$url"
+
+echo "== File commands"
+head -c 3000000 /dev/urandom > "$dir/local.bin"
+run ls -l "$url"
+run cat "$url/hello.txt"
+run mkdir -p "$url/docs/2024/march"
+run cp "$dir/local.bin" "$url/docs/2024/"
+run ln -s docs/2024/local.bin "$url/latest"
+run mv "$url/docs/2024/local.bin" "$url/docs/2024/march/data.bin"
+run ls -R "$addr:/export" --port "$port"
+run stat --json "$url/docs/2024/march/data.bin"
+run cp "$url/docs/2024/march/data.bin" "$dir/back.bin"
+cmp "$dir/local.bin" "$dir/back.bin" && echo "(the copy that went up and came back is byte-identical)"
+run rm -r "$url/docs/2024"
+set +e
+run stat "$url/docs/2024"
+echo "(exit code $? : not found)"
+set -e

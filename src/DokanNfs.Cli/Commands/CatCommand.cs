@@ -1,0 +1,36 @@
+using System.CommandLine;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Cli.Commands;
+
+/// <summary><c>dokannfs cat URL</c>: a file's bytes to stdout, unchanged (binary-safe), in 1 MiB reads.</summary>
+internal static class CatCommand
+{
+    private const int ChunkSize = 1024 * 1024;
+
+    public static Command Create(ConnectionOptions options)
+    {
+        var url = CommandArguments.Url("url", "The file to print: " + CommandArguments.UrlForms + ".");
+        var command = new Command("cat", "Write a file on an NFS server to stdout.") { url };
+        command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
+        {
+            var target = options.Resolve(parse, parse.GetValue(url)!);
+            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
+            var node = await client.GetAttrAsync(target.Path, ct);
+            if (node.IsDirectory)
+            {
+                throw CliException.Failure($"{node.Path}: Is a directory.");
+            }
+
+            if (node.Type != NfsFtype4.Reg)
+            {
+                throw CliException.Failure($"{node.Path}: not a regular file ({Output.Formats.TypeName(node.Type)}).");
+            }
+
+            await using var stdout = Console.OpenStandardOutput();
+            await FileTransfer.ReadToStreamAsync(client, node.Path, stdout, ChunkSize, showProgress: false, ct);
+            return ExitCodes.Ok;
+        }, ct));
+        return command;
+    }
+}

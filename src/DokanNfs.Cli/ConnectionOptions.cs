@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using DokanNfs.Core.Client;
+
+namespace DokanNfs.Cli;
+
+/// <summary>
+/// The options every command shares (--port, --uid, --gid, --vers, --timeout, --verbose), declared once on
+/// the root command as recursive options so they may be written before or after the command name.
+/// <para>
+/// The same settings may come from an nfs:// URL's query (<c>?port=…&amp;uid=…&amp;gid=…&amp;vers=…</c>).
+/// An explicit flag always wins over the URL, and the URL over the default, one setting at a time: a
+/// script can keep the server's settings in the URL and override one of them on the command line.
+/// </para>
+/// </summary>
+internal sealed class ConnectionOptions
+{
+    /// <summary>The query keys an nfs:// URL may carry; anything else is a typo and refused.</summary>
+    private static readonly string[] QueryKeys = ["port", "uid", "gid", "vers"];
+
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    public ConnectionOptions()
+    {
+        // Custom parsers so a bad value gets a message about the option, not about Nullable<UInt32>.
+        Port.CustomParser = result => ParseNumber<int>(result, "--port", "a TCP port number (1-65535)", static t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p is >= 1 and <= 65535 ? p : (int?)null);
+        Uid.CustomParser = result => ParseNumber(result, "--uid", "a numeric uid", ParseId);
+        Gid.CustomParser = result => ParseNumber(result, "--gid", "a numeric gid", ParseId);
+        Timeout.CustomParser = result => ParseNumber<double>(result, "--timeout", "a number of seconds above 0", static t =>
+            double.TryParse(t, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) && s is > 0 and <= 86400 ? s : (double?)null);
+        Vers.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } vers && !TryParseVersion(vers, out _, out var error))
+            {
+                result.AddError(error);
+            }
+        });
+    }
+
+    public Option<int?> Port { get; } = new("--port")
+    {
+        Description = "TCP port of the NFS server (default 2049; overrides the URL's port and ?port=).",
+        HelpName = "PORT",
+        Recursive = true,
+    };
+
+    public Option<uint?> Uid { get; } = new("--uid")
+    {
+        Description = "AUTH_SYS uid to send (default 0; overrides ?uid=).",
+        HelpName = "UID",
+        Recursive = true,
+    };
+
+    public Option<uint?> Gid { get; } = new("--gid")
+    {
+        Description = "AUTH_SYS gid to send (default 0; overrides ?gid=).",
+        HelpName = "GID",
+        Recursive = true,
+    };
+
+    public Option<string?> Vers { get; } = new("--vers")
+    {
+        Description = "NFS version: 4.0 (the only one for now; overrides ?vers=).",
+        HelpName = "VERSION",
+        Recursive = true,
+    };
+
+    public Option<double?> Timeout { get; } = new("--timeout")
+    {
+        Description = "Seconds to wait for a connection or a reply (default 30).",
+        HelpName = "SECONDS",
+        Recursive = true,
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Print the full exception (with stack trace) when a command fails.",
+        Recursive = true,
+    };
+
+    public void AddTo(Command root)
+    {
+        root.Options.Add(Port);
+        root.Options.Add(Uid);
+        root.Options.Add(Gid);
+        root.Options.Add(Vers);
+        root.Options.Add(Timeout);
+        root.Options.Add(Verbose);
+    }
+
+    /// <summary>Parses an NFS location and settles its connection settings: flag, then URL query, then default.</summary>
+    public NfsTarget Resolve(ParseResult parse, string text)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        if (text.StartsWith('-'))
+        {
+            // System.CommandLine hands an unknown option to a free argument slot; name it for what it is.
+            throw CliException.BadArguments($"unknown option '{text}'.");
+        }
+
+        if (!NfsUrl.TryParse(text, out var url, out var error))
+        {
+            throw CliException.BadArguments(error);
+        }
+
+        foreach (var key in url.Query.Keys)
+        {
+            if (!QueryKeys.Contains(key, StringComparer.OrdinalIgnoreCase))
+            {
+                throw CliException.BadArguments($"'{key}' in {text} is not a known URL key: use port, uid, gid or vers.");
+            }
+        }
+
+        // NfsUrl has already put ?port= (or the URL's own :port) into url.Port.
+        var port = parse.GetValue(Port) ?? url.Port;
+        var uid = parse.GetValue(Uid) ?? QueryId(url, "uid") ?? 0;
+        var gid = parse.GetValue(Gid) ?? QueryId(url, "gid") ?? 0;
+        var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "4.0");
+        if (!TryParseVersion(versText, out var minor, out error))
+        {
+            throw CliException.BadArguments(error);
+        }
+
+        var timeout = parse.GetValue(Timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
+        var settings = new ConnectionSettings(url.Host, port, uid, gid, minor, timeout);
+        return new NfsTarget(url with { Port = port }, settings);
+    }
+
+    private static T? ParseNumber<T>(ArgumentResult result, string option, string what, Func<string, T?> parse)
+        where T : struct
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (parse(text) is { } value)
+        {
+            return value;
+        }
+
+        result.AddError($"{option} {text} is not {what}.");
+        return null;
+    }
+
+    private static uint? ParseId(string text) =>
+        uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    private static uint? QueryId(NfsUrl url, string key)
+    {
+        if (!url.Query.TryGetValue(key, out var text))
+        {
+            return null;
+        }
+
+        return ParseId(text) ?? throw CliException.BadArguments($"{key}={text} is not a numeric id.");
+    }
+
+    private static bool TryParseVersion(string text, out uint minorVersion, out string error)
+    {
+        minorVersion = 0;
+        error = string.Empty;
+        if (text.Trim() is "4" or "4.0")
+        {
+            return true;
+        }
+
+        error = $"NFS version '{text}' is not supported: only 4.0 for now.";
+        return false;
+    }
+}
+
+/// <summary>How to reach one server: the settled values of the connection options.</summary>
+internal sealed record ConnectionSettings(string Host, int Port, uint Uid, uint Gid, uint MinorVersion, TimeSpan Timeout)
+{
+    /// <summary>True when both name the same server (host as written, and port), so one client serves both.</summary>
+    public bool SameServerAs(ConnectionSettings other) =>
+        string.Equals(Host, other.Host, StringComparison.OrdinalIgnoreCase) && Port == other.Port;
+}
+
+/// <summary>An NFS location the user named, with the settings to reach it.</summary>
+internal sealed record NfsTarget(NfsUrl Url, ConnectionSettings Settings)
+{
+    /// <summary>The absolute path on the server (from its pseudo root).</summary>
+    public string Path => Url.Path;
+
+    public override string ToString() => Url.ToString();
+}

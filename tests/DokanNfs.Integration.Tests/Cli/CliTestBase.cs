@@ -1,0 +1,97 @@
+using System.Globalization;
+using DokanNfs.TestSupport.Ganesha;
+
+namespace DokanNfs.Integration.Tests.Cli;
+
+/// <summary>
+/// What every CLI test needs: a Ganesha server of its own (started on demand), a scratch directory on
+/// the local side, a state directory for the child, and assertions on exit codes that show the output.
+/// </summary>
+public abstract class CliTestBase(TestContext testContext) : IDisposable
+{
+    private readonly GaneshaServerGroup _servers = new();
+    private readonly string _scratch = Directory.CreateTempSubdirectory("dokannfs-cli-test-").FullName;
+    private bool _disposed;
+
+    protected CancellationToken Ct => testContext.CancellationToken;
+
+    protected TestContext TestContext => testContext;
+
+    /// <summary>The local side of copies; deleted after the test.</summary>
+    protected string LocalDirectory => Directory.CreateDirectory(Path.Combine(_scratch, "local")).FullName;
+
+    private protected CliRunner Cli => new(Directory.CreateDirectory(Path.Combine(_scratch, "state")).FullName);
+
+    [TestCleanup]
+    public async Task CleanupServersAsync()
+    {
+        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
+        {
+            _servers.WriteLogs(testContext.WriteLine);
+        }
+
+        await _servers.DisposeAsync();
+    }
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            Directory.Delete(_scratch, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp directory is not worth failing a test over.
+        }
+    }
+
+    protected Task<GaneshaServer> StartServerAsync() => _servers.StartAsync(cancellationToken: Ct);
+
+    /// <summary>nfs://127.0.0.1:PORT/export[/relative].</summary>
+    protected static string Url(GaneshaServer server, string relative = "") =>
+        string.Create(CultureInfo.InvariantCulture, $"nfs://{server.Address}:{server.Port}{server.PseudoPath}") + (relative.Length == 0 ? string.Empty : "/" + relative);
+
+    private protected async Task<CliResult> RunAsync(params string[] args)
+    {
+        var result = await Cli.RunAsync(Ct, args);
+        testContext.WriteLine($"$ dokannfs {string.Join(' ', args)}\n{result}");
+        return result;
+    }
+
+    private protected static CliResult ExpectExit(int expected, CliResult result)
+    {
+        Assert.AreEqual(expected, result.ExitCode, result.ToString());
+        return result;
+    }
+
+    /// <summary>Succeeded, with nothing on stderr.</summary>
+    private protected static CliResult ExpectOk(CliResult result)
+    {
+        ExpectExit(0, result);
+        Assert.AreEqual(string.Empty, result.StdErr, result.ToString());
+        return result;
+    }
+
+    /// <summary>Failed with <paramref name="expected"/> and exactly one line on stderr, no stack trace.</summary>
+    private protected static CliResult ExpectError(int expected, CliResult result, string mustContain)
+    {
+        ExpectExit(expected, result);
+        Assert.HasCount(1, result.StdErrLines, result.ToString());
+        Assert.StartsWith("dokannfs: ", result.StdErrLines[0], result.ToString());
+        Assert.Contains(mustContain, result.StdErr, result.ToString());
+        Assert.DoesNotContain("   at ", result.StdErr, "no stack trace without --verbose");
+        return result;
+    }
+}
