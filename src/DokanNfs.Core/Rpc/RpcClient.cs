@@ -67,7 +67,7 @@ public sealed class RpcClient : IAsyncDisposable
 
         try
         {
-            return DecodeReply(record.Span, decodeResults);
+            return RpcMessage.DecodeReply(record.Span, decodeResults);
         }
         finally
         {
@@ -101,20 +101,6 @@ public sealed class RpcClient : IAsyncDisposable
         }
 
         _connectLock.Dispose();
-    }
-
-    private static TResult DecodeReply<TResult>(ReadOnlySpan<byte> record, RpcResultDecoder<TResult> decodeResults)
-    {
-        var reader = new XdrReader(record);
-        RpcMessage.ReadReplyHeader(ref reader);
-        try
-        {
-            return decodeResults(ref reader);
-        }
-        catch (XdrException ex)
-        {
-            throw new RpcMalformedReplyException("The reply's results are malformed: " + ex.Message, ex);
-        }
     }
 
     private async ValueTask<RpcConnection> GetConnectionAsync(CancellationToken cancellationToken)

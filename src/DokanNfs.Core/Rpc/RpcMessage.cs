@@ -109,6 +109,26 @@ public static class RpcMessage
         }
     }
 
+    /// <summary>
+    /// Decodes a whole reply record: the header (<see cref="ReadReplyHeader"/>), then the results with
+    /// <paramref name="decodeResults"/>. Malformed results surface as <see cref="RpcMalformedReplyException"/>,
+    /// never as the bare <see cref="XdrException"/>, so a caller sees one typed error per way a reply can be bad.
+    /// </summary>
+    public static TResult DecodeReply<TResult>(ReadOnlySpan<byte> record, RpcResultDecoder<TResult> decodeResults)
+    {
+        ArgumentNullException.ThrowIfNull(decodeResults);
+        var reader = new XdrReader(record);
+        ReadReplyHeader(ref reader);
+        try
+        {
+            return decodeResults(ref reader);
+        }
+        catch (XdrException ex)
+        {
+            throw new RpcMalformedReplyException("The reply's results are malformed: " + ex.Message, ex);
+        }
+    }
+
     private static void ReadOpaqueAuth(ref XdrReader reader)
     {
         // The verifier of AUTH_NONE / AUTH_SYS replies carries nothing we check; its length is still bounded.

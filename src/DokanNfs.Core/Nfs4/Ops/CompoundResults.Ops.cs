@@ -151,6 +151,33 @@ public partial struct CompoundResults
         return (ChangeInfo4.Decode(ref reader), ChangeInfo4.Decode(ref reader));
     }
 
+    /// <summary>
+    /// SECINFO (RFC 7530 §16.31): the security flavors the server accepts for the name, most preferred first.
+    /// An RPCSEC_GSS entry's mechanism OID, QOP and service are checked for shape but not kept.
+    /// </summary>
+    public uint[] SecInfo(ref XdrReader reader)
+    {
+        const uint rpcSecGss = 6;
+        const int maxFlavors = 64;
+        const int maxOidBytes = 1024;
+        Expect(ref reader, NfsOpnum4.SecInfo);
+        var count = reader.ReadArrayCount(maxFlavors);
+        var flavors = new uint[count];
+        for (var i = 0; i < count; i++)
+        {
+            flavors[i] = reader.ReadUInt32();
+            if (flavors[i] == rpcSecGss)
+            {
+                // rpcsec_gss_info: sec_oid4 oid, qop4 qop, rpc_gss_svc_t service.
+                reader.ReadOpaque(maxOidBytes);
+                reader.ReadUInt32();
+                reader.ReadUInt32();
+            }
+        }
+
+        return flavors;
+    }
+
     /// <summary>SETATTR: the attributes set. Its result carries attrsset even on failure (RFC 7530 §16.32).</summary>
     public Bitmap4 SetAttr(ref XdrReader reader)
     {
