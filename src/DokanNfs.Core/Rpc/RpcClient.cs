@@ -31,6 +31,7 @@ public sealed class RpcClient : IAsyncDisposable
     {
         _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
         _options = options ?? new RpcClientOptions();
+        RpcConnection.ValidateOptions(_options);
         _logger = logger ?? NullLogger.Instance;
     }
 
