@@ -31,6 +31,7 @@ public sealed class RpcClient : IAsyncDisposable
     {
         _endPoint = endPoint ?? throw new ArgumentNullException(nameof(endPoint));
         _options = options ?? new RpcClientOptions();
+        RpcConnection.ValidateOptions(_options);
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -100,7 +101,8 @@ public sealed class RpcClient : IAsyncDisposable
             writer.Dispose();
         }
 
-        _connectLock.Dispose();
+        // _connectLock is not disposed, for the reason RpcConnection keeps its send lock: a call still
+        // connecting would throw ObjectDisposedException on release instead of failing as disposed.
     }
 
     private async ValueTask<RpcConnection> GetConnectionAsync(CancellationToken cancellationToken)
@@ -145,6 +147,13 @@ public sealed class RpcClient : IAsyncDisposable
                 RpcLog.ConnectFailed(_logger, _endPoint.ToString() ?? "?", backoff, ex);
                 var what = ex is SocketException se ? se.SocketErrorCode.ToString() : "connect timed out";
                 throw new RpcConnectException($"Cannot connect to {_endPoint}: {what}.", ex);
+            }
+
+            if (_disposed)
+            {
+                // DisposeAsync ran while we were connecting: nobody would ever close this socket.
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw new ObjectDisposedException(nameof(RpcClient));
             }
 
             _failedConnects = 0;

@@ -59,6 +59,7 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(endPoint);
         ArgumentNullException.ThrowIfNull(options);
+        ValidateOptions(options);
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
@@ -87,7 +88,9 @@ public sealed class RpcConnection : IAsyncDisposable
         RpcMessage.WriteCallHeader(writer, xid, program, version, procedure, credential);
         args.Encode(writer);
 
-        var call = PendingCall.Rent(this, xid, Environment.TickCount64 + (long)timeout.TotalMilliseconds);
+        // Timeout.InfiniteTimeSpan (-1 ms) means no deadline, not a deadline already past.
+        var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        var call = PendingCall.Rent(this, xid, deadline);
         var version0 = call.Version;
         if (!_pending.TryAdd(xid, call))
         {
@@ -165,8 +168,19 @@ public sealed class RpcConnection : IAsyncDisposable
 
         _recordReader.Dispose();
         _socket.Dispose();
-        _sendLock.Dispose();
+
+        // _sendLock is deliberately not disposed: a caller that took this connection before it broke may still
+        // be waiting for it or about to release it. Disposing it made the releaser throw ObjectDisposedException
+        // and left the waiter hanging forever; once released, that waiter's send fails on the closed socket and
+        // it gets RpcConnectionLostException like every other call. It holds no wait handle, so GC suffices.
         _shutdown.Dispose();
+    }
+
+    /// <summary>Refuses settings the connection cannot work with.</summary>
+    internal static void ValidateOptions(RpcClientOptions options)
+    {
+        // A fragment must carry at least one byte, or SendRecordAsync would write empty fragments forever.
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.MaxFragmentSize, nameof(options.MaxFragmentSize));
     }
 
     /// <summary>Fails one pending call if it is still pending (it may have just been answered).</summary>
@@ -284,9 +298,12 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         if (!RpcMessage.TryPeekXid(record.Span, out var xid, out var type))
         {
+            // The reply this record stood for can never be matched, so its call would hang until its timeout;
+            // a peer that sends such records is broken. Fail everything now and let the next call reconnect.
             RpcLog.RuntRecord(_logger, _server, record.Length);
+            var length = record.Length;
             record.Return();
-            return;
+            throw new RpcMalformedReplyException($"Record of {length} bytes from {_server} is too short to hold an XID and msg_type.");
         }
 
         if (type != RpcMsgType.Reply)
@@ -314,11 +331,14 @@ public sealed class RpcConnection : IAsyncDisposable
         }
 
         var now = Environment.TickCount64;
-        foreach (var (_, call) in _pending)
+        foreach (var (xid, call) in _pending)
         {
-            if (call.DeadlineTicks <= now && TryFail(call, new RpcTimeoutException($"No reply from {_server} to call {call.Xid:x8} within its timeout.")))
+            // Use the key, not call.Xid: a PendingCall answered meanwhile can be back from the pool under a new
+            // XID, and removing by (key, call) only ever removes the rental this entry was made for.
+            if (call.DeadlineTicks <= now && _pending.TryRemove(new KeyValuePair<uint, PendingCall>(xid, call)))
             {
-                RpcLog.CallTimedOut(_logger, _server, call.Xid);
+                call.SetException(new RpcTimeoutException($"No reply from {_server} to call {xid:x8} within its timeout."));
+                RpcLog.CallTimedOut(_logger, _server, xid);
             }
         }
     }

@@ -17,7 +17,7 @@ internal static partial class RpcLog
     [LoggerMessage(1003, LogLevel.Debug, "RPC reply from {Server} with unknown xid {Xid:x8} dropped (late reply of a timed-out or cancelled call)")]
     public static partial void UnknownXid(ILogger logger, string server, uint xid);
 
-    [LoggerMessage(1004, LogLevel.Warning, "RPC record from {Server} too short to hold an xid ({Length} bytes); dropped")]
+    [LoggerMessage(1004, LogLevel.Warning, "RPC record from {Server} too short to hold an xid ({Length} bytes); connection broken")]
     public static partial void RuntRecord(ILogger logger, string server, int length);
 
     [LoggerMessage(1005, LogLevel.Debug, "RPC CALL message from {Server} (xid {Xid:x8}) dropped: no callback program is served on this connection")]

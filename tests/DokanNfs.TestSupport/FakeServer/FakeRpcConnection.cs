@@ -1,0 +1,290 @@
+using System.Net.Sockets;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.TestSupport.FakeServer;
+
+/// <summary>
+/// One accepted connection of a <see cref="FakeRpcServer"/>: reads CALL records (RFC 5531 §11 record
+/// marking, reassembling fragments), hands each call to the server's script on its own task so many are
+/// outstanding at once, and writes replies one whole record at a time.
+/// </summary>
+public sealed class FakeRpcConnection
+{
+    /// <summary>Bigger calls are a client bug; refusing them keeps a broken client from exhausting memory.</summary>
+    private const int MaxCallRecordSize = 64 * 1024 * 1024;
+
+    private static readonly TimeSpan HandlerGrace = TimeSpan.FromSeconds(5);
+
+    private readonly FakeRpcServer _server;
+    private readonly Socket _socket;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Lock _lock = new();
+    private readonly List<ReceivedCall> _unanswered = [];
+    private readonly List<Task> _handlers = [];
+    private readonly CancellationTokenSource _closing;
+    private int _closed;
+
+    internal FakeRpcConnection(FakeRpcServer server, Socket socket, int id, CancellationToken serverStopping)
+    {
+        _server = server;
+        _socket = socket;
+        _closing = CancellationTokenSource.CreateLinkedTokenSource(serverStopping);
+        Closing = _closing.Token;
+        Id = id;
+    }
+
+    /// <summary>1 for the first connection the server accepted, 2 for the next, and so on.</summary>
+    public int Id { get; }
+
+    public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>Cancelled when this connection closes or the server stops; handlers that wait should observe it.</summary>
+    public CancellationToken Closing { get; }
+
+    /// <summary>Closes gracefully: the client reads end-of-stream (FIN).</summary>
+    public void Close() => Shutdown(reset: false);
+
+    /// <summary>Aborts: a zero linger time makes the close send RST, so the client sees a connection reset.</summary>
+    public void Reset() => Shutdown(reset: true);
+
+    internal async Task RunAsync()
+    {
+        var cancellationToken = Closing;
+        try
+        {
+            while (await ReadCallAsync(cancellationToken).ConfigureAwait(false) is { } call)
+            {
+                lock (_lock)
+                {
+                    _unanswered.Add(call);
+                    _handlers.Add(Task.Run(() => HandleAsync(call, cancellationToken), CancellationToken.None));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The client went away, or the script or the server closed this connection.
+        }
+        catch (XdrException ex)
+        {
+            _server.RecordError(new InvalidOperationException($"Connection {Id}: the client sent a malformed CALL: {ex.Message}", ex));
+        }
+        catch (InvalidDataException ex)
+        {
+            _server.RecordError(ex);
+        }
+        finally
+        {
+            Shutdown(reset: false);
+        }
+
+        Task[] handlers;
+        lock (_lock)
+        {
+            handlers = [.. _handlers];
+        }
+
+        // The write lock and the token source are left to the GC: Close() may still be running on another
+        // thread, and a script may wait on something that never comes, so there is no safe moment to dispose.
+        try
+        {
+            await Task.WhenAll(handlers).WaitAsync(HandlerGrace).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // Left running; everything it could touch is closed.
+        }
+    }
+
+    private async Task HandleAsync(ReceivedCall call, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reply = await _server.Handler(call).ConfigureAwait(false);
+            var sent = await SendAsync(call, reply, cancellationToken).ConfigureAwait(false);
+            Finish(call, sent);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            // The connection ended while the reply was being sent or delayed.
+            Finish(call, answered: false);
+        }
+#pragma warning disable CA1031 // A failing script must not take the server down; the test sees it in Errors.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _server.RecordError(new InvalidOperationException($"The script failed for {call}: {ex.Message}", ex));
+            Finish(call, answered: false);
+        }
+    }
+
+    /// <summary>Plays one script; true if something was written for the call and the connection was left open.</summary>
+    private async Task<bool> SendAsync(ReceivedCall call, FakeReply reply, CancellationToken cancellationToken)
+    {
+        var wrote = false;
+        for (var step = reply; step is not null; step = step.Next)
+        {
+            if (step.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(step.Delay, cancellationToken).ConfigureAwait(false);
+            }
+
+            switch (step.Kind)
+            {
+                case FakeReplyKind.Nothing:
+                    break;
+                case FakeReplyKind.Close:
+                    Close();
+                    return false;
+                case FakeReplyKind.Reset:
+                    Reset();
+                    return false;
+                default:
+                    await WriteAsync(step.EncodeWire(call.Xid), step.WriteChunkSize, cancellationToken).ConfigureAwait(false);
+                    wrote = true;
+                    break;
+            }
+        }
+
+        return wrote;
+    }
+
+    private async Task WriteAsync(byte[] wire, int chunkSize, CancellationToken cancellationToken)
+    {
+        // One record at a time: interleaving two replies' bytes would corrupt the stream's framing.
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (chunkSize <= 0)
+            {
+                await _socket.SendAsync(wire, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+
+            for (var at = 0; at < wire.Length; at += chunkSize)
+            {
+                var length = Math.Min(chunkSize, wire.Length - at);
+                await _socket.SendAsync(wire.AsMemory(at, length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+
+                // NoDelay is on, so each piece leaves as its own segment; a short pause lets the client read it alone.
+                await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void Finish(ReceivedCall call, bool answered)
+    {
+        bool wasUnanswered;
+        lock (_lock)
+        {
+            wasUnanswered = _unanswered.Remove(call);
+        }
+
+        if (wasUnanswered)
+        {
+            _server.OnCallFinished();
+        }
+
+        call.TrySetAnswered(answered);
+    }
+
+    /// <summary>Reads one CALL record; null on a clean end of stream between records.</summary>
+    private async Task<ReceivedCall?> ReadCallAsync(CancellationToken cancellationToken)
+    {
+        var header = new byte[RecordMarking.HeaderSize];
+        var body = new MemoryStream();
+        var fragmentLengths = new List<int>();
+        while (true)
+        {
+            var got = await ReceiveAsync(header, cancellationToken).ConfigureAwait(false);
+            if (got == 0 && fragmentLengths.Count == 0)
+            {
+                return null;
+            }
+
+            if (got < header.Length)
+            {
+                throw new IOException($"Connection {Id}: the client closed the connection inside a record.");
+            }
+
+            var (length, isLast) = RecordMarking.ReadHeader(header);
+            if (body.Length + length > MaxCallRecordSize)
+            {
+                throw new InvalidDataException($"Connection {Id}: a CALL record of more than {MaxCallRecordSize} bytes.");
+            }
+
+            var fragment = new byte[length];
+            if (await ReceiveAsync(fragment, cancellationToken).ConfigureAwait(false) < length)
+            {
+                throw new IOException($"Connection {Id}: the client closed the connection inside a fragment.");
+            }
+
+            body.Write(fragment);
+            fragmentLengths.Add(length);
+            if (isLast)
+            {
+                return _server.OnCallReceived(this, body.ToArray(), fragmentLengths);
+            }
+        }
+    }
+
+    /// <summary>Fills <paramref name="buffer"/>; returns fewer bytes only at end of stream.</summary>
+    private async Task<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var n = await _socket.ReceiveAsync(buffer[total..], SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+
+    private void Shutdown(bool reset)
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            if (reset)
+            {
+                _socket.LingerState = new LingerOption(true, 0);
+            }
+            else
+            {
+                _socket.Shutdown(SocketShutdown.Both);
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The peer is already gone; closing below is all that is left to do.
+        }
+
+        _socket.Close();
+        _closing.Cancel();
+        ReceivedCall[] abandoned;
+        lock (_lock)
+        {
+            abandoned = [.. _unanswered];
+        }
+
+        foreach (var call in abandoned)
+        {
+            Finish(call, answered: false);
+        }
+    }
+}
