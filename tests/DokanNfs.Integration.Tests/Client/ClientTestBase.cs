@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.TestSupport.Ganesha;
 
 namespace DokanNfs.Integration.Tests.Client;
@@ -14,6 +15,9 @@ namespace DokanNfs.Integration.Tests.Client;
 /// </summary>
 public abstract class ClientTestBase(TestContext testContext)
 {
+    /// <summary>The pseudo path of the single export every test server has.</summary>
+    protected const string Export = "/export";
+
     private readonly GaneshaServerGroup _servers = new();
     private readonly List<IAsyncDisposable> _disposables = [];
 
@@ -21,16 +25,13 @@ public abstract class ClientTestBase(TestContext testContext)
 
     protected CancellationToken Ct => testContext.CancellationToken;
 
-    /// <summary>The pseudo path of the single export every test server has.</summary>
-    protected const string Export = "/export";
-
     /// <summary>The NFS path of <paramref name="relative"/> inside the export.</summary>
     protected static string Nfs(string relative) => NfsPath.Combine(Export, relative);
 
     [TestCleanup]
     public async Task CleanupAsync()
     {
-        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
+        if (testContext.CurrentTestOutcome is not (UnitTestOutcome.Passed or UnitTestOutcome.Inconclusive))
         {
             _servers.WriteLogs(testContext.WriteLine);
         }
@@ -42,7 +43,7 @@ public abstract class ClientTestBase(TestContext testContext)
             {
                 await _disposables[i].DisposeAsync();
             }
-            catch (Exception ex) when (ex is NfsException or IOException or OperationCanceledException or ObjectDisposedException)
+            catch (Exception ex) when (ex is NfsException or RpcException or IOException or OperationCanceledException or ObjectDisposedException)
             {
                 testContext.WriteLine($"cleanup: {ex.GetType().Name}: {ex.Message}");
             }
