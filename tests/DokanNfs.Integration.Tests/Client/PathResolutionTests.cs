@@ -134,10 +134,10 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         Directory.CreateDirectory(server.PathInExport("x/y"));
         File.WriteAllText(server.PathInExport("x/y/f"), "1");
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.FromMilliseconds(300) });
+        var client = Connect(tap.EndPoint, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.FromSeconds(1) });
         await client.GetAttrAsync(Nfs("x/y/f"), Ct);
         await client.GetAttrAsync(Nfs("x/y/f"), Ct);
-        await Task.Delay(TimeSpan.FromMilliseconds(600), Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(1500), Ct);
         await client.GetAttrAsync(Nfs("x/y/f"), Ct);
 
         var firstOps = tap.CallsTagged("walk").Select(c => c.FirstOp).ToArray();
