@@ -18,36 +18,12 @@ public sealed partial class NfsClient
         var (parent, name) = await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false);
         var normalized = NfsPath.Combine(parent.Path, name);
 
-        // Until the file's handle is known, the owner's claim is on the path.
+        // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized);
         try
         {
             var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
-            var opened = await RunOwnerOpAsync(
-                owner,
-                seqOpIndex: 1,
-                (seqid, ct) => AttemptAsync(
-                    "open",
-                    new OpenCall(parent.FileHandle, name, seqid, owner.Name, request, verifier, normalized),
-                    static (ref CompoundEncoder e, OpenCall c) =>
-                    {
-                        e.PutFh(c.Directory);
-                        e.Open(c.SeqId, c.Request.Access, c.Request.Deny, c.Owner, c.Request.Create, c.Request.CreateAttributes, c.Verifier, OpenClaim4.ByName(c.Name));
-                        e.GetFh();
-                        e.GetAttr(AttributeRequests.Stat);
-                    },
-                    static (ref XdrReader r) =>
-                    {
-                        var results = CompoundResults.Begin(ref r);
-                        results.PutFh(ref r);
-                        var open = results.Open(ref r);
-                        var fh = results.GetFh(ref r);
-                        return (open, fh, results.GetAttr(ref r));
-                    },
-                    ct),
-                cancellationToken).ConfigureAwait(false);
-
-            var (result, fileHandle, attributes) = opened;
+            var (result, fileHandle, attributes) = await OpenByNameAsync(owner, parent.FileHandle, name, request, verifier, normalized, cancellationToken).ConfigureAwait(false);
             var stateId = result.StateId;
             if (result.NeedsConfirm)
             {
@@ -55,7 +31,7 @@ public sealed partial class NfsClient
             }
 
             owner.Confirmed = true;
-            _owners.Rekey(owner, normalized, fileHandle);
+            _owners.AddHandle(owner, fileHandle);
             var file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, result.Delegation);
             Handles.InvalidateAtOrBelow(normalized);
 
@@ -89,6 +65,33 @@ public sealed partial class NfsClient
             throw;
         }
     }
+
+    /// <summary>PUTFH(directory), OPEN by name (CLAIM_NULL) for <paramref name="owner"/>, GETFH, GETATTR: one COMPOUND under the owner's seqid.</summary>
+    internal ValueTask<(OpenResult Result, NfsFh FileHandle, NfsAttributes Attributes)> OpenByNameAsync(
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken) =>
+        RunOwnerOpAsync(
+            owner,
+            seqOpIndex: 1,
+            (seqid, ct) => AttemptAsync(
+                "open",
+                new OpenCall(directory, name, seqid, owner.Name, request, verifier, path),
+                static (ref CompoundEncoder e, OpenCall c) =>
+                {
+                    e.PutFh(c.Directory);
+                    e.Open(c.SeqId, c.Request.Access, c.Request.Deny, c.Owner, c.Request.Create, c.Request.CreateAttributes, c.Verifier, OpenClaim4.ByName(c.Name));
+                    e.GetFh();
+                    e.GetAttr(AttributeRequests.Stat);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    var open = results.Open(ref r);
+                    var fh = results.GetFh(ref r);
+                    return (open, fh, results.GetAttr(ref r));
+                },
+                ct),
+            cancellationToken);
 
     /// <summary>OPEN_CONFIRM (RFC 7530 §16.18): the first OPEN of a new open-owner must be confirmed before use.</summary>
     private ValueTask<StateId4> ConfirmOpenAsync(OwnerState owner, NfsFh file, StateId4 stateId, string path, CancellationToken cancellationToken) =>

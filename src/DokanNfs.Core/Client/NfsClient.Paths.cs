@@ -84,7 +84,31 @@ public sealed partial class NfsClient
             cancellationToken);
     }
 
+    /// <summary>
+    /// The most LOOKUPs one walk COMPOUND carries. Servers cap the operations of a COMPOUND and refuse a
+    /// longer one with NFS4ERR_RESOURCE, which does not go away on retry (NFS-Ganesha 4: 100 operations;
+    /// Linux nfsd: 50), so 1 + 2 × 24 + 1 = 50 operations at most.
+    /// </summary>
+    internal const int MaxComponentsPerWalk = 24;
+
     private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, CancellationToken cancellationToken)
+    {
+        // Fix (found by PathResolutionTests.Path_of_sixty_components_resolves): a path of more than 48
+        // components used to go out as one COMPOUND of over 100 operations, which Ganesha answers with
+        // NFS4ERR_RESOURCE, and the retry loop then sent it again for the whole RetryBudget. A deep path is
+        // now walked in pieces, each from the handle the previous one ended at (and cached, as any walk).
+        while (components.Length - skip > MaxComponentsPerWalk)
+        {
+            var prefix = components[..(skip + MaxComponentsPerWalk)];
+            var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+            start = part.FileHandle;
+            skip = prefix.Length;
+        }
+
+        return await WalkOnceAsync(path, components, start, skip, attributes, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, CancellationToken cancellationToken)
     {
         var walk = new PathWalk(start, components, skip, attributes);
         try

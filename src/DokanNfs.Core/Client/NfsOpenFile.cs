@@ -76,9 +76,40 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         return Attributes;
     }
 
-    /// <summary>OPEN_DOWNGRADE (RFC 7530 §16.19): give up some access or deny bits without closing.</summary>
+    /// <summary>
+    /// OPEN_DOWNGRADE (RFC 7530 §16.19): give up some access or deny bits without closing. The bits asked for
+    /// are first OPENed by this open's owner (the server merges that OPEN into this one), because
+    /// OPEN_DOWNGRADE may only name bits of OPENs the owner did.
+    /// </summary>
     public async ValueTask DowngradeAsync(OpenShareAccess access, OpenShareDeny deny, CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        if ((access & ~Access) != 0 || (deny & ~Deny) != 0 || access == OpenShareAccess.None)
+        {
+            throw new ArgumentException($"{access}/{deny} is not a downgrade of {Access}/{Deny}.", nameof(access));
+        }
+
+        if (access == Access && deny == Deny)
+        {
+            return;
+        }
+
+        // Fix (found by ShareReservationTests.Open_downgrade_gives_up_write_access_and_the_deny_so_another_opener_can_write):
+        // OPEN_DOWNGRADE must name exactly the union of the share bits of some of the owner's OPENs of the file
+        // (RFC 7530 §16.19.4); Ganesha answers NFS4ERR_INVAL ("share access or deny never seen before")
+        // otherwise, and so does Linux nfsd. Every open here has an owner of its own, so a downgrade to bits it
+        // never opened with always failed. Now the bits are OPENed by the same owner first.
+        var (parent, name) = await _client.ResolveParentAsync(Path, cancellationToken).ConfigureAwait(false);
+        var (reopened, reopenedFh, _) = await _client.OpenByNameAsync(
+            _owner, parent.FileHandle, name, new OpenRequest { Access = access, Deny = deny }, default, Path, cancellationToken).ConfigureAwait(false);
+        if (reopenedFh != FileHandle)
+        {
+            // The name leads to another file now (renamed by someone else): give that open back and stop.
+            await CloseStateAsync(reopenedFh, reopened.StateId, cancellationToken).ConfigureAwait(false);
+            throw new NfsException(NfsStat4.Stale, NfsOpnum4.OpenDowngrade, Path);
+        }
+
+        _stateId = reopened.StateId;
         _stateId = await _client.RunOwnerOpAsync(
             _owner,
             seqOpIndex: 1,
@@ -117,34 +148,39 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             await CommitAsync(cancellationToken).ConfigureAwait(false);
             await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
-            await _client.RunOwnerOpAsync(
-                _owner,
-                seqOpIndex: 1,
-                (seqid, ct) => _client.AttemptAsync(
-                    "close",
-                    (FileHandle, _stateId, seqid),
-                    static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId) c) =>
-                    {
-                        e.PutFh(c.Fh);
-                        e.Close(c.SeqId, c.StateId);
-                    },
-                    static (ref XdrReader r) =>
-                    {
-                        var results = CompoundResults.Begin(ref r);
-                        results.PutFh(ref r);
-                        return results.Close(ref r);
-                    },
-                    ct),
-                cancellationToken).ConfigureAwait(false);
+            await CloseStateAsync(FileHandle, _stateId, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             DropUncommitted();
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
+            _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
     }
 
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
+
+    /// <summary>CLOSE of one open stateid of this open's owner.</summary>
+    private ValueTask<StateId4> CloseStateAsync(NfsFh fileHandle, StateId4 stateId, CancellationToken cancellationToken) =>
+        _client.RunOwnerOpAsync(
+            _owner,
+            seqOpIndex: 1,
+            (seqid, ct) => _client.AttemptAsync(
+                "close",
+                (fileHandle, stateId, seqid),
+                static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId) c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.Close(c.SeqId, c.StateId);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    return results.Close(ref r);
+                },
+                ct),
+            cancellationToken);
 
     public override string ToString() => $"{Path} ({Access}/{Deny}, {_stateId})";
 }

@@ -86,13 +86,20 @@ internal sealed class OwnerTable(NfsClient client) : IDisposable
         }
     }
 
-    /// <summary>Moves an owner's claim from the path it was acquired for to the file's handle.</summary>
-    public void Rekey(OwnerState owner, object from, NfsFh to)
+    /// <summary>
+    /// Adds the file's handle to an owner's claim on the path it was acquired for; the open releases both.
+    /// </summary>
+    /// <remarks>
+    /// Fix (found by ShareReservationTests.Two_opens_of_one_file_by_one_client_get_distinct_owners_and_conflict_like_two_clients):
+    /// this used to move the claim from the path to the handle, but owners are acquired by path (the handle is
+    /// not known before the OPEN), so the next open of the same path found no claim and got the same owner;
+    /// the server then merged the two opens into one and checked no share reservation between them.
+    /// </remarks>
+    public void AddHandle(OwnerState owner, NfsFh handle)
     {
         lock (_lock)
         {
-            owner.OpenFiles.Remove(from);
-            owner.OpenFiles.Add(to);
+            owner.OpenFiles.Add(handle);
         }
     }
 

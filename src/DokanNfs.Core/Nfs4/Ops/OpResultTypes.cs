@@ -2,11 +2,19 @@ using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Nfs4;
 
-/// <summary>LOCK4denied (RFC 7530 §16.10): the conflicting lock and its owner.</summary>
+/// <summary>LOCK4denied (RFC 7530 §16.10): the conflicting lock and its owner. A lock to end of file has length all ones.</summary>
 public sealed record LockDenied(ulong Offset, ulong Length, NfsLockType4 LockType, StateOwner4 Owner)
 {
-    public static LockDenied Decode(ref XdrReader reader) =>
-        new(reader.ReadUInt64(), reader.ReadUInt64(), reader.ReadEnum<NfsLockType4>(), StateOwner4.Decode(ref reader));
+    public static LockDenied Decode(ref XdrReader reader)
+    {
+        var offset = reader.ReadUInt64();
+        var length = reader.ReadUInt64();
+
+        // Found by LockTests.Whole_file_lock_conflicts_with_any_range_even_past_4_GiB: NFS-Ganesha 4.3 reports a
+        // conflicting lock to end of file with length 0 (its internal form; Process_nfs4_conflict copies it).
+        // No lock has length 0 (RFC 7530 §16.10.4: NFS4ERR_INVAL), so 0 can only mean "to end of file".
+        return new(offset, length == 0 ? ulong.MaxValue : length, reader.ReadEnum<NfsLockType4>(), StateOwner4.Decode(ref reader));
+    }
 }
 
 /// <summary>The outcome of LOCK: granted (a lock stateid) or denied.</summary>

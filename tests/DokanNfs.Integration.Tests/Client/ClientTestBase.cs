@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.TestSupport.Ganesha;
+
+namespace DokanNfs.Integration.Tests.Client;
+
+/// <summary>
+/// What every client test against Ganesha needs: servers started per test (MSTest makes an instance per
+/// test), clients with a fresh <see cref="ClientIdentity"/> each, disposed before the servers, and the
+/// server logs written out when a test fails.
+/// </summary>
+public abstract class ClientTestBase(TestContext testContext)
+{
+    /// <summary>The pseudo path of the single export every test server has.</summary>
+    protected const string Export = "/export";
+
+    private readonly GaneshaServerGroup _servers = new();
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    protected TestContext TestContext => testContext;
+
+    protected CancellationToken Ct => testContext.CancellationToken;
+
+    /// <summary>The NFS path of <paramref name="relative"/> inside the export.</summary>
+    protected static string Nfs(string relative) => NfsPath.Combine(Export, relative);
+
+    [TestCleanup]
+    public async Task CleanupAsync()
+    {
+        if (testContext.CurrentTestOutcome is not (UnitTestOutcome.Passed or UnitTestOutcome.Inconclusive))
+        {
+            _servers.WriteLogs(testContext.WriteLine);
+        }
+
+        // Clients (and taps) first, newest first, so nothing talks to a server that is going away.
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _disposables[i].DisposeAsync();
+            }
+            catch (Exception ex) when (ex is NfsException or RpcException or IOException or OperationCanceledException or ObjectDisposedException)
+            {
+                testContext.WriteLine($"cleanup: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        _disposables.Clear();
+        await _servers.DisposeAsync();
+    }
+
+    /// <summary>
+    /// For tests that rename or delete directories in the export behind the server's back after it has
+    /// looked in them: Ganesha's dirent cache (MDCACHE Dir_Chunk, 128 by default) keeps answering LOOKUPs
+    /// from the old names even with Attr_Expiration_Time = 0; with Dir_Chunk = 0 names are looked up live.
+    /// </summary>
+    protected static GaneshaOptions LiveNames { get; } = new() { ConfigTransform = static conf => conf + "MDCACHE { Dir_Chunk = 0; }\n" };
+
+    protected Task<GaneshaServer> StartServerAsync(GaneshaOptions? options = null) => _servers.StartAsync(options, Ct);
+
+    /// <summary>A client of <paramref name="server"/> with an identity of its own, disposed at cleanup.</summary>
+    protected NfsClient Connect(GaneshaServer server, NfsClientOptions? options = null) => Connect(server.EndPoint, options);
+
+    protected NfsClient Connect(EndPoint endPoint, NfsClientOptions? options = null)
+    {
+        options ??= new NfsClientOptions();
+        if (options.Identity is null)
+        {
+            options = options with { Identity = ClientIdentity.Create() };
+        }
+
+        var client = new NfsClient(endPoint, options);
+        _disposables.Add(client);
+        return client;
+    }
+
+    /// <summary>A tap in front of <paramref name="server"/> that counts the COMPOUNDs going through it.</summary>
+    protected RpcTap Tap(GaneshaServer server)
+    {
+        var tap = RpcTap.Start(server.EndPoint);
+        _disposables.Add(tap);
+        return tap;
+    }
+
+    /// <summary>Registers an open file (or anything) to be disposed at cleanup, before the servers stop.</summary>
+    protected T Track<T>(T disposable)
+        where T : IAsyncDisposable
+    {
+        _disposables.Add(disposable);
+        return disposable;
+    }
+
+    protected async Task<List<NfsDirEntry>> ListAsync(NfsClient client, string path, Bitmap4? attributes = null)
+    {
+        var entries = new List<NfsDirEntry>();
+        await foreach (var entry in client.ReadDirAsync(path, attributes, Ct))
+        {
+            entries.Add(entry);
+        }
+
+        return entries;
+    }
+
+    /// <summary>The uid and gid of a host file, as the server's file system has them (.NET has no API for it).</summary>
+    protected static (int Uid, int Gid) HostOwner(string hostPath)
+    {
+        var text = Run("stat", "-c", "%u:%g", hostPath).Trim();
+        var parts = text.Split(':');
+        return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The permission bits of a host file.</summary>
+    protected static UnixFileMode HostMode(string hostPath) =>
+        OperatingSystem.IsWindows() ? throw new PlatformNotSupportedException("Ganesha tests run on Linux.") : File.GetUnixFileMode(hostPath);
+
+    protected static void SetHostMode(string hostPath, UnixFileMode mode)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Ganesha tests run on Linux.");
+        }
+
+        File.SetUnixFileMode(hostPath, mode);
+    }
+
+    /// <summary>The inode number of a host file: what Ganesha's VFS FSAL reports as fileid.</summary>
+    protected static ulong HostInode(string hostPath) =>
+        ulong.Parse(Run("stat", "-c", "%i", hostPath).Trim(), CultureInfo.InvariantCulture);
+
+    /// <summary>The bytes a host file really occupies (st_blocks × 512): small for a sparse file.</summary>
+    protected static long HostAllocatedBytes(string hostPath) =>
+        long.Parse(Run("stat", "-c", "%b", hostPath).Trim(), CultureInfo.InvariantCulture) * 512;
+
+    private static string Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
+    }
+}
