@@ -20,37 +20,13 @@ public sealed partial class NfsClient
 
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized);
+        NfsOpenFile file;
         try
         {
             var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
-            var (result, fileHandle, attributes) = await OpenByNameAsync(owner, parent.FileHandle, name, request, verifier, normalized, cancellationToken).ConfigureAwait(false);
-            var stateId = result.StateId;
-            if (result.NeedsConfirm)
-            {
-                stateId = await ConfirmOpenAsync(owner, fileHandle, stateId, normalized, cancellationToken).ConfigureAwait(false);
-            }
-
-            owner.Confirmed = true;
-            _owners.AddHandle(owner, fileHandle);
-            var file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, result.Delegation);
+            var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, request, verifier, normalized, cancellationToken).ConfigureAwait(false);
+            file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
             Handles.InvalidateAtOrBelow(normalized);
-
-            if (request.Create == CreateMode4.Exclusive && request.CreateAttributes is { } exclusiveAttrs)
-            {
-                // EXCLUSIVE4 kept the verifier in the file's times: set the real attributes now.
-                await file.SetAttrAsync(exclusiveAttrs with { TimeModify = exclusiveAttrs.TimeModify ?? SetTime.ServerTime, TimeAccess = exclusiveAttrs.TimeAccess ?? SetTime.ServerTime }, cancellationToken).ConfigureAwait(false);
-            }
-            else if (request.Create == CreateMode4.Exclusive)
-            {
-                await file.SetAttrAsync(new SetAttributes { TimeModify = SetTime.ServerTime, TimeAccess = SetTime.ServerTime }, cancellationToken).ConfigureAwait(false);
-            }
-
-            if (request.Truncate && (attributes.Size ?? 0) != 0)
-            {
-                await file.SetAttrAsync(new SetAttributes { Size = 0 }, cancellationToken).ConfigureAwait(false);
-            }
-
-            return file;
         }
         catch
         {
@@ -64,6 +40,48 @@ public sealed partial class NfsClient
 
             throw;
         }
+
+        try
+        {
+            if (request.Create == CreateMode4.Exclusive)
+            {
+                // EXCLUSIVE4 kept the verifier in the file's times (RFC 7530 §16.16.5): set the real attributes now.
+                var attrs = request.CreateAttributes ?? new SetAttributes();
+                await file.SetAttrAsync(attrs with { TimeModify = attrs.TimeModify ?? SetTime.ServerTime, TimeAccess = attrs.TimeAccess ?? SetTime.ServerTime }, cancellationToken).ConfigureAwait(false);
+            }
+
+            if (request.Truncate && (file.Attributes.Size ?? 0) != 0)
+            {
+                await file.SetAttrAsync(new SetAttributes { Size = 0 }, cancellationToken).ConfigureAwait(false);
+            }
+
+            return file;
+        }
+        catch
+        {
+            // The OPEN stands on the server: give it back rather than leak it until the lease ends.
+            await file.CloseAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// OPEN by name for <paramref name="owner"/>, then OPEN_CONFIRM if the server asks (a new owner): the open
+    /// stateid ready for use. The owner gets a claim on the file's handle.
+    /// </summary>
+    internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation)> OpenConfirmedAsync(
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken)
+    {
+        var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken).ConfigureAwait(false);
+        var stateId = result.StateId;
+        if (result.NeedsConfirm)
+        {
+            stateId = await ConfirmOpenAsync(owner, fileHandle, stateId, path, cancellationToken).ConfigureAwait(false);
+        }
+
+        owner.Confirmed = true;
+        _owners.AddHandle(owner, fileHandle);
+        return (stateId, fileHandle, attributes, result.Delegation);
     }
 
     /// <summary>PUTFH(directory), OPEN by name (CLAIM_NULL) for <paramref name="owner"/>, GETFH, GETATTR: one COMPOUND under the owner's seqid.</summary>

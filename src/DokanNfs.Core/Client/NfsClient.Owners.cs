@@ -24,8 +24,7 @@ public sealed partial class NfsClient
         await owner.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var delay = _options.RetryDelayMin;
-            var deadline = Environment.TickCount64 + (long)_options.RetryBudget.TotalMilliseconds;
+            var backoff = new RetryBackoff(_options);
             var resends = 0;
             while (true)
             {
@@ -33,7 +32,9 @@ public sealed partial class NfsClient
                 var seqid = owner.SeqId;
                 try
                 {
-                    var result = await attempt(seqid, cancellationToken).ConfigureAwait(false);
+                    // Once sent, a seqid-bearing call is not abandoned half-way: its reply decides the seqid,
+                    // and an answer we stopped waiting for would leave us out of step with the server.
+                    var result = await attempt(seqid, CancellationToken.None).ConfigureAwait(false);
                     owner.SeqId = SeqIdRules.Next(seqid);
                     return result;
                 }
@@ -52,14 +53,13 @@ public sealed partial class NfsClient
                         throw;
                     }
 
-                    if (NfsErrorPolicy.Classify(ex.Status) != NfsErrorAction.RetryAfterDelay || Environment.TickCount64 >= deadline)
+                    if (!backoff.ShouldRetry(ex.Status))
                     {
                         throw;
                     }
 
-                    ClientLog.RetryAfterDelay(_logger, ServerName, "owner-op", ex.Status, delay);
-                    await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                    delay = delay * 2 < _options.RetryDelayMax ? delay * 2 : _options.RetryDelayMax;
+                    ClientLog.RetryAfterDelay(_logger, ServerName, "owner-op", ex.Status, backoff.Delay);
+                    await backoff.WaitAsync(cancellationToken).ConfigureAwait(false);
                 }
                 catch (RpcConnectionLostException) when (resends++ < MaxResendsAfterConnectionLoss)
                 {

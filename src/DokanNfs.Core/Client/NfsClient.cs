@@ -124,19 +124,17 @@ public sealed partial class NfsClient : IAsyncDisposable
         string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var delay = _options.RetryDelayMin;
-        var deadline = Environment.TickCount64 + (long)_options.RetryBudget.TotalMilliseconds;
+        var backoff = new RetryBackoff(_options);
         while (true)
         {
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
             }
-            catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RetryAfterDelay && Environment.TickCount64 < deadline)
+            catch (NfsException ex) when (backoff.ShouldRetry(ex.Status))
             {
-                ClientLog.RetryAfterDelay(_logger, ServerName, tag, ex.Status, delay);
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
-                delay = delay * 2 < _options.RetryDelayMax ? delay * 2 : _options.RetryDelayMax;
+                ClientLog.RetryAfterDelay(_logger, ServerName, tag, ex.Status, backoff.Delay);
+                await backoff.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -9,6 +9,9 @@ public sealed partial class NfsOpenFile
     private OwnerState? _lockOwner;
     private StateId4? _lockStateId;
 
+    /// <summary>True while this handle has a lock-owner on the server (it has locked since it opened).</summary>
+    internal bool HoldsLocks => _lockOwner is not null;
+
     /// <summary>
     /// LOCK (RFC 7530 §16.10) a byte range for this handle. The first lock turns the open into a lock-owner
     /// (open_to_lock_owner4); later ones use the lock stateid. With <paramref name="wait"/>, a conflicting lock

@@ -11,7 +11,7 @@ namespace DokanNfs.Core.Client;
 public sealed partial class NfsOpenFile : IAsyncDisposable
 {
     private readonly NfsClient _client;
-    private readonly OwnerState _owner;
+    private OwnerState _owner;
     private StateId4 _stateId;
     private int _closed;
 
@@ -94,6 +94,12 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             return;
         }
 
+        if (deny != Deny && !HoldsLocks)
+        {
+            await ReopenWithNewOwnerAsync(access, deny, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
         // Fix (found by ShareReservationTests.Open_downgrade_gives_up_write_access_and_the_deny_so_another_opener_can_write):
         // OPEN_DOWNGRADE must name exactly the union of the share bits of some of the owner's OPENs of the file
         // (RFC 7530 §16.19.4); Ganesha answers NFS4ERR_INVAL ("share access or deny never seen before")
@@ -134,6 +140,49 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     }
 
     /// <summary>
+    /// A downgrade that drops deny bits: servers that check an owner's new OPEN against the same owner's
+    /// deny (NFS-Ganesha 4.3 does) refuse the re-OPEN the OPEN_DOWNGRADE path needs. So a fresh owner OPENs
+    /// the file with the smaller bits — which cannot conflict with our wider open — and then the old open
+    /// is CLOSEd. Only without locks: they hang off the old open's stateid.
+    /// </summary>
+    private async ValueTask ReopenWithNewOwnerAsync(OpenShareAccess access, OpenShareDeny deny, CancellationToken cancellationToken)
+    {
+        var (parent, name) = await _client.ResolveParentAsync(Path, cancellationToken).ConfigureAwait(false);
+        var owner = _client.Owners.AcquireOpenOwner(Path);
+        (StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation) reopened;
+        try
+        {
+            reopened = await _client.OpenConfirmedAsync(owner, parent.FileHandle, name, new OpenRequest { Access = access, Deny = deny }, default, Path, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            _client.Owners.ReleaseOpenOwner(owner, Path);
+            throw;
+        }
+
+        var oldOwner = _owner;
+        var oldStateId = _stateId;
+        _owner = owner;
+        _stateId = reopened.StateId;
+        Access = access;
+        Deny = deny;
+        try
+        {
+            if (reopened.FileHandle != FileHandle)
+            {
+                // The name leads to another file now (renamed by someone else): this handle's file is gone from it.
+                throw new NfsException(NfsStat4.Stale, NfsOpnum4.OpenDowngrade, Path);
+            }
+        }
+        finally
+        {
+            await CloseStateAsync(oldOwner, FileHandle, oldStateId, cancellationToken).ConfigureAwait(false);
+            _client.Owners.ReleaseOpenOwner(oldOwner, FileHandle);
+            _client.Owners.ReleaseOpenOwner(oldOwner, Path);
+        }
+    }
+
+    /// <summary>
     /// Commits written data, releases the locks and the lock-owner, and CLOSEs (RFC 7530 §16.4). The open is
     /// released on our side even if the server refuses: its state is then the server's to expire.
     /// </summary>
@@ -162,8 +211,11 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
 
     /// <summary>CLOSE of one open stateid of this open's owner.</summary>
     private ValueTask<StateId4> CloseStateAsync(NfsFh fileHandle, StateId4 stateId, CancellationToken cancellationToken) =>
+        CloseStateAsync(_owner, fileHandle, stateId, cancellationToken);
+
+    private ValueTask<StateId4> CloseStateAsync(OwnerState owner, NfsFh fileHandle, StateId4 stateId, CancellationToken cancellationToken) =>
         _client.RunOwnerOpAsync(
-            _owner,
+            owner,
             seqOpIndex: 1,
             (seqid, ct) => _client.AttemptAsync(
                 "close",

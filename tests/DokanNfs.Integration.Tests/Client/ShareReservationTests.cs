@@ -127,7 +127,6 @@ public sealed class ShareReservationTests(TestContext testContext) : ClientTestB
     }
 
     [TestMethod]
-    [Ignore("NFS-Ganesha 4.3 refuses an open-owner's second OPEN of a file with NFS4ERR_SHARE_DENIED when its own first open denies an access the combined open has (it checks the owner against its own deny), so the OPEN that must precede OPEN_DOWNGRADE fails; a downgrade that drops deny bits needs a different strategy (a new owner, then CLOSE of the old open).")]
     public async Task Open_downgrade_that_drops_deny_write_lets_a_second_opener_write()
     {
         var server = await StartServerAsync();
