@@ -10,12 +10,7 @@ internal static class ClientFactory
 {
     private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(10);
 
-    private const string IdentityLockName = "client-uuid.lock";
-
     private static readonly Lazy<ClientIdentity> Identity = new(LoadIdentity);
-
-    /// <summary>Held open for the life of the process: while it is, the persistent identity is ours alone.</summary>
-    private static FileStream? _identityLock;
 
     /// <summary>
     /// Resolves the host and makes a client; nothing is sent until the first operation, whose failure to
@@ -62,26 +57,8 @@ internal static class ClientFactory
 
     /// <summary>
     /// The persistent identity, so that the next run releases at once whatever a crashed run left on the
-    /// server, held exclusively through a lock file beside it. Two processes must never present the same
-    /// id with different boot verifiers: the server takes the second as a reboot of the first and expires
-    /// the first's opens mid-copy (seen as NFS4ERR_EXPIRED on CLOSE). So while another dokannfs holds the
-    /// identity, and when the state directory cannot be written, this run is a throwaway client instead.
+    /// server; a throwaway one while another process (a mount, another dokannfs) holds it, or when the state
+    /// directory cannot be written.
     /// </summary>
-    private static ClientIdentity LoadIdentity()
-    {
-        var directory = ClientIdentity.DefaultStateDirectory;
-        try
-        {
-            Directory.CreateDirectory(directory);
-
-            // FileShare.None is an exclusive flock on Unix and a sharing mode on Windows; it is released
-            // when the process exits, however it exits.
-            _identityLock = new FileStream(Path.Combine(directory, IdentityLockName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            return ClientIdentity.LoadOrCreate(directory);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
-        {
-            return ClientIdentity.Create();
-        }
-    }
+    private static ClientIdentity LoadIdentity() => ClientIdentity.AcquireOrCreateEphemeral(ClientIdentity.DefaultStateDirectory);
 }

@@ -11,15 +11,19 @@ namespace DokanNfs.Core.Client;
 /// server "the previous incarnation is gone": it drops that incarnation's opens and locks at once
 /// (RFC 7530 §9.1.1) instead of waiting out its lease.
 /// </summary>
-public sealed class ClientIdentity
+public sealed class ClientIdentity : IDisposable
 {
     private const string UuidFileName = "client-uuid";
+    private const string LockFileName = "client-uuid.lock";
 
-    private ClientIdentity(Guid uuid, ulong bootVerifier, string? stateDirectory)
+    private FileStream? _lock;
+
+    private ClientIdentity(Guid uuid, ulong bootVerifier, string? stateDirectory, FileStream? heldLock = null)
     {
         Uuid = uuid;
         BootVerifier = bootVerifier;
         StateDirectory = stateDirectory;
+        _lock = heldLock;
     }
 
     public Guid Uuid { get; }
@@ -55,10 +59,70 @@ public sealed class ClientIdentity
     public static ClientIdentity Create() => new(Guid.NewGuid(), NewBootVerifier(), null);
 
     /// <summary>
-    /// Reads the uuid from <paramref name="stateDirectory"/>, creating it (atomically: write, then rename)
-    /// the first time. The boot verifier is always new.
+    /// Takes the persistent identity in <paramref name="stateDirectory"/> for this process: an exclusive lock
+    /// on a file beside the uuid, held until <see cref="Dispose"/> or the process ends (however it ends), then
+    /// the uuid, created the first time. Two live processes must never present one id string with different
+    /// boot verifiers — the server would take the second for a reboot of the first and drop the first's
+    /// opens and locks — so a second taker is refused with <see cref="ClientIdentityInUseException"/>.
     /// </summary>
-    public static ClientIdentity LoadOrCreate(string stateDirectory)
+    public static ClientIdentity Acquire(string stateDirectory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(stateDirectory);
+        Directory.CreateDirectory(stateDirectory);
+        var lockPath = Path.Combine(stateDirectory, LockFileName);
+        FileStream held;
+        try
+        {
+            // FileShare.None is an exclusive flock on Unix and a sharing mode on Windows.
+            held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            throw new ClientIdentityInUseException(stateDirectory, ex);
+        }
+
+        try
+        {
+            var loaded = LoadOrCreate(stateDirectory);
+            return new ClientIdentity(loaded.Uuid, loaded.BootVerifier, stateDirectory, held);
+        }
+        catch
+        {
+            held.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Acquire"/>, or a throwaway identity when another process holds it or the directory cannot
+    /// be written: for short-lived commands that must work beside a running mount.
+    /// </summary>
+    public static ClientIdentity AcquireOrCreateEphemeral(string stateDirectory)
+    {
+        try
+        {
+            return Acquire(stateDirectory);
+        }
+        catch (Exception ex) when (ex is ClientIdentityInUseException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return Create();
+        }
+    }
+
+    /// <summary>True while this identity holds its state directory's lock.</summary>
+    public bool IsHeld => _lock is not null;
+
+    /// <summary>Releases the lock on the state directory; the uuid stays for the next incarnation.</summary>
+    public void Dispose()
+    {
+        Interlocked.Exchange(ref _lock, null)?.Dispose();
+    }
+
+    /// <summary>
+    /// Reads the uuid from <paramref name="stateDirectory"/>, creating it (atomically: write, then rename)
+    /// the first time. The boot verifier is always new. Does not lock: see <see cref="Acquire"/>.
+    /// </summary>
+    internal static ClientIdentity LoadOrCreate(string stateDirectory)
     {
         ArgumentException.ThrowIfNullOrEmpty(stateDirectory);
         Directory.CreateDirectory(stateDirectory);
@@ -103,4 +167,15 @@ public sealed class ClientIdentity
         RandomNumberGenerator.Fill(bytes);
         return BitConverter.ToUInt64(bytes);
     }
+}
+
+/// <summary>Another live process holds this client identity.</summary>
+public sealed class ClientIdentityInUseException(string stateDirectory, Exception? innerException = null)
+    : IOException(
+        $"The DokanNfs client identity in {stateDirectory} is in use by another running process. Two processes " +
+        "with one identity would make each server drop the other's open files and locks; stop the other " +
+        "process or give this one its own state directory (DOKANNFS_STATE_DIR).",
+        innerException)
+{
+    public string StateDirectory { get; } = stateDirectory;
 }

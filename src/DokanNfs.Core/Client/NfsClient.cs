@@ -19,6 +19,7 @@ public sealed partial class NfsClient : IAsyncDisposable
     private readonly NfsClientOptions _options;
     private readonly ILogger _logger;
     private readonly ClientIdentity _identity;
+    private readonly bool _ownsIdentity;
     private readonly SemaphoreSlim _clientIdLock = new(1, 1);
     private ulong _clientId;
     private long _clientIdGeneration;
@@ -29,7 +30,8 @@ public sealed partial class NfsClient : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(endPoint);
         _options = options ?? new NfsClientOptions();
         _logger = logger ?? NullLogger.Instance;
-        _identity = _options.Identity ?? ClientIdentity.LoadOrCreate(ClientIdentity.DefaultStateDirectory);
+        _ownsIdentity = _options.Identity is null;
+        _identity = _options.Identity ?? ClientIdentity.Acquire(ClientIdentity.DefaultStateDirectory);
         ServerName = _options.ServerName ?? endPoint.ToString() ?? "server";
         _rpc = new RpcClient(
             endPoint,
@@ -158,5 +160,9 @@ public sealed partial class NfsClient : IAsyncDisposable
         await _rpc.DisposeAsync().ConfigureAwait(false);
         _clientIdLock.Dispose();
         _owners.Dispose();
+        if (_ownsIdentity)
+        {
+            _identity.Dispose();
+        }
     }
 }

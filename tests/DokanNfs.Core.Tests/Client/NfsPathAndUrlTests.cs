@@ -66,13 +66,42 @@ public sealed class ClientIdentityTests
         var dir = Path.Combine(Path.GetTempPath(), "dokannfs-id-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var first = ClientIdentity.LoadOrCreate(dir);
-            var second = ClientIdentity.LoadOrCreate(dir);
+            ClientIdentity first;
+            using (first = ClientIdentity.Acquire(dir))
+            {
+                Assert.IsTrue(first.IsHeld);
+            }
+
+            using var second = ClientIdentity.Acquire(dir);
 
             Assert.AreEqual(first.Uuid, second.Uuid);
             Assert.AreNotEqual(first.BootVerifier, second.BootVerifier);
             CollectionAssert.AreEqual(first.IdFor("srv"), second.IdFor("srv"));
             CollectionAssert.AreNotEqual(first.IdFor("srv"), first.IdFor("other"), "the id string is per server");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [TestMethod]
+    public void A_second_live_taker_of_one_identity_is_refused_loudly_and_a_command_gets_a_throwaway_one()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "dokannfs-id-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            using var mounted = ClientIdentity.Acquire(dir);
+
+            var refused = Assert.ThrowsExactly<ClientIdentityInUseException>(() => ClientIdentity.Acquire(dir));
+            StringAssert.Contains(refused.Message, "in use by another running process");
+            using var command = ClientIdentity.AcquireOrCreateEphemeral(dir);
+            Assert.AreNotEqual(mounted.Uuid, command.Uuid);
+            Assert.IsFalse(command.IsHeld);
+
+            mounted.Dispose();
+            using var next = ClientIdentity.Acquire(dir);
+            Assert.AreEqual(mounted.Uuid, next.Uuid, "once released, the identity is taken again");
         }
         finally
         {
@@ -89,7 +118,7 @@ public sealed class ClientIdentityTests
         {
             File.WriteAllText(Path.Combine(dir, "client-uuid"), "not a uuid");
 
-            var error = Assert.ThrowsExactly<InvalidDataException>(() => ClientIdentity.LoadOrCreate(dir));
+            var error = Assert.ThrowsExactly<InvalidDataException>(() => ClientIdentity.Acquire(dir));
 
             StringAssert.Contains(error.Message, "client-uuid");
             Assert.AreEqual("not a uuid", File.ReadAllText(Path.Combine(dir, "client-uuid")));
