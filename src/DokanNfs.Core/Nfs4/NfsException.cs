@@ -50,3 +50,17 @@ public sealed class NfsMovedException : NfsException
 
     public FsLocations4? Locations { get; }
 }
+
+/// <summary>
+/// The open or lock behind a handle was lost (a reclaim refused after a server restart, a lease that
+/// expired during a partition, a stateid the server no longer knows). I/O through the handle fails with
+/// this until it is closed and opened again: nothing re-takes lost state behind the caller's back, since
+/// another client may have changed the file meanwhile.
+/// </summary>
+public sealed class NfsStateLostException(NfsStat4 cause, NfsOpnum4 operation, string path, string reason)
+    : NfsException(cause, operation, path)
+{
+    public string Reason { get; } = reason;
+
+    public override string Message => $"The open state of {Path} was lost ({Reason}; NFS4ERR {Status}): close the file and open it again.";
+}
