@@ -49,6 +49,8 @@ public sealed partial class NfsClient
         return Clamp(info.MaxWrite, _options.MaxWriteSize);
     }
 
+    internal void LogFileHandleExpired(string path) => ClientLog.FileHandleExpired(_logger, ServerName, path);
+
     internal void LogWriteVerifierChanged(string path, Verifier4 old, Verifier4 current, long bytes) =>
         ClientLog.WriteVerifierChanged(_logger, ServerName, path, old, current, bytes);
 

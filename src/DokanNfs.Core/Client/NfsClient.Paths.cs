@@ -36,6 +36,31 @@ public sealed partial class NfsClient
         }
     }
 
+    /// <summary>
+    /// LOOKUPP (RFC 7530 §16.14): the directory holding <paramref name="directory"/>, by handle alone — for a
+    /// handle whose path is not known (e.g. after a rename by another client).
+    /// </summary>
+    public ValueTask<(NfsFh FileHandle, NfsAttributes Attributes)> LookupParentAsync(NfsFh directory, CancellationToken cancellationToken) =>
+        RunAsync(
+            "lookupp",
+            directory,
+            static (ref CompoundEncoder e, NfsFh fh) =>
+            {
+                e.PutFh(fh);
+                e.LookupP();
+                e.GetFh();
+                e.GetAttr(AttributeRequests.Stat);
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutFh(ref r);
+                results.LookupP(ref r);
+                var parent = results.GetFh(ref r);
+                return (parent, results.GetAttr(ref r));
+            },
+            cancellationToken);
+
     /// <summary>The filehandle of the directory holding <paramref name="path"/>, and the last component.</summary>
     internal async ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, CancellationToken cancellationToken)
     {

@@ -104,20 +104,22 @@ public sealed partial class NfsOpenFile
             pending = [.. _uncommitted];
         }
 
-        var verifier = await _client.RunAsync(
-            "commit",
-            FileHandle,
-            static (ref CompoundEncoder e, NfsFh fh) =>
-            {
-                e.PutFh(fh);
-                e.Commit(0, 0);
-            },
-            static (ref XdrReader r) =>
-            {
-                var results = CompoundResults.Begin(ref r);
-                results.PutFh(ref r);
-                return results.Commit(ref r);
-            },
+        var verifier = await RunIoAsync(
+            (fileHandle, _, ct) => _client.RunAsync(
+                "commit",
+                fileHandle,
+                static (ref CompoundEncoder e, NfsFh fh) =>
+                {
+                    e.PutFh(fh);
+                    e.Commit(0, 0);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    return results.Commit(ref r);
+                },
+                ct),
             cancellationToken).ConfigureAwait(false);
 
         foreach (var write in pending)
@@ -150,28 +152,30 @@ public sealed partial class NfsOpenFile
         var total = 0;
         while (total < destination.Length)
         {
-            var got = await _client.RunAsync(
-                "read",
-                new IoCall(FileHandle, IoStateId, offset + total, destination[total..]),
-                static (ref CompoundEncoder e, IoCall c) =>
-                {
-                    e.PutFh(c.Fh);
-                    e.Read(c.StateId, (ulong)c.Offset, (uint)c.Buffer.Length);
-                },
-                (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    results.PutFh(ref r);
-                    var data = results.Read(ref r, out var eof);
-                    var into = destination[total..];
-                    if (data.Length > into.Length)
+            var into = destination[total..];
+            var got = await RunIoAsync(
+                (fileHandle, stateId, ct) => _client.RunAsync(
+                    "read",
+                    new IoCall(fileHandle, stateId, offset + total, into),
+                    static (ref CompoundEncoder e, IoCall c) =>
                     {
-                        throw new XdrException($"READ returned {data.Length} bytes for a request of {into.Length}.");
-                    }
+                        e.PutFh(c.Fh);
+                        e.Read(c.StateId, (ulong)c.Offset, (uint)c.Buffer.Length);
+                    },
+                    (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        var data = results.Read(ref r, out var eof);
+                        if (data.Length > into.Length)
+                        {
+                            throw new XdrException($"READ returned {data.Length} bytes for a request of {into.Length}.");
+                        }
 
-                    data.CopyTo(into.Span);
-                    return (data.Length, eof);
-                },
+                        data.CopyTo(into.Span);
+                        return (data.Length, eof);
+                    },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
 
             total += got.Length;
@@ -190,20 +194,23 @@ public sealed partial class NfsOpenFile
         while (written < data.Length)
         {
             var slice = data[written..];
-            var result = await _client.RunAsync(
-                "write",
-                new WriteCall(FileHandle, IoStateId, offset + written, slice, stable),
-                static (ref CompoundEncoder e, WriteCall c) =>
-                {
-                    e.PutFh(c.Fh);
-                    e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
-                },
-                static (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    results.PutFh(ref r);
-                    return results.Write(ref r);
-                },
+            var at = offset + written;
+            var result = await RunIoAsync(
+                (fileHandle, stateId, ct) => _client.RunAsync(
+                    "write",
+                    new WriteCall(fileHandle, stateId, at, slice, stable),
+                    static (ref CompoundEncoder e, WriteCall c) =>
+                    {
+                        e.PutFh(c.Fh);
+                        e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
+                    },
+                    static (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        return results.Write(ref r);
+                    },
+                    ct),
                 cancellationToken).ConfigureAwait(false);
 
             if (result.Count == 0 || result.Count > slice.Length)
@@ -218,6 +225,85 @@ public sealed partial class NfsOpenFile
 
             written += (int)result.Count;
         }
+    }
+
+    /// <summary>
+    /// Sends one I/O COMPOUND with the file's handle and I/O stateid, and recovers from the two errors that
+    /// need only a fresh look at this open file, once each:
+    /// <list type="bullet">
+    /// <item>NFS4ERR_FHEXPIRED (RFC 7530 §4.2.3): a volatile handle expired. The open state belongs to the file,
+    /// not to a handle of it, so the path is resolved again and the I/O goes to the new handle, if the path still
+    /// names the same file (same fileid).</item>
+    /// <item>NFS4ERR_OLD_STATEID (RFC 7530 §9.1.4.4): the stateid moved on (a LOCK, OPEN_DOWNGRADE, … while the
+    /// call was in flight); the I/O goes again with the current one. If it did not change here, we hold nothing
+    /// newer, and the error is the caller's.</item>
+    /// </list>
+    /// Other state errors (BAD_STATEID, …) go to the caller: recovering state is not a matter of one file.
+    /// </summary>
+    /// <remarks>
+    /// Fix (found by FileHandleExpiryTests and StateIdErrorTests): READ, WRITE and COMMIT used the handle and
+    /// stateid the file was opened with, and passed FHEXPIRED and OLD_STATEID straight to the caller.
+    /// </remarks>
+    private async ValueTask<T> RunIoAsync<T>(Func<NfsFh, StateId4, CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken)
+    {
+        var fileHandle = FileHandle;
+        var stateId = IoStateId;
+        var handleRefreshed = false;
+        var stateIdRefreshed = false;
+        while (true)
+        {
+            try
+            {
+                return await attempt(fileHandle, stateId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.FhExpired && !handleRefreshed)
+            {
+                handleRefreshed = true;
+                fileHandle = await RefreshFileHandleAsync(fileHandle, ex, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.OldStateId && !stateIdRefreshed && IoStateId != stateId)
+            {
+                stateIdRefreshed = true;
+                stateId = IoStateId;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The handle that replaces <paramref name="expired"/>: the path resolved again. Several I/Os of this file
+    /// may find the handle expired at once; the first to resolve it sets it, the others use that one.
+    /// </summary>
+    private async ValueTask<NfsFh> RefreshFileHandleAsync(NfsFh expired, NfsException error, CancellationToken cancellationToken)
+    {
+        if (FileHandle != expired)
+        {
+            return FileHandle;
+        }
+
+        _client.LogFileHandleExpired(Path);
+        NfsNode node;
+        try
+        {
+            node = await _client.ResolveAsync(Path, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException resolveError)
+        {
+            throw new NfsException(error.Status, error.Operation, Path, resolveError);
+        }
+
+        if (node.Type != NfsFtype4.Reg || (Attributes.FileId is { } fileId && node.Attributes.FileId is { } found && found != fileId))
+        {
+            // The path names another file now (renamed or replaced behind our back): its handle is not ours.
+            throw new NfsException(error.Status, error.Operation, Path, error);
+        }
+
+        if (Interlocked.CompareExchange(ref _fileHandle, node.FileHandle, expired) == expired)
+        {
+            _client.Owners.AddHandle(_owner, node.FileHandle);
+            _client.Owners.ReleaseOpenOwner(_owner, expired);
+        }
+
+        return FileHandle;
     }
 
     private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier)

@@ -13,13 +13,14 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     private readonly NfsClient _client;
     private OwnerState _owner;
     private StateId4 _stateId;
+    private NfsFh _fileHandle;
     private int _closed;
 
     internal NfsOpenFile(NfsClient client, string path, NfsFh fileHandle, OwnerState owner, StateId4 stateId, OpenShareAccess access, OpenShareDeny deny, NfsAttributes attributes, OpenDelegation delegation)
     {
         _client = client;
         Path = path;
-        FileHandle = fileHandle;
+        _fileHandle = fileHandle;
         _owner = owner;
         _stateId = stateId;
         Access = access;
@@ -30,7 +31,11 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
 
     public string Path { get; }
 
-    public NfsFh FileHandle { get; }
+    /// <summary>
+    /// The file's handle. A volatile handle (RFC 7530 §4.2.3) that expires is replaced by the one the path
+    /// resolves to again, so this can change while the file is open.
+    /// </summary>
+    public NfsFh FileHandle => Volatile.Read(ref _fileHandle);
 
     public OpenShareAccess Access { get; private set; }
 
@@ -197,7 +202,10 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             await CommitAsync(cancellationToken).ConfigureAwait(false);
             await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
-            await CloseStateAsync(FileHandle, _stateId, cancellationToken).ConfigureAwait(false);
+
+            // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
+            // otherwise the open would stay on the server until the lease ran out.
+            await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(fileHandle, _stateId, ct), cancellationToken).ConfigureAwait(false);
         }
         finally
         {

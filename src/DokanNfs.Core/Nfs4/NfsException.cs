@@ -14,6 +14,15 @@ public class NfsException : Exception
         Path = path;
     }
 
+    /// <summary>An NFS error with a sentence of its own, for statuses whose bare name would not tell the user enough.</summary>
+    public NfsException(NfsStat4 status, NfsOpnum4 operation, string? path, string message)
+        : base(message)
+    {
+        Status = status;
+        Operation = operation;
+        Path = path;
+    }
+
     public NfsStat4 Status { get; }
 
     /// <summary>The operation of the COMPOUND that failed.</summary>

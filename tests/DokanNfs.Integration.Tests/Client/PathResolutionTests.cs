@@ -180,4 +180,20 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         Assert.AreEqual(HostInode(server.ExportPath), export.Attributes.FileId);
         Assert.AreNotEqual(root.FileHandle, export.FileHandle, "the pseudo root is not the export");
     }
+
+    [TestMethod]
+    public async Task Lookupp_finds_the_parent_directory_by_handle_alone()
+    {
+        var server = await StartServerAsync();
+        Directory.CreateDirectory(server.PathInExport("a/b"));
+        var client = Connect(server);
+        var child = await client.GetAttrAsync(Nfs("a/b"), Ct);
+        var expected = await client.GetAttrAsync(Nfs("a"), Ct);
+
+        var (parent, attributes) = await client.LookupParentAsync(child.FileHandle, Ct);
+
+        Assert.AreEqual(expected.FileHandle, parent);
+        Assert.AreEqual(HostInode(server.PathInExport("a")), attributes.FileId);
+        Assert.AreEqual(Core.Nfs4.NfsFtype4.Dir, attributes.Type);
+    }
 }

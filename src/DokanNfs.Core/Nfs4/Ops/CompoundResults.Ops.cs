@@ -197,7 +197,13 @@ public partial struct CompoundResults
             case NfsStat4.ClidInuse:
                 var netId = reader.ReadString(NfsLimits.MaxOpaque);
                 var address = reader.ReadString(NfsLimits.MaxOpaque);
-                throw new NfsException(status, NfsOpnum4.SetClientId, Path)
+                // RFC 7530 §16.33.5: another principal uses this id string; the server names where it connects from.
+                throw new NfsException(
+                    status,
+                    NfsOpnum4.SetClientId,
+                    Path,
+                    $"NFS4ERR_CLID_INUSE: the server says this client id is already in use by another user or machine ({netId} {address}). " +
+                    "Give this client its own identity (state directory) or connect as the same user.")
                 {
                     OpIndex = _seen - 1,
                     Data = { ["client_using"] = $"{netId} {address}" },

@@ -1,0 +1,375 @@
+using System.Collections.Concurrent;
+using System.Net;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+using DokanNfs.TestSupport.FakeServer;
+
+namespace DokanNfs.TestSupport.FakeNfs;
+
+/// <summary>
+/// A small in-memory NFSv4.0 server on top of <see cref="FakeRpcServer"/>, for faults a real server will not
+/// produce on demand. By itself it answers the common path correctly — a pseudo root "/" holding the
+/// export, files with bytes, client ids, open-owners with seqid checking and OPEN_CONFIRM, a replay cache,
+/// open and lock stateids, a write verifier per boot — so an <c>NfsClient</c> mounts it and works. A test
+/// then intercepts operations (<see cref="Intercept"/>, <see cref="InterceptEvery"/>,
+/// <see cref="InterceptWhere"/>) to fail them with any nfsstat4, answer WRITE / COMMIT with another verifier,
+/// shorten a WRITE or READ, or drop the reply; and it asserts what the client sent from <see cref="Records"/>
+/// and <see cref="Sent{T}"/>, every COMPOUND decoded into typed operations.
+/// <code>
+/// await using var server = await FakeNfsServer.StartAsync();
+/// server.CreateFile("/export/a", "hello"u8);
+/// server.Intercept(NfsOpnum4.Commit, FakeNfsFault.WriteVerifier(new Verifier4(42)));
+/// </code>
+/// </summary>
+public sealed class FakeNfsServer : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly List<FakeNfsRecord> _records = [];
+    private readonly List<FakeNfsRule> _rules = [];
+    private readonly Dictionary<NfsOpnum4, int> _occurrences = [];
+    private readonly ConcurrentQueue<Exception> _errors = new();
+    private readonly FakeCompoundProcessor _processor;
+    private FakeRpcServer? _rpc;
+    private Verifier4 _writeVerifier;
+
+    private FakeNfsServer(FakeNfsServerOptions options)
+    {
+        Options = options;
+        FileSystem = new FakeFileSystem(options);
+        State = new FakeNfsState(1);
+        _writeVerifier = new Verifier4(options.InitialWriteVerifier);
+        _processor = new FakeCompoundProcessor(this);
+    }
+
+    public FakeNfsServerOptions Options { get; }
+
+    public FakeRpcServer Rpc => _rpc ?? throw new InvalidOperationException("The server is not started.");
+
+    public IPEndPoint EndPoint => Rpc.EndPoint;
+
+    /// <summary>The write verifier of this boot (RFC 7530 §16.36.4).</summary>
+    public Verifier4 WriteVerifier
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _writeVerifier;
+            }
+        }
+    }
+
+    /// <summary>1 for the first boot; <see cref="Reboot"/> increments it.</summary>
+    public uint Boot
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return State.Boot;
+            }
+        }
+    }
+
+    /// <summary>Open stateids the server holds now (all clients).</summary>
+    public int OpenStateCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return State.Opens.Count;
+            }
+        }
+    }
+
+    /// <summary>Malformed requests and script failures: a test that expects a clean run asserts this is empty.</summary>
+    public IReadOnlyCollection<Exception> Errors => [.. _errors, .. Rpc.Errors];
+
+    internal FakeFileSystem FileSystem { get; }
+
+    internal FakeNfsState State { get; private set; }
+
+    public static async Task<FakeNfsServer> StartAsync(FakeNfsServerOptions? options = null)
+    {
+        var server = new FakeNfsServer(options ?? new FakeNfsServerOptions());
+        server._rpc = await FakeRpcServer.StartAsync(server.HandleAsync).ConfigureAwait(false);
+        return server;
+    }
+
+    // The tree. Paths are absolute ("/export/dir/file"); parents must exist.
+
+    public void CreateDirectory(string path, uint mode = 0x1ED) => Add(path, fs => fs.NewNode(NfsFtype4.Dir, ParentFsid(fs, path), mode));
+
+    public void CreateFile(string path, ReadOnlySpan<byte> content = default, uint mode = 0x1A4)
+    {
+        var bytes = content.ToArray();
+        Add(path, fs =>
+        {
+            var node = fs.NewNode(NfsFtype4.Reg, ParentFsid(fs, path), mode);
+            node.Data = bytes;
+            return node;
+        });
+    }
+
+    public void CreateSymlink(string path, string target) => Add(path, fs => fs.NewNode(NfsFtype4.Lnk, ParentFsid(fs, path), 0x1FF, linkTarget: target));
+
+    /// <summary>
+    /// Makes <paramref name="path"/> the root of an absent file system (RFC 7530 §8.4): a LOOKUP of it succeeds,
+    /// GETATTR answers only fsid, fs_locations, mounted_on_fileid and rdattr_error (= NFS4ERR_MOVED), and every
+    /// other use of it — a LOOKUP below it, a GETATTR of other attributes, READDIR — fails with NFS4ERR_MOVED.
+    /// </summary>
+    public void AddReferral(string path, FsLocations4 locations)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        Add(path, fs => fs.NewNode(NfsFtype4.Dir, new Fsid4(0xA8, 0x5E), 0x1ED, referral: locations));
+    }
+
+    public bool Exists(string path)
+    {
+        lock (_lock)
+        {
+            return FileSystem.Find(path) is not null;
+        }
+    }
+
+    /// <summary>The bytes of a regular file.</summary>
+    public byte[] ReadFile(string path)
+    {
+        lock (_lock)
+        {
+            return [.. FileSystem.Get(path).Data];
+        }
+    }
+
+    /// <summary>The filehandle the server gives out for <paramref name="path"/> now.</summary>
+    public NfsFh FileHandleOf(string path)
+    {
+        lock (_lock)
+        {
+            return FileSystem.HandleOf(FileSystem.Get(path));
+        }
+    }
+
+    /// <summary>
+    /// Expires every handle of <paramref name="path"/> given out so far (RFC 7530 §4.2.3): their next use fails
+    /// with NFS4ERR_FHEXPIRED, and a LOOKUP gives a new one. Only for servers whose fh_expire_type is volatile.
+    /// </summary>
+    public void ExpireFileHandle(string path)
+    {
+        if (Options.FhExpireType == FhExpireType.Persistent)
+        {
+            throw new InvalidOperationException("A server with persistent filehandles (fh_expire_type 0) cannot expire one.");
+        }
+
+        lock (_lock)
+        {
+            FileSystem.Get(path).Generation++;
+        }
+    }
+
+    /// <summary>
+    /// A server restart: a new write verifier (so uncommitted data is known lost, RFC 7530 §16.3.5) and no
+    /// client ids, owners or stateids (those of the old boot are stale). The tree stays.
+    /// </summary>
+    public void Reboot()
+    {
+        lock (_lock)
+        {
+            State = new FakeNfsState(State.Boot + 1);
+            _writeVerifier = new Verifier4(_writeVerifier.Value + 1);
+        }
+    }
+
+    // Interception.
+
+    /// <summary>The <paramref name="occurrence"/>th <paramref name="op"/> from now on gets <paramref name="fault"/>, once.</summary>
+    public FakeNfsRule Intercept(NfsOpnum4 op, FakeNfsFault fault, int occurrence = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(occurrence);
+        return AddRule(new FakeNfsRule(op, null, fault, occurrence - 1, 1));
+    }
+
+    /// <summary>Every <paramref name="op"/> (that <paramref name="where"/> accepts) gets <paramref name="fault"/>, up to <paramref name="times"/> times.</summary>
+    public FakeNfsRule InterceptEvery(NfsOpnum4 op, FakeNfsFault fault, Func<FakeNfsOpContext, bool>? where = null, int? times = null) =>
+        AddRule(new FakeNfsRule(op, where, fault, 0, times));
+
+    /// <summary>Every operation <paramref name="where"/> accepts gets <paramref name="fault"/>, up to <paramref name="times"/> times.</summary>
+    public FakeNfsRule InterceptWhere(Func<FakeNfsOpContext, bool> where, FakeNfsFault fault, int? times = null)
+    {
+        ArgumentNullException.ThrowIfNull(where);
+        return AddRule(new FakeNfsRule(null, where, fault, 0, times));
+    }
+
+    public void RemoveRule(FakeNfsRule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Remove(rule);
+        }
+    }
+
+    // What the client sent.
+
+    /// <summary>Every COMPOUND so far, in execution order.</summary>
+    public IReadOnlyList<FakeNfsRecord> Records
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _records];
+            }
+        }
+    }
+
+    /// <summary>How many COMPOUNDs so far: a mark for <see cref="Sent{T}"/> and <see cref="RecordsSince"/>.</summary>
+    public int RecordCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _records.Count;
+            }
+        }
+    }
+
+    public IReadOnlyList<FakeNfsRecord> RecordsSince(int mark)
+    {
+        lock (_lock)
+        {
+            return [.. _records.Skip(mark)];
+        }
+    }
+
+    /// <summary>Every operation of type <typeparamref name="T"/> in the COMPOUNDs from <paramref name="since"/> on, in order.</summary>
+    public IReadOnlyList<T> Sent<T>(int since = 0)
+        where T : NfsArgOp => [.. RecordsSince(since).SelectMany(r => r.Request.OpsOf<T>())];
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_rpc is { } rpc)
+        {
+            await rpc.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    internal FakeNfsFault? Match(FakeNfsOpContext context)
+    {
+        FakeNfsFault? fault = null;
+        foreach (var rule in _rules)
+        {
+            if (rule.Offer(context, fault is not null))
+            {
+                fault = rule.Fault;
+            }
+        }
+
+        return fault;
+    }
+
+    internal int NextOccurrence(NfsOpnum4 op)
+    {
+        _occurrences.TryGetValue(op, out var count);
+        _occurrences[op] = ++count;
+        return count;
+    }
+
+    internal Verifier4 CurrentWriteVerifier => _writeVerifier;
+
+    internal void RecordError(Exception error) => _errors.Enqueue(error);
+
+    private FakeNfsRule AddRule(FakeNfsRule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Add(rule);
+        }
+
+        return rule;
+    }
+
+    private void Add(string path, Func<FakeFileSystem, FakeNode> create)
+    {
+        var (parentPath, name) = SplitLast(path);
+        lock (_lock)
+        {
+            var parent = FileSystem.Get(parentPath);
+            if (!parent.IsDirectory || parent.Children!.ContainsKey(name))
+            {
+                throw new ArgumentException($"Cannot create {path}: the parent is not a directory or the name exists.", nameof(path));
+            }
+
+            FileSystem.Attach(parent, name, create(FileSystem));
+        }
+    }
+
+    private static Fsid4 ParentFsid(FakeFileSystem fs, string path) => fs.Get(SplitLast(path).Parent).Fsid;
+
+    private static (string Parent, string Name) SplitLast(string path)
+    {
+        var trimmed = path.TrimEnd('/');
+        var at = trimmed.LastIndexOf('/');
+        if (at < 0 || at == trimmed.Length - 1)
+        {
+            throw new ArgumentException($"{path} is not an absolute path of a name.", nameof(path));
+        }
+
+        return (at == 0 ? "/" : trimmed[..at], trimmed[(at + 1)..]);
+    }
+
+    private async ValueTask<FakeReply> HandleAsync(ReceivedCall call)
+    {
+        if (call.Program != NfsProgram.Program)
+        {
+            return FakeReply.ProgUnavail();
+        }
+
+        if (call.Version != NfsProgram.Version4)
+        {
+            return FakeReply.ProgMismatch(NfsProgram.Version4, NfsProgram.Version4);
+        }
+
+        if (call.Procedure == NfsProgram.ProcNull)
+        {
+            return FakeReply.Success();
+        }
+
+        if (call.Procedure != NfsProgram.ProcCompound)
+        {
+            return FakeReply.ProcUnavail();
+        }
+
+        CompoundRequest request;
+        try
+        {
+            request = CompoundRequest.Decode(call.Args.Span);
+        }
+        catch (XdrException ex)
+        {
+            RecordError(new InvalidOperationException($"The client sent a malformed COMPOUND: {ex.Message}", ex));
+            return FakeReply.GarbageArgs();
+        }
+
+        FakeCompoundOutcome outcome;
+        lock (_lock)
+        {
+            var record = new FakeNfsRecord(_records.Count, call.Connection.Id, call.Xid, request);
+            _records.Add(record);
+            outcome = _processor.Run(record);
+        }
+
+        if (outcome.Hold is { } hold)
+        {
+            await hold.WaitAsync(call.Connection.Closing).ConfigureAwait(false);
+        }
+
+        return outcome.Delivery switch
+        {
+            FakeNfsFaultKind.NoReply => FakeReply.Never,
+            FakeNfsFaultKind.CloseConnection => FakeReply.CloseConnection(),
+            _ => FakeReply.Success(outcome.Reply),
+        };
+    }
+}
