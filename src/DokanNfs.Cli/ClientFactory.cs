@@ -27,6 +27,10 @@ internal static class ClientFactory
             CallTimeout = settings.Timeout,
             ConnectTimeout = settings.Timeout < MaxConnectTimeout ? settings.Timeout : MaxConnectTimeout,
             Identity = Identity.Value,
+
+            // A command is not a mount: it reports a server that stops answering after its timeout.
+            Mount = NfsMountType.Soft,
+            SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
         };
         return new NfsClient(new IPEndPoint(address, settings.Port), options);

@@ -23,4 +23,25 @@ internal static partial class ClientLog
 
     [LoggerMessage(2005, LogLevel.Information, "{Server}: {Path} is a referral to {Locations}")]
     public static partial void Referral(ILogger logger, string server, string path, string locations);
+
+    [LoggerMessage(2006, LogLevel.Warning, "{Server}: not reachable during {Tag} ({Reason}); waiting")]
+    public static partial void ServerUnreachable(ILogger logger, string server, string tag, string reason);
+
+    [LoggerMessage(2007, LogLevel.Information, "{Server}: lease time is {LeaseSeconds} s; renewing after {RenewAfter}")]
+    public static partial void LeaseTime(ILogger logger, string server, uint leaseSeconds, TimeSpan renewAfter);
+
+    [LoggerMessage(2008, LogLevel.Warning, "{Server}: RENEW failed: {Reason}")]
+    public static partial void RenewFailed(ILogger logger, string server, string reason);
+
+    [LoggerMessage(2009, LogLevel.Information, "{Server}: recovery started: {Reason}")]
+    public static partial void RecoveryStarted(ILogger logger, string server, string reason);
+
+    [LoggerMessage(2010, LogLevel.Information, "{Server}: recovery done ({Reason}): {OpensReclaimed} opens and {LocksReclaimed} locks reclaimed, {OpensLost} opens and {LocksLost} locks lost")]
+    public static partial void RecoveryDone(ILogger logger, string server, string reason, int opensReclaimed, int locksReclaimed, int opensLost, int locksLost);
+
+    [LoggerMessage(2011, LogLevel.Warning, "{Server}: {Path}: open state lost: {Reason}")]
+    public static partial void StateLost(ILogger logger, string server, string path, string reason);
+
+    [LoggerMessage(2012, LogLevel.Information, "{Server}: {Path}: reclaimed the open ({Access}/{Deny}) and {Locks} locks")]
+    public static partial void Reclaimed(ILogger logger, string server, string path, OpenShareAccess access, OpenShareDeny deny, int locks);
 }

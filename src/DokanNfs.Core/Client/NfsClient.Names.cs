@@ -129,7 +129,7 @@ public sealed partial class NfsClient
     }
 
     /// <summary>SETATTR (RFC 7530 §16.32) then GETATTR, in one COMPOUND.</summary>
-    public ValueTask<NfsAttributes> SetAttrAsync(NfsFh fileHandle, StateId4 stateId, SetAttributes attributes, string path, CancellationToken cancellationToken)
+    public ValueTask<NfsAttributes> SetAttrAsync(NfsFh fileHandle, StateId4 stateId, SetAttributes attributes, string path, CancellationToken cancellationToken, bool retryAfterRecovery = true)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         return RunAsync(
@@ -149,7 +149,8 @@ public sealed partial class NfsClient
                 results.SetAttr(ref r);
                 return results.GetAttr(ref r);
             },
-            cancellationToken);
+            cancellationToken,
+            retryAfterRecovery);
     }
 
     /// <summary>ACCESS (RFC 7530 §16.1): which of <paramref name="access"/> the server grants this credential.</summary>

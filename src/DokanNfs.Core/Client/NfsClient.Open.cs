@@ -28,6 +28,7 @@ public sealed partial class NfsClient
             {
                 var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, request, verifier, normalized, cancellationToken).ConfigureAwait(false);
                 file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
+                Register(file);
                 Handles.InvalidateAtOrBelow(normalized);
                 break;
             }
@@ -126,7 +127,7 @@ public sealed partial class NfsClient
             cancellationToken);
 
     /// <summary>OPEN_CONFIRM (RFC 7530 §16.18): the first OPEN of a new open-owner must be confirmed before use.</summary>
-    private ValueTask<StateId4> ConfirmOpenAsync(OwnerState owner, NfsFh file, StateId4 stateId, string path, CancellationToken cancellationToken) =>
+    internal ValueTask<StateId4> ConfirmOpenAsync(OwnerState owner, NfsFh file, StateId4 stateId, string path, CancellationToken cancellationToken, bool partOfRecovery = false) =>
         RunOwnerOpAsync(
             owner,
             seqOpIndex: 1,
@@ -146,7 +147,8 @@ public sealed partial class NfsClient
                     return results.OpenConfirm(ref r);
                 },
                 ct),
-            cancellationToken);
+            cancellationToken,
+            partOfRecovery);
 
     internal OwnerTable Owners => _owners;
 

@@ -62,8 +62,8 @@ public sealed partial class NfsClient : IAsyncDisposable
         _rpc.NullAsync(NfsProgram.Program, NfsProgram.Version4, cancellationToken);
 
     /// <summary>
-    /// SETCLIENTID + SETCLIENTID_CONFIRM (RFC 7530 §16.33, §16.34), once, before the first operation that
-    /// needs state. The id string is stable for this identity and server; the verifier is this process's.
+    /// The client id, established once (SETCLIENTID + SETCLIENTID_CONFIRM, RFC 7530 §16.33–34) before the
+    /// first operation that needs state; afterwards the lease is renewed in the background.
     /// </summary>
     public async ValueTask<ulong> EnsureClientIdAsync(CancellationToken cancellationToken)
     {
@@ -81,35 +81,10 @@ public sealed partial class NfsClient : IAsyncDisposable
                 return _clientId;
             }
 
-            var args = (Identity: _identity, Server: ServerName);
-            var (clientId, confirm) = await RunAsync(
-                "setclientid",
-                args,
-                static (ref CompoundEncoder e, (ClientIdentity Identity, string Server) a) =>
-                    e.SetClientId(new Verifier4(a.Identity.BootVerifier), a.Identity.IdFor(a.Server), 0, "tcp", "0.0.0.0.0.0", 0),
-                static (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    return results.SetClientId(ref r);
-                },
-                cancellationToken).ConfigureAwait(false);
-
-            await RunAsync(
-                "setclientid_confirm",
-                (clientId, confirm),
-                static (ref CompoundEncoder e, (ulong ClientId, Verifier4 Confirm) a) => e.SetClientIdConfirm(a.ClientId, a.Confirm),
-                static (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    results.SetClientIdConfirm(ref r);
-                    return true;
-                },
-                cancellationToken).ConfigureAwait(false);
-
-            Interlocked.Exchange(ref _clientId, clientId);
-            Interlocked.Increment(ref _clientIdGeneration);
-            ClientLog.ClientIdEstablished(_logger, ServerName, clientId);
-            return clientId;
+            await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
+            var established = await EstablishClientIdAsync(cancellationToken).ConfigureAwait(false);
+            StartLeaseRenewal();
+            return established;
         }
         finally
         {
@@ -118,17 +93,65 @@ public sealed partial class NfsClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs one COMPOUND under the retry policy: NFS4ERR_DELAY, GRACE and RESOURCE wait with backoff and
-    /// go again, within <see cref="NfsClientOptions.RetryBudget"/>; everything else goes to the caller,
-    /// which alone knows how to recover state or follow a move.
+    /// SETCLIENTID + SETCLIENTID_CONFIRM with this identity's id string for the server and this process's
+    /// boot verifier, then the lease time (again: a restarted server may have another). Used at first use and
+    /// by recovery; sends directly, without waiting for recovery.
+    /// </summary>
+    private async ValueTask<ulong> EstablishClientIdAsync(CancellationToken cancellationToken)
+    {
+        var args = (Identity: _identity, Server: ServerName);
+        var (clientId, confirm) = await RetryDirectAsync(
+            "setclientid",
+            args,
+            static (ref CompoundEncoder e, (ClientIdentity Identity, string Server) a) =>
+                e.SetClientId(new Verifier4(a.Identity.BootVerifier), a.Identity.IdFor(a.Server), 0, "tcp", "0.0.0.0.0.0", 0),
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                return results.SetClientId(ref r);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        var sent = Environment.TickCount64;
+        await RetryDirectAsync(
+            "setclientid_confirm",
+            (clientId, confirm),
+            static (ref CompoundEncoder e, (ulong ClientId, Verifier4 Confirm) a) => e.SetClientIdConfirm(a.ClientId, a.Confirm),
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.SetClientIdConfirm(ref r);
+                return true;
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        Interlocked.Exchange(ref _clientId, clientId);
+        Interlocked.Increment(ref _clientIdGeneration);
+        NoteLeaseRenewed(sent);
+        await RefreshLeaseTimeAsync(cancellationToken).ConfigureAwait(false);
+        ClientLog.ClientIdEstablished(_logger, ServerName, clientId);
+        return clientId;
+    }
+
+    /// <summary>
+    /// Runs one COMPOUND under the retry policy: NFS4ERR_DELAY, GRACE and a few RESOURCE wait with backoff
+    /// and go again; a lost client id or lease (STALE_CLIENTID, STALE_STATEID, EXPIRED) starts recovery, and
+    /// the call waits for it and goes again — unless <paramref name="retryAfterRecovery"/> is false, for calls
+    /// whose arguments carry a stateid that recovery replaces: those callers rebuild and resend themselves.
+    /// An unreachable server is waited out (hard mount) or reported after the soft timeout. Requests are
+    /// held while recovery runs. Everything else goes to the caller.
     /// </summary>
     public async ValueTask<TResult> RunAsync<TState, TResult>(
-        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery = true)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var backoff = new RetryBackoff(_options);
+        var outage = new OutageClock(_options);
+        var recovered = false;
         while (true)
         {
+            await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
+            var generation = ClientIdGeneration;
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
@@ -137,6 +160,49 @@ public sealed partial class NfsClient : IAsyncDisposable
             {
                 ClientLog.RetryAfterDelay(_logger, ServerName, tag, ex.Status, backoff.Delay);
                 await backoff.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RecoverLease && ClientId != 0 && !recovered)
+            {
+                // One recovery per call: if the same call still meets a stale client id afterwards, what it
+                // carries is stale (not the server), and another recovery would not help.
+                recovered = true;
+                await RecoverAsync(ex.Status, generation, cancellationToken).ConfigureAwait(false);
+                if (!retryAfterRecovery)
+                {
+                    throw;
+                }
+            }
+            catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
+            {
+                ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
+                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A call made by recovery itself (or by client-id set-up): waits out DELAY / GRACE and an unreachable
+    /// server like <see cref="RunAsync"/>, but never waits for recovery — it is part of it.
+    /// </summary>
+    private async ValueTask<TResult> RetryDirectAsync<TState, TResult>(
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
+    {
+        var backoff = new RetryBackoff(_options);
+        var outage = new OutageClock(_options);
+        while (true)
+        {
+            try
+            {
+                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (backoff.ShouldRetry(ex.Status))
+            {
+                await backoff.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
+            {
+                ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
+                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -157,6 +223,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         }
 
         _disposed = true;
+        await StopLeaseRenewalAsync().ConfigureAwait(false);
         await _rpc.DisposeAsync().ConfigureAwait(false);
         _clientIdLock.Dispose();
         _owners.Dispose();

@@ -23,6 +23,18 @@ public sealed record NfsClientOptions
     /// <summary>How long one call keeps retrying DELAY / GRACE / RESOURCE before giving the error up.</summary>
     public TimeSpan RetryBudget { get; init; } = TimeSpan.FromMinutes(3);
 
+    /// <summary>Hard (default): calls wait through server outages. Soft: they fail after <see cref="SoftTimeout"/>.</summary>
+    public NfsMountType Mount { get; init; } = NfsMountType.Hard;
+
+    /// <summary>How long a soft mount waits for an unreachable server before a call fails.</summary>
+    public TimeSpan SoftTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The least time between two RENEWs, whatever the lease: with a very short lease the renewals would
+    /// otherwise crowd out real work.
+    /// </summary>
+    public TimeSpan LeaseRenewFloor { get; init; } = TimeSpan.FromMilliseconds(500);
+
     /// <summary>Upper bounds on READ / WRITE sizes; the server's maxread / maxwrite may lower them.</summary>
     public uint MaxReadSize { get; init; } = 1024 * 1024;
 

@@ -119,7 +119,8 @@ public sealed partial class NfsOpenFile
                     results.PutFh(ref r);
                     return results.Commit(ref r);
                 },
-                ct),
+                ct,
+                retryAfterRecovery: false),
             cancellationToken).ConfigureAwait(false);
 
         foreach (var write in pending)
@@ -175,7 +176,8 @@ public sealed partial class NfsOpenFile
                         data.CopyTo(into.Span);
                         return (data.Length, eof);
                     },
-                    ct),
+                    ct,
+                    retryAfterRecovery: false),
                 cancellationToken).ConfigureAwait(false);
 
             total += got.Length;
@@ -210,7 +212,8 @@ public sealed partial class NfsOpenFile
                         results.PutFh(ref r);
                         return results.Write(ref r);
                     },
-                    ct),
+                    ct,
+                    retryAfterRecovery: false),
                 cancellationToken).ConfigureAwait(false);
 
             if (result.Count == 0 || result.Count > slice.Length)
@@ -246,25 +249,50 @@ public sealed partial class NfsOpenFile
     /// </remarks>
     private async ValueTask<T> RunIoAsync<T>(Func<NfsFh, StateId4, CancellationToken, ValueTask<T>> attempt, CancellationToken cancellationToken)
     {
-        var fileHandle = FileHandle;
-        var stateId = IoStateId;
         var handleRefreshed = false;
         var stateIdRefreshed = false;
+        var recovered = false;
         while (true)
         {
+            ThrowIfLost();
+            await _client.WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfLost();
+            var fileHandle = FileHandle;
+            var stateId = IoStateId;
+            var generation = _client.ClientIdGeneration;
+            var sent = Environment.TickCount64;
             try
             {
-                return await attempt(fileHandle, stateId, cancellationToken).ConfigureAwait(false);
+                var result = await attempt(fileHandle, stateId, cancellationToken).ConfigureAwait(false);
+                if (stateId != StateId4.Anonymous)
+                {
+                    _client.NoteLeaseRenewed(sent);
+                }
+
+                return result;
             }
             catch (NfsException ex) when (ex.Status == NfsStat4.FhExpired && !handleRefreshed)
             {
                 handleRefreshed = true;
-                fileHandle = await RefreshFileHandleAsync(fileHandle, ex, cancellationToken).ConfigureAwait(false);
+                await RefreshFileHandleAsync(fileHandle, ex, cancellationToken).ConfigureAwait(false);
             }
             catch (NfsException ex) when (ex.Status == NfsStat4.OldStateId && !stateIdRefreshed && IoStateId != stateId)
             {
                 stateIdRefreshed = true;
-                stateId = IoStateId;
+            }
+            catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RecoverLease && !recovered)
+            {
+                // The server restarted or our lease expired: recovery reclaims this open (new stateid) or marks
+                // it lost; either way the next round knows which.
+                recovered = true;
+                await _client.RecoverAsync(ex.Status, generation, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status is NfsStat4.BadStateId or NfsStat4.AdminRevoked && IoStateId == stateId && stateId != StateId4.Anonymous)
+            {
+                // The server no longer knows this open (revoked, or forgotten): whatever it guarded may have
+                // changed hands. Reported, never quietly re-opened.
+                MarkLost(ex.Status, $"the server no longer knows this open ({ex.Status})", operation: ex.Operation);
+                throw Lost!;
             }
         }
     }

@@ -21,6 +21,7 @@ public sealed partial class NfsOpenFile
     public async ValueTask<LockDenied?> LockAsync(NfsLockType4 type, ulong offset, ulong length, bool wait, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        ThrowIfLost();
         var delay = TimeSpan.FromMilliseconds(50);
         var blockingType = type switch
         {
@@ -30,7 +31,7 @@ public sealed partial class NfsOpenFile
         };
         while (true)
         {
-            var result = await LockOnceAsync(wait ? blockingType : type, offset, length, cancellationToken).ConfigureAwait(false);
+            var result = await LockOnceAsync(wait ? blockingType : type, offset, length, reclaim: false, cancellationToken).ConfigureAwait(false);
             if (result.Granted)
             {
                 lock (_locks)
@@ -54,6 +55,7 @@ public sealed partial class NfsOpenFile
     /// <summary>LOCKU (RFC 7530 §16.12) a range this handle locked.</summary>
     public async ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken)
     {
+        ThrowIfLost();
         if (_lockOwner is not { } owner || _lockStateId is null)
         {
             throw new NfsException(NfsStat4.LockRange, NfsOpnum4.LockU, Path);
@@ -71,7 +73,7 @@ public sealed partial class NfsOpenFile
             seqOpIndex: 1,
             (seqid, ct) => _client.AttemptAsync(
                 "locku",
-                (FileHandle, type, seqid, _lockStateId.Value, offset, length),
+                (FileHandle, type, seqid, _lockStateId ?? default, offset, length),
                 static (ref CompoundEncoder e, (NfsFh Fh, NfsLockType4 Type, uint SeqId, StateId4 StateId, ulong Offset, ulong Length) c) =>
                 {
                     e.PutFh(c.Fh);
@@ -113,24 +115,29 @@ public sealed partial class NfsOpenFile
             cancellationToken);
     }
 
-    private async ValueTask<LockResult> LockOnceAsync(NfsLockType4 type, ulong offset, ulong length, CancellationToken cancellationToken)
+    /// <summary>
+    /// One LOCK. Its attempts read the stateids afresh, so a call held up by recovery goes out with the
+    /// reclaimed ones. With <paramref name="reclaim"/> it is one of recovery's own reclaims.
+    /// </summary>
+    private async ValueTask<LockResult> LockOnceAsync(NfsLockType4 type, ulong offset, ulong length, bool reclaim, CancellationToken cancellationToken)
     {
-        if (_lockOwner is { } owner && _lockStateId is { } lockStateId)
+        if (_lockOwner is { } owner && _lockStateId is not null)
         {
             var result = await _client.RunOwnerOpAsync(
                 owner,
                 seqOpIndex: 1,
                 (seqid, ct) => _client.AttemptAsync(
                     "lock",
-                    (FileHandle, type, offset, length, lockStateId, seqid),
-                    static (ref CompoundEncoder e, (NfsFh Fh, NfsLockType4 Type, ulong Offset, ulong Length, StateId4 StateId, uint SeqId) c) =>
+                    (FileHandle, type, reclaim, offset, length, _lockStateId ?? default, seqid),
+                    static (ref CompoundEncoder e, (NfsFh Fh, NfsLockType4 Type, bool Reclaim, ulong Offset, ulong Length, StateId4 StateId, uint SeqId) c) =>
                     {
                         e.PutFh(c.Fh);
-                        e.LockExistingOwner(c.Type, false, c.Offset, c.Length, c.StateId, c.SeqId);
+                        e.LockExistingOwner(c.Type, c.Reclaim, c.Offset, c.Length, c.StateId, c.SeqId);
                     },
                     static (ref XdrReader r) => DecodeLock(ref r),
                     ct),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                partOfRecovery: reclaim).ConfigureAwait(false);
             if (result.Granted)
             {
                 _lockStateId = result.LockStateId;
@@ -140,22 +147,37 @@ public sealed partial class NfsOpenFile
         }
 
         // First lock of this handle: the open-owner's seqid carries it (open_to_lock_owner4), and the new
-        // lock-owner starts at seqid 0. A refused first lock leaves no lock-owner worth keeping.
+        // lock-owner starts at seqid 0. A refused first lock leaves no lock-owner worth keeping. The lock-owner
+        // takes the client id current at each attempt: recovery may have replaced it meanwhile.
         var newOwner = _client.Owners.NewLockOwner();
-        var first = await _client.RunOwnerOpAsync(
-            _owner,
-            seqOpIndex: 1,
-            (seqid, ct) => _client.AttemptAsync(
-                "lock",
-                (FileHandle, type, offset, length, seqid, _stateId, newOwner.Name),
-                static (ref CompoundEncoder e, (NfsFh Fh, NfsLockType4 Type, ulong Offset, ulong Length, uint OpenSeqId, StateId4 OpenStateId, StateOwner4 Owner) c) =>
+        LockResult first;
+        try
+        {
+            first = await _client.RunOwnerOpAsync(
+                _owner,
+                seqOpIndex: 1,
+                (seqid, ct) =>
                 {
-                    e.PutFh(c.Fh);
-                    e.LockNewOwner(c.Type, false, c.Offset, c.Length, c.OpenSeqId, c.OpenStateId, 0, c.Owner);
+                    newOwner.Name = newOwner.Name with { ClientId = _client.ClientId };
+                    return _client.AttemptAsync(
+                        "lock",
+                        (FileHandle, type, reclaim, offset, length, seqid, _stateId, newOwner.Name),
+                        static (ref CompoundEncoder e, (NfsFh Fh, NfsLockType4 Type, bool Reclaim, ulong Offset, ulong Length, uint OpenSeqId, StateId4 OpenStateId, StateOwner4 Owner) c) =>
+                        {
+                            e.PutFh(c.Fh);
+                            e.LockNewOwner(c.Type, c.Reclaim, c.Offset, c.Length, c.OpenSeqId, c.OpenStateId, 0, c.Owner);
+                        },
+                        static (ref XdrReader r) => DecodeLock(ref r),
+                        ct);
                 },
-                static (ref XdrReader r) => DecodeLock(ref r),
-                ct),
-            cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                partOfRecovery: reclaim).ConfigureAwait(false);
+        }
+        catch
+        {
+            newOwner.Dispose();
+            throw;
+        }
 
         if (first.Granted)
         {

@@ -77,7 +77,10 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     public async ValueTask<NfsAttributes> SetAttrAsync(SetAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        Attributes = await _client.SetAttrAsync(FileHandle, IoStateId, attributes, Path, cancellationToken).ConfigureAwait(false);
+        ThrowIfLost();
+        Attributes = await RunIoAsync(
+            (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false),
+            cancellationToken).ConfigureAwait(false);
         return Attributes;
     }
 
@@ -116,7 +119,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         if (reopenedFh != FileHandle)
         {
             // The name leads to another file now (renamed by someone else): give that open back and stop.
-            await CloseStateAsync(reopenedFh, reopened.StateId, cancellationToken).ConfigureAwait(false);
+            await CloseStateAsync(_owner, reopenedFh, () => reopened.StateId, cancellationToken).ConfigureAwait(false);
             throw new NfsException(NfsStat4.Stale, NfsOpnum4.OpenDowngrade, Path);
         }
 
@@ -181,7 +184,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         }
         finally
         {
-            await CloseStateAsync(oldOwner, FileHandle, oldStateId, cancellationToken).ConfigureAwait(false);
+            await CloseStateAsync(oldOwner, FileHandle, () => oldStateId, cancellationToken).ConfigureAwait(false);
             _client.Owners.ReleaseOpenOwner(oldOwner, FileHandle);
             _client.Owners.ReleaseOpenOwner(oldOwner, Path);
         }
@@ -200,16 +203,30 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
 
         try
         {
+            if (Lost is { } lost)
+            {
+                // The server holds nothing of ours to release. Data it never committed cannot be written
+                // through a lost open: say so rather than drop it quietly.
+                if (UncommittedBytes > 0)
+                {
+                    throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes} bytes written but not committed could not be saved");
+                }
+
+                return;
+            }
+
             await CommitAsync(cancellationToken).ConfigureAwait(false);
             await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
 
             // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
-            // otherwise the open would stay on the server until the lease ran out.
-            await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(fileHandle, _stateId, ct), cancellationToken).ConfigureAwait(false);
+            // otherwise the open would stay on the server until the lease ran out. The stateid is read at
+            // each attempt: recovery may have reclaimed the open under a new one.
+            await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(_owner, fileHandle, () => _stateId, ct), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             DropUncommitted();
+            _client.Unregister(this);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
@@ -217,17 +234,14 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
 
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
 
-    /// <summary>CLOSE of one open stateid of this open's owner.</summary>
-    private ValueTask<StateId4> CloseStateAsync(NfsFh fileHandle, StateId4 stateId, CancellationToken cancellationToken) =>
-        CloseStateAsync(_owner, fileHandle, stateId, cancellationToken);
-
-    private ValueTask<StateId4> CloseStateAsync(OwnerState owner, NfsFh fileHandle, StateId4 stateId, CancellationToken cancellationToken) =>
+    /// <summary>CLOSE of one open stateid of an owner; the stateid is read at each attempt.</summary>
+    private ValueTask<StateId4> CloseStateAsync(OwnerState owner, NfsFh fileHandle, Func<StateId4> stateId, CancellationToken cancellationToken) =>
         _client.RunOwnerOpAsync(
             owner,
             seqOpIndex: 1,
             (seqid, ct) => _client.AttemptAsync(
                 "close",
-                (fileHandle, stateId, seqid),
+                (fileHandle, stateId(), seqid),
                 static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId) c) =>
                 {
                     e.PutFh(c.Fh);

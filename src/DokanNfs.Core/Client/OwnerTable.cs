@@ -16,7 +16,8 @@ public sealed class OwnerState : IDisposable
         IsLockOwner = isLockOwner;
     }
 
-    public StateOwner4 Name { get; }
+    /// <summary>The client id and opaque name; the client id part changes when recovery gets a new one.</summary>
+    public StateOwner4 Name { get; internal set; }
 
     public bool IsLockOwner { get; }
 
@@ -109,6 +110,35 @@ internal sealed class OwnerTable(NfsClient client) : IDisposable
         {
             owner.Retired = true;
             _openOwners.Remove(owner);
+        }
+    }
+
+    /// <summary>
+    /// After a new client id (recovery), every open-owner is new to the server: same opaque name, the new
+    /// client id, seqid 0, to be confirmed again. Each owner's gate is taken so no request of it is
+    /// half-way through when its seqid is reset.
+    /// </summary>
+    public async ValueTask MoveToClientIdAsync(ulong clientId)
+    {
+        OwnerState[] owners;
+        lock (_lock)
+        {
+            owners = [.. _openOwners];
+        }
+
+        foreach (var owner in owners)
+        {
+            await owner.Gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                owner.Name = owner.Name with { ClientId = clientId };
+                owner.SeqId = 0;
+                owner.Confirmed = false;
+            }
+            finally
+            {
+                owner.Gate.Release();
+            }
         }
     }
 

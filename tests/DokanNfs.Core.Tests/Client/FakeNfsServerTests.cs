@@ -145,19 +145,24 @@ public sealed class FakeNfsServerTests
     }
 
     [TestMethod]
-    public async Task Reboot_brings_a_new_write_verifier_and_makes_client_ids_stale()
+    public async Task Reboot_brings_a_new_write_verifier_and_the_client_recovers_its_client_id()
     {
         await using var server = await FakeNfsServer.StartAsync();
         await using var client = Connect(server);
         await WarmUpOwnerAsync(client, "/export/a", Ct);
         var verifier = server.WriteVerifier;
+        var mark = server.RecordCount;
 
         server.Reboot();
-        var ex = await Assert.ThrowsExactlyAsync<NfsException>(async () => await client.OpenAsync("/export/a", OpenRequest.ForRead, Ct));
+        await using (await client.OpenAsync("/export/a", OpenRequest.ForRead, Ct))
+        {
+        }
 
-        Assert.AreEqual(NfsStat4.StaleClientId, ex.Status);
         Assert.AreNotEqual(verifier, server.WriteVerifier);
         Assert.AreEqual(2u, server.Boot);
         Assert.IsTrue(server.Exists("/export/a"), "the tree survives");
+        Assert.AreEqual(2, client.ClientIdGeneration, "a second client id, from recovery");
+        Assert.HasCount(1, client.RecoveryEvents);
+        Assert.IsTrue(server.RecordsSince(mark).Any(r => r.Request.Ops.Any(o => o.Op == NfsOpnum4.SetClientId)), "SETCLIENTID went out again");
     }
 }

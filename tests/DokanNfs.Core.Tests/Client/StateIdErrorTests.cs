@@ -20,8 +20,6 @@ public sealed class StateIdErrorTests
     [TestMethod]
     [DataRow(NfsOpnum4.Read, NfsStat4.OldStateId)]
     [DataRow(NfsOpnum4.Write, NfsStat4.OldStateId)]
-    [DataRow(NfsOpnum4.Read, NfsStat4.BadStateId)]
-    [DataRow(NfsOpnum4.Write, NfsStat4.BadStateId)]
     public async Task Stateid_error_with_no_newer_stateid_reaches_the_caller_after_one_send(NfsOpnum4 op, NfsStat4 status)
     {
         await using var server = await FakeNfsServer.StartAsync();
@@ -48,6 +46,45 @@ public sealed class StateIdErrorTests
         Assert.AreEqual(op, ex.Operation);
         Assert.HasCount(1, server.RecordsSince(mark), "sent once, not retried");
         Assert.IsFalse(file.IsClosed);
+    }
+
+    [TestMethod]
+    [DataRow(NfsOpnum4.Read)]
+    [DataRow(NfsOpnum4.Write)]
+    public async Task Bad_stateid_marks_the_open_lost_until_it_is_closed(NfsOpnum4 op)
+    {
+        await using var server = await FakeNfsServer.StartAsync();
+        server.CreateFile("/export/f", "abc"u8);
+        await using var client = Connect(server);
+        var file = await client.OpenAsync("/export/f", OpenRequest.ForReadWrite, Ct);
+        await client.GetFsInfoAsync(Ct);
+        server.Intercept(op, FakeNfsFault.Error(NfsStat4.BadStateId));
+        var mark = server.RecordCount;
+
+        var first = await Assert.ThrowsExactlyAsync<NfsStateLostException>(async () => await DoAsync(file, op));
+        var second = await Assert.ThrowsExactlyAsync<NfsStateLostException>(async () => await DoAsync(file, op));
+
+        Assert.AreEqual(NfsStat4.BadStateId, first.Status);
+        Assert.AreEqual(op, first.Operation);
+        StringAssert.Contains(first.Message, "close the file and open it again");
+        Assert.AreSame(first, second, "the handle stays lost");
+        Assert.HasCount(1, server.RecordsSince(mark), "sent once; the lost handle sends nothing more");
+        await file.CloseAsync(Ct);
+        Assert.HasCount(1, server.RecordsSince(mark), "closing a lost open sends no CLOSE: the server holds nothing of it");
+        await using var reopened = await client.OpenAsync("/export/f", OpenRequest.ForReadWrite, Ct);
+        Assert.AreEqual(3, await reopened.ReadAsync(0, new byte[3], Ct), "opened again, the file works");
+    }
+
+    private static async Task DoAsync(NfsOpenFile file, NfsOpnum4 op)
+    {
+        if (op == NfsOpnum4.Read)
+        {
+            await file.ReadAsync(0, new byte[3], CancellationToken.None);
+        }
+        else
+        {
+            await file.WriteAsync(0, "xyz"u8.ToArray(), StableHow4.FileSync, CancellationToken.None);
+        }
     }
 
     [TestMethod]

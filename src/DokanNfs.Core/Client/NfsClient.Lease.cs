@@ -1,0 +1,162 @@
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+// The lease (RFC 7530 §9.5): every call that uses the client id or one of its stateids renews it, and
+// RENEW does so when nothing else has. The lease is known good from the moment the renewing call was SENT
+// (RFC 7530 §9.8): the server may have granted it the instant it arrived, and counting from the reply
+// would overestimate what is left.
+public sealed partial class NfsClient
+{
+    private long _leaseRenewedSentTicks;
+    private uint _leaseTimeSeconds;
+    private CancellationTokenSource? _renewalStop;
+    private Task? _renewal;
+    private long _renewCount;
+
+    /// <summary>The server's lease time, read again after every new client id.</summary>
+    public TimeSpan LeaseTime => TimeSpan.FromSeconds(Volatile.Read(ref _leaseTimeSeconds));
+
+    /// <summary>How many RENEW calls were sent (for statistics and tests).</summary>
+    public long RenewCount => Interlocked.Read(ref _renewCount);
+
+    /// <summary>Renewal is due once this much of the lease has passed since the last renewing call was sent.</summary>
+    public TimeSpan RenewInterval
+    {
+        get
+        {
+            var twoThirds = TimeSpan.FromMilliseconds(LeaseTime.TotalMilliseconds * 2 / 3);
+            return twoThirds > _options.LeaseRenewFloor ? twoThirds : _options.LeaseRenewFloor;
+        }
+    }
+
+    /// <summary>Records that a call which renews the lease, sent at <paramref name="sentTicks"/>, succeeded.</summary>
+    internal void NoteLeaseRenewed(long sentTicks)
+    {
+        var seen = Volatile.Read(ref _leaseRenewedSentTicks);
+        while (sentTicks > seen)
+        {
+            var previous = Interlocked.CompareExchange(ref _leaseRenewedSentTicks, sentTicks, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+
+            seen = previous;
+        }
+    }
+
+    private async ValueTask RefreshLeaseTimeAsync(CancellationToken cancellationToken)
+    {
+        var attrs = await RetryDirectAsync(
+            "lease_time",
+            0,
+            static (ref CompoundEncoder e, int _) =>
+            {
+                e.PutRootFh();
+                e.GetAttr(Bitmap4.Of(FAttr4.LeaseTime));
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutRootFh(ref r);
+                return results.GetAttr(ref r);
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        // A server that reports no lease (or zero) gets the protocol's customary 90 s.
+        var seconds = attrs.LeaseTime is > 0 ? attrs.LeaseTime.Value : 90u;
+        if (seconds != Volatile.Read(ref _leaseTimeSeconds))
+        {
+            Volatile.Write(ref _leaseTimeSeconds, seconds);
+            ClientLog.LeaseTime(_logger, ServerName, seconds, RenewInterval);
+        }
+    }
+
+    private void StartLeaseRenewal()
+    {
+        if (_renewal is not null)
+        {
+            return;
+        }
+
+        _renewalStop = new CancellationTokenSource();
+        var stop = _renewalStop.Token;
+        _renewal = Task.Run(() => RenewLoopAsync(stop), CancellationToken.None);
+    }
+
+    private async ValueTask StopLeaseRenewalAsync()
+    {
+        if (_renewalStop is null || _renewal is null)
+        {
+            return;
+        }
+
+        await _renewalStop.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await _renewal.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        _renewalStop.Dispose();
+    }
+
+    /// <summary>
+    /// Sends RENEW whenever <see cref="RenewInterval"/> has passed since the last renewing call was sent. A
+    /// RENEW that finds the client id stale or the lease expired starts recovery; one that cannot reach the
+    /// server is tried again at the next tick (the lease may still be saved).
+    /// </summary>
+    private async Task RenewLoopAsync(CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            var due = Volatile.Read(ref _leaseRenewedSentTicks) + (long)RenewInterval.TotalMilliseconds - Environment.TickCount64;
+            var wait = TimeSpan.FromMilliseconds(Math.Max(due, 0));
+            var floor = _options.LeaseRenewFloor / 2;
+            await Task.Delay(wait > floor ? wait : floor, stop).ConfigureAwait(false);
+            if (Environment.TickCount64 - Volatile.Read(ref _leaseRenewedSentTicks) < (long)RenewInterval.TotalMilliseconds || IsRecovering)
+            {
+                continue;
+            }
+
+            var clientId = ClientId;
+            var generation = ClientIdGeneration;
+            var sent = Environment.TickCount64;
+            try
+            {
+                Interlocked.Increment(ref _renewCount);
+                await AttemptAsync(
+                    "renew",
+                    clientId,
+                    static (ref CompoundEncoder e, ulong id) => e.Renew(id),
+                    static (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.Renew(ref r);
+                        return true;
+                    },
+                    stop).ConfigureAwait(false);
+                NoteLeaseRenewed(sent);
+            }
+            catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RecoverLease)
+            {
+                ClientLog.RenewFailed(_logger, ServerName, ex.Message);
+                await RecoverAsync(ex.Status, generation, stop).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.CbPathDown)
+            {
+                // RFC 7530 §16.28.4: the lease WAS renewed; only the callback path is down, and we run none.
+                NoteLeaseRenewed(sent);
+            }
+            catch (Exception ex) when (ex is NfsException or RpcException)
+            {
+                ClientLog.RenewFailed(_logger, ServerName, ex.Message);
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Core.Client;
+
+// The state manager (after the Linux client's nfs4state.c): one recovery at a time per server, new requests
+// held while it runs, and three outcomes — the server restarted (reclaim every open and lock within its
+// grace period), the lease expired (whatever we held is gone: report it lost), or nothing to do because a
+// recovery already ran since the failing call was sent.
+public sealed partial class NfsClient
+{
+    private readonly Lock _recoveryLock = new();
+    private readonly ConcurrentDictionary<NfsOpenFile, byte> _openFiles = new();
+    private readonly List<NfsRecoveryEvent> _recoveryEvents = [];
+    private Task? _recovery;
+
+    /// <summary>Grows by one with every client id established: first use and every recovery.</summary>
+    public long ClientIdGeneration => Interlocked.Read(ref _clientIdGeneration);
+
+    public bool IsRecovering => Volatile.Read(ref _recovery) is { IsCompleted: false };
+
+    public NfsLeaseState LeaseState => IsRecovering ? NfsLeaseState.Recovering : ClientId == 0 ? NfsLeaseState.None : NfsLeaseState.Valid;
+
+    /// <summary>The recoveries this client went through, oldest first.</summary>
+    public IReadOnlyList<NfsRecoveryEvent> RecoveryEvents
+    {
+        get
+        {
+            lock (_recoveryEvents)
+            {
+                return [.. _recoveryEvents];
+            }
+        }
+    }
+
+    /// <summary>The files open through this client (for reclaim).</summary>
+    public IReadOnlyCollection<NfsOpenFile> OpenFiles => (IReadOnlyCollection<NfsOpenFile>)_openFiles.Keys;
+
+    internal void Register(NfsOpenFile file) => _openFiles.TryAdd(file, 0);
+
+    internal void Unregister(NfsOpenFile file) => _openFiles.TryRemove(file, out _);
+
+    /// <summary>Holds a request while recovery runs (RFC 7530 §9.6.2: no new state before the reclaims).</summary>
+    internal Task WaitForRecoveryAsync(CancellationToken cancellationToken)
+    {
+        var recovery = Volatile.Read(ref _recovery);
+        return recovery is null || recovery.IsCompleted ? Task.CompletedTask : recovery.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts recovery for <paramref name="cause"/>, or joins the one running. A caller whose call was sent
+    /// under client-id generation <paramref name="generationSeen"/> finds nothing to do if a recovery has
+    /// completed since: its retry will use the new state.
+    /// </summary>
+    internal Task RecoverAsync(NfsStat4 cause, long generationSeen, CancellationToken cancellationToken)
+    {
+        Task recovery;
+        lock (_recoveryLock)
+        {
+            if (_recovery is { IsCompleted: false } running)
+            {
+                recovery = running;
+            }
+            else if (ClientIdGeneration != generationSeen)
+            {
+                return Task.CompletedTask;
+            }
+            else
+            {
+                recovery = _recovery = Task.Run(() => RunRecoveryAsync(cause), CancellationToken.None);
+            }
+        }
+
+        return recovery.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunRecoveryAsync(NfsStat4 cause)
+    {
+        // A server restart is told by a stale client id or stateid; an expired lease means our state is gone.
+        var reboot = cause is NfsStat4.StaleClientId or NfsStat4.StaleStateId;
+        var reason = reboot ? $"the server restarted ({cause})" : $"the lease expired ({cause})";
+        ClientLog.RecoveryStarted(_logger, ServerName, reason);
+        var tally = new ReclaimTally();
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await EstablishClientIdAsync(CancellationToken.None).ConfigureAwait(false);
+                await _owners.MoveToClientIdAsync(ClientId).ConfigureAwait(false);
+                foreach (var file in ReclaimOrder())
+                {
+                    if (reboot)
+                    {
+                        await file.ReclaimAsync(tally).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        file.MarkLost(cause, "the lease expired while the server could not be reached; another client may have taken the file", tally);
+                    }
+                }
+
+                break;
+            }
+            catch (NfsException ex) when (ex.Status is NfsStat4.StaleClientId or NfsStat4.Expired && attempt < 5)
+            {
+                // The server restarted (again) in the middle of recovery: start over with a fresh client id.
+                reboot = true;
+                tally = new ReclaimTally();
+            }
+        }
+
+        var recorded = new NfsRecoveryEvent(DateTimeOffset.UtcNow, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost);
+        lock (_recoveryEvents)
+        {
+            _recoveryEvents.Add(recorded);
+        }
+
+        ClientLog.RecoveryDone(_logger, ServerName, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost);
+    }
+
+    /// <summary>Opens for writing first (RFC 7530 §9.6.2 leaves the order to us; data matters more than reads).</summary>
+    private List<NfsOpenFile> ReclaimOrder() =>
+        [.. _openFiles.Keys.Where(f => !f.IsClosed).OrderByDescending(f => (f.Access & OpenShareAccess.Write) != 0)];
+
+    internal void LogStateLost(string path, string reason) => ClientLog.StateLost(_logger, ServerName, path, reason);
+
+    internal void LogReclaimed(string path, OpenShareAccess access, OpenShareDeny deny, int locks) =>
+        ClientLog.Reclaimed(_logger, ServerName, path, access, deny, locks);
+}
+
+/// <summary>What one recovery reclaimed and lost.</summary>
+internal sealed class ReclaimTally
+{
+    public int OpensReclaimed;
+    public int LocksReclaimed;
+    public int OpensLost;
+    public int LocksLost;
+}

@@ -1,0 +1,141 @@
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+
+namespace DokanNfs.Core.Client;
+
+// Reclaim after a server restart (RFC 7530 §9.6.2): the open again with CLAIM_PREVIOUS, then every lock
+// with reclaim = true, same ranges — or, when the server refuses, the handle is marked lost and says so.
+public sealed partial class NfsOpenFile
+{
+    private NfsStateLostException? _lost;
+
+    /// <summary>Why this handle's state is gone, or null while it is good.</summary>
+    public NfsStateLostException? Lost => Volatile.Read(ref _lost);
+
+    /// <summary>Fails with the lost-state error once the open or one of its locks was lost.</summary>
+    internal void ThrowIfLost()
+    {
+        if (Volatile.Read(ref _lost) is { } lost)
+        {
+            throw lost;
+        }
+    }
+
+    internal void MarkLost(NfsStat4 cause, string reason, ReclaimTally? tally = null, NfsOpnum4 operation = NfsOpnum4.Open)
+    {
+        int locks;
+        lock (_locks)
+        {
+            locks = _locks.Count;
+        }
+
+        var lost = new NfsStateLostException(cause, operation, Path, reason);
+        if (Interlocked.CompareExchange(ref _lost, lost, null) is null)
+        {
+            _client.LogStateLost(Path, reason);
+            if (tally is not null)
+            {
+                tally.OpensLost++;
+                tally.LocksLost += locks;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reclaims this open and its locks on a restarted server, within its grace period. Writes still
+    /// uncommitted stay queued: the next COMMIT sees the new write verifier and sends them again.
+    /// </summary>
+    internal async ValueTask ReclaimAsync(ReclaimTally tally)
+    {
+        if (IsClosed || Lost is not null)
+        {
+            return;
+        }
+
+        try
+        {
+            var owner = _owner;
+            var (result, _) = await _client.RunOwnerOpAsync(
+                owner,
+                seqOpIndex: 1,
+                (seqid, ct) => _client.AttemptAsync(
+                    "open_reclaim",
+                    (FileHandle, seqid, owner.Name, Access, Deny),
+                    static (ref CompoundEncoder e, (NfsFh Fh, uint SeqId, StateOwner4 Owner, OpenShareAccess Access, OpenShareDeny Deny) c) =>
+                    {
+                        e.PutFh(c.Fh);
+                        e.Open(c.SeqId, c.Access, c.Deny, c.Owner, null, null, default, OpenClaim4.Previous(OpenDelegationType4.None));
+                    },
+                    static (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        return (results.Open(ref r), true);
+                    },
+                    ct),
+                CancellationToken.None,
+                partOfRecovery: true).ConfigureAwait(false);
+
+            var stateId = result.StateId;
+            if (result.NeedsConfirm)
+            {
+                stateId = await _client.ConfirmOpenAsync(owner, FileHandle, stateId, Path, CancellationToken.None, partOfRecovery: true).ConfigureAwait(false);
+            }
+
+            owner.Confirmed = true;
+            _stateId = stateId;
+            tally.OpensReclaimed++;
+        }
+        catch (NfsException ex)
+        {
+            // NO_GRACE (grace is over), RECLAIM_BAD (the server has no record of it), RECLAIM_CONFLICT
+            // (someone else got it first), or anything else: the open is not ours any more.
+            MarkLost(ex.Status, $"the server restarted and refused to give the open back ({ex.Status})", tally);
+            return;
+        }
+
+        var reclaimedLocks = await ReclaimLocksAsync(tally).ConfigureAwait(false);
+        if (Lost is null)
+        {
+            _client.LogReclaimed(Path, Access, Deny, reclaimedLocks);
+        }
+    }
+
+    private async ValueTask<int> ReclaimLocksAsync(ReclaimTally tally)
+    {
+        (ulong Offset, ulong Length, NfsLockType4 Type)[] held;
+        lock (_locks)
+        {
+            held = [.. _locks];
+        }
+
+        _lockOwner?.Dispose();
+        _lockOwner = null;
+        _lockStateId = null;
+        var reclaimed = 0;
+        foreach (var (offset, length, type) in held)
+        {
+            LockResult result;
+            try
+            {
+                result = await LockOnceAsync(type, offset, length, reclaim: true, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (NfsException ex)
+            {
+                MarkLost(ex.Status, $"the server restarted and refused to give the lock on {offset}+{length} back ({ex.Status})", tally);
+                return reclaimed;
+            }
+
+            if (!result.Granted)
+            {
+                MarkLost(NfsStat4.ReclaimConflict, $"the lock on {offset}+{length} is held by another client since the server restarted", tally);
+                return reclaimed;
+            }
+
+            reclaimed++;
+            tally.LocksReclaimed++;
+        }
+
+        return reclaimed;
+    }
+}
