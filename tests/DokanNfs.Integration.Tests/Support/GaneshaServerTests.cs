@@ -129,6 +129,28 @@ public sealed class GaneshaServerTests(TestContext testContext)
     }
 
     [TestMethod]
+    public async Task Restart_with_other_options_runs_with_them_on_the_same_endpoint()
+    {
+        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        IPEndPoint endPoint = server.EndPoint;
+        Assert.Contains("Lease_Lifetime = 5;", await File.ReadAllTextAsync(server.ConfigPath, Ct));
+
+        var changed = server.Options with { LeaseLifetimeSeconds = 3, Graceless = false, GracePeriodSeconds = 2 };
+        await server.RestartAsync(changed, Ct);
+
+        Assert.AreEqual(endPoint, server.EndPoint);
+        Assert.AreSame(changed, server.Options);
+        string config = await File.ReadAllTextAsync(server.ConfigPath, Ct);
+        Assert.Contains("Lease_Lifetime = 3;", config);
+        Assert.Contains("Graceless = false;", config);
+        Assert.DoesNotContain("NFS Server skipping GRACE", server.LogTextSinceStart(), "the new options are in force");
+        Assert.IsTrue(await CanConnectAsync(endPoint));
+        _ = await Assert.ThrowsExactlyAsync<ArgumentException>(() => server.RestartAsync(changed with { AddressMode = GaneshaAddressMode.OwnAddressPort2049 }, Ct));
+        _ = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => server.RestartAsync(changed with { LeaseLifetimeSeconds = 1 }, Ct));
+        Assert.IsTrue(server.IsRunning, "a refused restart leaves the server as it was");
+    }
+
+    [TestMethod]
     public async Task Rapid_restarts_get_increasing_epochs_that_ganesha_reports()
     {
         GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);

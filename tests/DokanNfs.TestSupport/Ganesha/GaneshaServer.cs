@@ -104,8 +104,8 @@ public sealed class GaneshaServer : IAsyncDisposable
         _ = Directory.CreateDirectory(RecoveryPath);
     }
 
-    /// <summary>The options this server was started with.</summary>
-    public GaneshaOptions Options { get; }
+    /// <summary>The options of the current (or last) start.</summary>
+    public GaneshaOptions Options { get; private set; }
 
     /// <summary>The server's own temp directory.</summary>
     public string RootDirectory { get; }
@@ -204,6 +204,30 @@ public sealed class GaneshaServer : IAsyncDisposable
                 await LaunchAsync(cancellationToken);
             },
             cancellationToken);
+
+    /// <summary>
+    /// <see cref="RestartAsync(CancellationToken)"/> with other options from this start on: a server that
+    /// comes back with another lease time, without a grace period, and so on. Same endpoint, directory and
+    /// recovery records; the address mode cannot change.
+    /// </summary>
+    public Task RestartAsync(GaneshaOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (options.AddressMode != Options.AddressMode)
+        {
+            throw new ArgumentException("A restarted server keeps its address: the address mode cannot change.", nameof(options));
+        }
+
+        return UnderLifecycleLockAsync(
+            async () =>
+            {
+                await TerminateAsync(NativeMethods.SigTerm, cancellationToken);
+                Options = options;
+                await LaunchAsync(cancellationToken);
+            },
+            cancellationToken);
+    }
 
     /// <summary>The whole server log (all starts). Still available after disposal.</summary>
     public string LogText() => _finalLog ?? ReadLog(0);
