@@ -66,11 +66,17 @@ internal sealed partial class FakeCompoundProcessor
 
     private NfsStat4 Open(FakeCompoundContext ctx, OpenArgs a, XdrWriter w)
     {
-        var status = CurrentDirectory(ctx, out var dir);
-        if (status == NfsStat4.Ok && a.Claim.Type != OpenClaimType4.Null)
+        // CLAIM_NULL opens a name in the current directory; CLAIM_PREVIOUS reclaims the current file after a
+        // restart. There is no delegation to claim with.
+        var reclaim = a.Claim.Type == OpenClaimType4.Previous;
+        var status = reclaim ? CurrentObject(ctx, out var dir) : CurrentDirectory(ctx, out dir);
+        if (status == NfsStat4.Ok && !reclaim && a.Claim.Type != OpenClaimType4.Null)
         {
-            // Only CLAIM_NULL: there is no grace period to reclaim in and no delegation to claim with.
-            status = a.Claim.Type == OpenClaimType4.Previous ? NfsStat4.NoGrace : NfsStat4.NotSupp;
+            status = NfsStat4.NotSupp;
+        }
+        else if (status == NfsStat4.Ok && reclaim && dir.Type != NfsFtype4.Reg)
+        {
+            status = dir.IsDirectory ? NfsStat4.IsDir : NfsStat4.Inval;
         }
 
         if (status == NfsStat4.Ok)
@@ -105,8 +111,48 @@ internal sealed partial class FakeCompoundProcessor
             ctx.Pending = (owner, a.SeqId);
         }
 
-        status = OpenFile(ctx, a, dir, owner, w);
-        return status;
+        // GRACE, NO_GRACE and RECLAIM_BAD come after the seqid check: they consume the seqid (RFC 7530 §9.1.7).
+        return reclaim ? ReclaimOpen(ctx, a, dir, owner, w)
+            : State.InGrace ? NfsStat4.Grace
+            : OpenFile(ctx, a, dir, owner, w);
+    }
+
+    /// <summary>OPEN with CLAIM_PREVIOUS (RFC 7530 §9.6.2): in grace, an open the client held before the restart.</summary>
+    private NfsStat4 ReclaimOpen(FakeCompoundContext ctx, OpenArgs a, FakeNode file, FakeOwner owner, XdrWriter w)
+    {
+        if (!State.InGrace)
+        {
+            return NfsStat4.NoGrace;
+        }
+
+        var held = State.ReclaimableBy(owner.ClientId);
+        var index = held?.Opens.FindIndex(o => o.File == file && o.Access == a.ShareAccess && o.Deny == a.ShareDeny) ?? -1;
+        if (index < 0)
+        {
+            return NfsStat4.ReclaimBad;
+        }
+
+        held!.Opens.RemoveAt(index);
+        var open = State.Opens.Values.FirstOrDefault(o => o.File == file && o.Owner == owner);
+        if (open is null)
+        {
+            open = new FakeOpenState { StateId = State.NewOpenStateId(), Owner = owner, File = file };
+            State.Opens[(open.StateId.Other0, open.StateId.Other1)] = open;
+        }
+        else
+        {
+            open.StateId = open.StateId with { SeqId = open.StateId.SeqId + 1 };
+        }
+
+        open.Access |= a.ShareAccess;
+        open.Deny |= a.ShareDeny;
+        open.StateId.Encode(w);
+        WriteChangeInfo(w, 0, 0);
+        w.WriteUInt32((uint)(OpenResultFlags.LockTypePosix | (owner.Confirmed ? 0 : OpenResultFlags.Confirm)));
+        default(Bitmap4).Encode(w);
+        w.WriteEnum(OpenDelegationType4.None);
+        ctx.Current = file;
+        return NfsStat4.Ok;
     }
 
     private NfsStat4 OpenFile(FakeCompoundContext ctx, OpenArgs a, FakeNode dir, FakeOwner owner, XdrWriter w)
@@ -325,6 +371,16 @@ internal sealed partial class FakeCompoundProcessor
             return NfsStat4.OpenMode;
         }
 
+        if (a.Reclaim || State.InGrace)
+        {
+            // In grace only a lock the client held before the restart, reclaimed (RFC 7530 §9.6.2).
+            status = !a.Reclaim ? NfsStat4.Grace : ReclaimLock(open.Owner.ClientId, open.File, new FakeLockRange(a.Offset, a.Length, write));
+            if (status != NfsStat4.Ok)
+            {
+                return status;
+            }
+        }
+
         var owner = lockState?.Owner.Name ?? a.LockOwner!;
         if (FindConflict(open.File, FakeNfsState.KeyOf(owner), a.Offset, a.Length, write) is var (range, holder))
         {
@@ -347,6 +403,24 @@ internal sealed partial class FakeCompoundProcessor
 
         lockState.Ranges.Add(new FakeLockRange(a.Offset, a.Length, write));
         lockState.StateId.Encode(w);
+        return NfsStat4.Ok;
+    }
+
+    private NfsStat4 ReclaimLock(ulong clientId, FakeNode file, FakeLockRange range)
+    {
+        if (!State.InGrace)
+        {
+            return NfsStat4.NoGrace;
+        }
+
+        var held = State.ReclaimableBy(clientId);
+        var index = held?.Locks.FindIndex(l => l.File == file && l.Range == range) ?? -1;
+        if (index < 0)
+        {
+            return NfsStat4.ReclaimBad;
+        }
+
+        held!.Locks.RemoveAt(index);
         return NfsStat4.Ok;
     }
 

@@ -22,6 +22,9 @@ public enum FakeNfsFaultKind
 
     /// <summary>The connection is closed instead of answering.</summary>
     CloseConnection,
+
+    /// <summary>The operation is executed as usual; only its reply is held (<see cref="FakeNfsFault.HoldUntil"/>).</summary>
+    Pass,
 }
 
 /// <summary>
@@ -58,6 +61,9 @@ public sealed record FakeNfsFault
     public static FakeNfsFault NoReply(bool afterExecuting = false) => new(FakeNfsFaultKind.NoReply) { AfterExecuting = afterExecuting };
 
     public static FakeNfsFault CloseConnection(bool afterExecuting = false) => new(FakeNfsFaultKind.CloseConnection) { AfterExecuting = afterExecuting };
+
+    /// <summary>Executes the operation as usual and holds its reply until <paramref name="release"/> completes.</summary>
+    public static FakeNfsFault Held(Task release) => new(FakeNfsFaultKind.Pass) { Hold = release };
 
     /// <summary>Holds the reply until <paramref name="release"/> completes, so the test can act while the call is in flight.</summary>
     public FakeNfsFault HoldUntil(Task release) => this with { Hold = release };

@@ -10,10 +10,11 @@ namespace DokanNfs.TestSupport.FakeNfs;
 /// A small in-memory NFSv4.0 server on top of <see cref="FakeRpcServer"/>, for faults a real server will not
 /// produce on demand. By itself it answers the common path correctly — a pseudo root "/" holding the
 /// export, files with bytes, client ids, open-owners with seqid checking and OPEN_CONFIRM, a replay cache,
-/// open and lock stateids, a write verifier per boot — so an <c>NfsClient</c> mounts it and works. A test
+/// open and lock stateids, a write verifier per boot, restarts with or without a grace period for reclaims
+/// (<see cref="Reboot"/>, <see cref="RebootWithGrace"/>) — so an <c>NfsClient</c> mounts it and works. A test
 /// then intercepts operations (<see cref="Intercept"/>, <see cref="InterceptEvery"/>,
 /// <see cref="InterceptWhere"/>) to fail them with any nfsstat4, answer WRITE / COMMIT with another verifier,
-/// shorten a WRITE or READ, or drop the reply; and it asserts what the client sent from <see cref="Records"/>
+/// shorten a WRITE or READ, hold or drop the reply; and it asserts what the client sent from <see cref="Records"/>
 /// and <see cref="Sent{T}"/>, every COMPOUND decoded into typed operations.
 /// <code>
 /// await using var server = await FakeNfsServer.StartAsync();
@@ -172,11 +173,44 @@ public sealed class FakeNfsServer : IAsyncDisposable
     /// A server restart: a new write verifier (so uncommitted data is known lost, RFC 7530 §16.3.5) and no
     /// client ids, owners or stateids (those of the old boot are stale). The tree stays.
     /// </summary>
-    public void Reboot()
+    public void Reboot() => Restart(grace: false);
+
+    /// <summary>
+    /// A server restart followed by a grace period (RFC 7530 §9.6.2), as <see cref="Reboot"/> otherwise: the
+    /// server remembers what each client (by id string) held, and until <see cref="EndGrace"/> accepts exactly
+    /// that back — OPEN with CLAIM_PREVIOUS of an open the client had (same file, access and deny), LOCK with
+    /// reclaim = true of a range it had locked — and answers any other OPEN or LOCK with NFS4ERR_GRACE. A
+    /// reclaim of anything else gets NFS4ERR_RECLAIM_BAD; after grace, reclaims get NFS4ERR_NO_GRACE.
+    /// </summary>
+    public void RebootWithGrace() => Restart(grace: true);
+
+    /// <summary>Ends the grace period <see cref="RebootWithGrace"/> began: new state may be made again, reclaims are refused.</summary>
+    public void EndGrace()
     {
         lock (_lock)
         {
-            State = new FakeNfsState(State.Boot + 1);
+            State.InGrace = false;
+            State.Reclaimable.Clear();
+        }
+    }
+
+    /// <summary>True during the grace period after <see cref="RebootWithGrace"/>.</summary>
+    public bool InGrace
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return State.InGrace;
+            }
+        }
+    }
+
+    private void Restart(bool grace)
+    {
+        lock (_lock)
+        {
+            State = State.NextBoot(grace);
             _writeVerifier = new Verifier4(_writeVerifier.Value + 1);
         }
     }

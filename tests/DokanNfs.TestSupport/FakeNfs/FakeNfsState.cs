@@ -80,6 +80,14 @@ internal sealed class FakeLockState
     public List<FakeLockRange> Ranges { get; } = [];
 }
 
+/// <summary>What one client (by its id string) held when the server went down: what it may reclaim in grace.</summary>
+internal sealed class FakeReclaimable
+{
+    public List<(FakeNode File, OpenShareAccess Access, OpenShareDeny Deny)> Opens { get; } = [];
+
+    public List<(FakeNode File, FakeLockRange Range)> Locks { get; } = [];
+}
+
 /// <summary>Client ids, owners and stateids of one server boot. Touched only with the server's lock held.</summary>
 internal sealed class FakeNfsState
 {
@@ -101,6 +109,48 @@ internal sealed class FakeNfsState
     public Dictionary<(ulong, uint), FakeOpenState> Opens { get; } = [];
 
     public Dictionary<(ulong, uint), FakeLockState> Locks { get; } = [];
+
+    /// <summary>
+    /// The grace period after a restart (RFC 7530 §9.6.2): reclaims are accepted, other OPENs and LOCKs get
+    /// NFS4ERR_GRACE. Outside it a reclaim gets NFS4ERR_NO_GRACE.
+    /// </summary>
+    public bool InGrace { get; set; }
+
+    /// <summary>What the clients of the previous boot held, by id string (hex): the only state they may reclaim.</summary>
+    public Dictionary<string, FakeReclaimable> Reclaimable { get; } = new(StringComparer.Ordinal);
+
+    public static string IdKey(byte[] id) => Convert.ToHexString(id);
+
+    /// <summary>
+    /// The state of the next boot: empty, and with <paramref name="grace"/> in its grace period, knowing what each
+    /// confirmed client of this boot held (as a server's stable storage would, RFC 7530 §9.6.3).
+    /// </summary>
+    public FakeNfsState NextBoot(bool grace)
+    {
+        var next = new FakeNfsState(Boot + 1) { InGrace = grace };
+        if (!grace)
+        {
+            return next;
+        }
+
+        foreach (var client in Clients.Values.Where(c => c.Confirmed))
+        {
+            var key = IdKey(client.Id);
+            if (!next.Reclaimable.TryGetValue(key, out var held))
+            {
+                next.Reclaimable[key] = held = new FakeReclaimable();
+            }
+
+            held.Opens.AddRange(Opens.Values.Where(o => o.Owner.ClientId == client.ClientId).Select(o => (o.File, o.Access, o.Deny)));
+            held.Locks.AddRange(Locks.Values.Where(l => l.Owner.ClientId == client.ClientId).SelectMany(l => l.Ranges.Select(r => (l.Open.File, r))));
+        }
+
+        return next;
+    }
+
+    /// <summary>What the client with <paramref name="clientId"/> (of this boot) held at the previous one, if anything.</summary>
+    public FakeReclaimable? ReclaimableBy(ulong clientId) =>
+        Clients.TryGetValue(clientId, out var client) ? Reclaimable.GetValueOrDefault(IdKey(client.Id)) : null;
 
     public static string KeyOf(StateOwner4 owner) => owner.ToString();
 
