@@ -15,6 +15,7 @@ public sealed partial class NfsClient
     private CancellationTokenSource? _renewalStop;
     private Task? _renewal;
     private long _renewCount;
+    private TaskCompletionSource _leaseTimeChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The server's lease time, read again after every new client id.</summary>
     public TimeSpan LeaseTime => TimeSpan.FromSeconds(Volatile.Read(ref _leaseTimeSeconds));
@@ -22,15 +23,31 @@ public sealed partial class NfsClient
     /// <summary>How many RENEW calls were sent (for statistics and tests).</summary>
     public long RenewCount => Interlocked.Read(ref _renewCount);
 
-    /// <summary>Renewal is due once this much of the lease has passed since the last renewing call was sent.</summary>
+    /// <summary>
+    /// Renewal is due once this much of the lease has passed since the last renewing call was sent: two thirds
+    /// of the part of the lease a server can be relied on to honour (<see cref="LeaseRoundingAllowance"/>).
+    /// </summary>
+    /// <remarks>
+    /// Fix (found by LeaseRenewalTests.Idle_client_renews_and_keeps_its_open_and_lock_for_three_leases and
+    /// ServerRestartTests.Opens_and_locks_are_reclaimed_and_after_grace_a_second_client_is_refused_the_lock):
+    /// servers count leases in whole seconds — Ganesha holds a lease valid while last_renew + lease > now, both
+    /// in seconds (valid_lease), so a lease renewed at 10.9 s ends at 12.0 s, not 12.9 s — and up to a second
+    /// of it is lost to rounding. With a 2 s lease, RENEW two thirds of it (1.33 s) after the last renewal was
+    /// answered NFS4ERR_EXPIRED. Two thirds of the lease less that second keep the same margin against the
+    /// lease the server really counts; for the usual 90 s lease the difference is 0.7 s.
+    /// </remarks>
     public TimeSpan RenewInterval
     {
         get
         {
-            var twoThirds = TimeSpan.FromMilliseconds(LeaseTime.TotalMilliseconds * 2 / 3);
+            var honoured = LeaseTime - LeaseRoundingAllowance;
+            var twoThirds = honoured * 2 / 3;
             return twoThirds > _options.LeaseRenewFloor ? twoThirds : _options.LeaseRenewFloor;
         }
     }
+
+    /// <summary>What a server that counts the lease in whole seconds may cut off it.</summary>
+    public static TimeSpan LeaseRoundingAllowance { get; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Records that a call which renews the lease, sent at <paramref name="sentTicks"/>, succeeded.</summary>
     internal void NoteLeaseRenewed(long sentTicks)
@@ -72,6 +89,7 @@ public sealed partial class NfsClient
         {
             Volatile.Write(ref _leaseTimeSeconds, seconds);
             ClientLog.LeaseTime(_logger, ServerName, seconds, RenewInterval);
+            Interlocked.Exchange(ref _leaseTimeChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
@@ -115,10 +133,27 @@ public sealed partial class NfsClient
     {
         while (!stop.IsCancellationRequested)
         {
+            var leaseTimeChanged = Volatile.Read(ref _leaseTimeChanged).Task;
             var due = Volatile.Read(ref _leaseRenewedSentTicks) + (long)RenewInterval.TotalMilliseconds - Environment.TickCount64;
             var wait = TimeSpan.FromMilliseconds(Math.Max(due, 0));
             var floor = _options.LeaseRenewFloor / 2;
-            await Task.Delay(wait > floor ? wait : floor, stop).ConfigureAwait(false);
+
+            // Fix (found by LeaseChangeTests.Server_restarted_with_a_shorter_lease_is_followed): the wait was
+            // computed once from the old lease, so after a server came back with a shorter one the loop slept
+            // through it (an 8 s lease: a 4.7 s wait, longer than the whole new 3 s lease; RENEW then found the
+            // lease expired and every open was reported lost). A new lease time wakes the loop.
+            using (var wake = CancellationTokenSource.CreateLinkedTokenSource(stop))
+            {
+                var delay = Task.Delay(wait > floor ? wait : floor, wake.Token);
+                if (await Task.WhenAny(delay, leaseTimeChanged).ConfigureAwait(false) != delay)
+                {
+                    await wake.CancelAsync().ConfigureAwait(false);
+                    continue;
+                }
+
+                await delay.ConfigureAwait(false);
+            }
+
             if (Environment.TickCount64 - Volatile.Read(ref _leaseRenewedSentTicks) < (long)RenewInterval.TotalMilliseconds || IsRecovering)
             {
                 continue;

@@ -53,9 +53,15 @@ public sealed partial class NfsOpenFile
     }
 
     /// <summary>LOCKU (RFC 7530 §16.12) a range this handle locked.</summary>
-    public async ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken)
+    public ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken)
     {
         ThrowIfLost();
+        return UnlockRangeAsync(offset, length, cancellationToken);
+    }
+
+    /// <summary>LOCKU, also for a lost handle's close (what the server still holds of it is given back).</summary>
+    private async ValueTask UnlockRangeAsync(ulong offset, ulong length, CancellationToken cancellationToken)
+    {
         if (_lockOwner is not { } owner || _lockStateId is null)
         {
             throw new NfsException(NfsStat4.LockRange, NfsOpnum4.LockU, Path);
@@ -218,7 +224,7 @@ public sealed partial class NfsOpenFile
         {
             try
             {
-                await UnlockAsync(offset, length, cancellationToken).ConfigureAwait(false);
+                await UnlockRangeAsync(offset, length, cancellationToken).ConfigureAwait(false);
             }
             catch (NfsException)
             {

@@ -8,6 +8,7 @@ namespace DokanNfs.Core.Client;
 public sealed partial class NfsOpenFile
 {
     private NfsStateLostException? _lost;
+    private bool _openHeldWhileLost;
 
     /// <summary>Why this handle's state is gone, or null while it is good.</summary>
     public NfsStateLostException? Lost => Volatile.Read(ref _lost);
@@ -101,6 +102,21 @@ public sealed partial class NfsOpenFile
         }
     }
 
+    /// <summary>
+    /// A lock the server would not give back while the open was reclaimed: the handle fails from now on, but the
+    /// server holds its open and the locks reclaimed before, which <see cref="CloseAsync"/> gives back.
+    /// </summary>
+    private void MarkLockLost(NfsStat4 cause, string reason, int locksLost, ReclaimTally tally)
+    {
+        var lost = new NfsStateLostException(cause, NfsOpnum4.Lock, Path, reason);
+        if (Interlocked.CompareExchange(ref _lost, lost, null) is null)
+        {
+            _openHeldWhileLost = true;
+            _client.LogStateLost(Path, reason);
+            tally.LocksLost += locksLost;
+        }
+    }
+
     private async ValueTask<int> ReclaimLocksAsync(ReclaimTally tally)
     {
         (ulong Offset, ulong Length, NfsLockType4 Type)[] held;
@@ -112,23 +128,40 @@ public sealed partial class NfsOpenFile
         _lockOwner?.Dispose();
         _lockOwner = null;
         _lockStateId = null;
+        // Fix (found by RecoveryFakeTests.Refused_lock_reclaim_loses_that_handle_only_and_close_gives_back_what_was_reclaimed):
+        // a refused lock marked the whole open lost — counted as an open lost (after it had been counted as
+        // reclaimed) with all its locks, the reclaimed ones too — and CLOSE then sent nothing, so the reclaimed
+        // open and locks stayed on the server for as long as the lease was renewed: the file's own reopened
+        // handle, and every other client, were refused those ranges. Now only the locks not given back count
+        // as lost, and the handle remembers what the server holds of it.
         var reclaimed = 0;
         foreach (var (offset, length, type) in held)
         {
-            LockResult result;
+            string? refusal = null;
+            var status = NfsStat4.ReclaimConflict;
             try
             {
-                result = await LockOnceAsync(type, offset, length, reclaim: true, CancellationToken.None).ConfigureAwait(false);
+                var result = await LockOnceAsync(type, offset, length, reclaim: true, CancellationToken.None).ConfigureAwait(false);
+                if (!result.Granted)
+                {
+                    refusal = $"the lock on {offset}+{length} is held by another client since the server restarted";
+                }
             }
             catch (NfsException ex)
             {
-                MarkLost(ex.Status, $"the server restarted and refused to give the lock on {offset}+{length} back ({ex.Status})", tally);
-                return reclaimed;
+                status = ex.Status;
+                refusal = $"the server restarted and refused to give the lock on {offset}+{length} back ({ex.Status})";
             }
 
-            if (!result.Granted)
+            if (refusal is not null)
             {
-                MarkLost(NfsStat4.ReclaimConflict, $"the lock on {offset}+{length} is held by another client since the server restarted", tally);
+                lock (_locks)
+                {
+                    _locks.Clear();
+                    _locks.AddRange(held.Take(reclaimed));
+                }
+
+                MarkLockLost(status, refusal, held.Length - reclaimed, tally);
                 return reclaimed;
             }
 

@@ -205,8 +205,22 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             if (Lost is { } lost)
             {
-                // The server holds nothing of ours to release. Data it never committed cannot be written
-                // through a lost open: say so rather than drop it quietly.
+                if (_openHeldWhileLost)
+                {
+                    // Only a lock was lost: the reclaimed open and the locks given back are the server's to
+                    // release (see ReclaimLocksAsync). Best effort: the handle is already reported lost.
+                    try
+                    {
+                        await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
+                        await CloseStateAsync(_owner, FileHandle, () => _stateId, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (NfsException)
+                    {
+                    }
+                }
+
+                // Otherwise the server holds nothing of ours to release. Data it never committed cannot be
+                // written through a lost open: say so rather than drop it quietly.
                 if (UncommittedBytes > 0)
                 {
                     throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes} bytes written but not committed could not be saved");
