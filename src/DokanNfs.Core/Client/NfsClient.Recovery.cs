@@ -14,7 +14,10 @@ public sealed partial class NfsClient
     private readonly List<NfsRecoveryEvent> _recoveryEvents = [];
     private Task? _recovery;
 
-    /// <summary>Grows by one with every client id established: first use and every recovery.</summary>
+    /// <summary>
+    /// Grows by one when the first client id is established and when each recovery has finished (client id,
+    /// reclaims and all): state read under one generation is current until the next.
+    /// </summary>
     public long ClientIdGeneration => Interlocked.Read(ref _clientIdGeneration);
 
     public bool IsRecovering => Volatile.Read(ref _recovery) is { IsCompleted: false };
@@ -109,6 +112,9 @@ public sealed partial class NfsClient
             }
         }
 
+        // Only now is the state rebuilt: a call that read its stateid or owner before this point and meets a
+        // stale one finds the generation moved on, and goes again instead of starting another recovery.
+        Interlocked.Increment(ref _clientIdGeneration);
         var recorded = new NfsRecoveryEvent(DateTimeOffset.UtcNow, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost);
         lock (_recoveryEvents)
         {

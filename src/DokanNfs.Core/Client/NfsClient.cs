@@ -83,6 +83,7 @@ public sealed partial class NfsClient : IAsyncDisposable
 
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
             var established = await EstablishClientIdAsync(cancellationToken).ConfigureAwait(false);
+            Interlocked.Increment(ref _clientIdGeneration);
             StartLeaseRenewal();
             return established;
         }
@@ -126,7 +127,6 @@ public sealed partial class NfsClient : IAsyncDisposable
             cancellationToken).ConfigureAwait(false);
 
         Interlocked.Exchange(ref _clientId, clientId);
-        Interlocked.Increment(ref _clientIdGeneration);
         NoteLeaseRenewed(sent);
         await RefreshLeaseTimeAsync(cancellationToken).ConfigureAwait(false);
         ClientLog.ClientIdEstablished(_logger, ServerName, clientId);
@@ -148,10 +148,18 @@ public sealed partial class NfsClient : IAsyncDisposable
         var backoff = new RetryBackoff(_options);
         var outage = new OutageClock(_options);
         var recovered = false;
+
+        // Fix (found by ServerRestartTests.Writes_in_progress_across_a_server_kill_end_byte_identical and
+        // RecoveryFakeTests.One_restart_is_recovered_once_even_when_an_io_built_before_it_is_sent_after_it):
+        // the generation was read anew each round, after waiting for recovery. A call whose arguments were
+        // built before a recovery (a WRITE with the old stateid, held off by DELAY or an outage while another
+        // call's recovery ran) then took its STALE_STATEID for a new restart and ran recovery a second time:
+        // a new SETCLIENTID, owners reset to seqid 0 — the server, which knew them, answered the reclaims
+        // NFS4ERR_BAD_SEQID and every open was lost. The generation is the one the arguments were built under.
+        var generation = ClientIdGeneration;
         while (true)
         {
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
-            var generation = ClientIdGeneration;
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);

@@ -257,9 +257,10 @@ public sealed partial class NfsOpenFile
             ThrowIfLost();
             await _client.WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
             ThrowIfLost();
+            // The generation before the stateid: a stateid read under it is current until it changes.
+            var generation = _client.ClientIdGeneration;
             var fileHandle = FileHandle;
             var stateId = IoStateId;
-            var generation = _client.ClientIdGeneration;
             var sent = Environment.TickCount64;
             try
             {

@@ -123,6 +123,41 @@ public sealed class RecoveryFakeTests
     }
 
     [TestMethod]
+    public async Task One_restart_is_recovered_once_even_when_an_io_built_before_it_is_sent_after_it()
+    {
+        await using var server = await FakeNfsServer.StartAsync();
+        server.CreateFile("/export/f", Pattern(100, 3));
+        await using var client = Connect(server);
+        await using var file = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct);
+        await client.GetFsInfoAsync(Ct);
+
+        // A READ with the old stateid is held off with DELAY until after the server restarted ...
+        var releaseDelayed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Intercept(NfsOpnum4.Read, FakeNfsFault.Error(NfsStat4.Delay).HoldUntil(releaseDelayed.Task));
+        var delayed = file.ReadAsync(0, new byte[100], Ct).AsTask();
+        await WaitUntilAsync(() => server.Sent<ReadArgs>().Count == 1);
+        server.RebootWithGrace();
+
+        // ... another READ finds the restart and recovery begins (its reclaim held) ...
+        var releaseReclaim = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.InterceptEvery(NfsOpnum4.Open, FakeNfsFault.Held(releaseReclaim.Task), c => c.Args is OpenArgs { Claim.Type: OpenClaimType4.Previous }, times: 1);
+        var finding = file.ReadAsync(0, new byte[100], Ct).AsTask();
+        await WaitUntilAsync(() => server.Sent<OpenArgs>().Any(o => o.Claim.Type == OpenClaimType4.Previous));
+
+        // ... the first READ goes again while it runs, and is sent, with its old stateid, after it.
+        releaseDelayed.SetResult();
+        await Task.Delay(100, Ct);
+        releaseReclaim.SetResult();
+        Assert.AreEqual(100, await delayed.WaitAsync(Generous, Ct));
+        Assert.AreEqual(100, await finding.WaitAsync(Generous, Ct));
+
+        Assert.HasCount(1, client.RecoveryEvents, "one restart, one recovery: " + string.Join(", ", client.RecoveryEvents));
+        Assert.HasCount(2, server.Sent<SetClientIdArgs>(), "the first client id and one after the restart");
+        Assert.HasCount(1, server.Sent<OpenArgs>().Where(o => o.Claim.Type == OpenClaimType4.Previous), "the open reclaimed once");
+        AssertNoServerErrors(server);
+    }
+
+    [TestMethod]
     [DataRow(NfsStat4.ReclaimBad)]
     [DataRow(NfsStat4.ReclaimConflict)]
     public async Task Refused_lock_reclaim_loses_that_handle_only_and_close_gives_back_what_was_reclaimed(NfsStat4 refusal)
