@@ -151,6 +151,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         while (true)
         {
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
+            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             var generation = ClientIdGeneration;
             try
             {
@@ -175,7 +176,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
-                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -191,6 +192,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         var outage = new OutageClock(_options);
         while (true)
         {
+            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
@@ -202,7 +204,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
-                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
         }
     }
