@@ -21,12 +21,22 @@ public sealed partial class NfsClient
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized);
         var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
+        var sent = request;
         NfsOpenFile file;
         for (var retries = 0; ; retries++)
         {
             try
             {
-                var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, request, verifier, normalized, cancellationToken).ConfigureAwait(false);
+                // Fix (found by ConnectionLossTests.Guarded_open_and_open_confirm_whose_replies_are_lost_succeed_when_sent_again_with_the_same_seqid):
+                // the first OPEN of a new open-owner is not answered from the replay cache when it is sent again
+                // after its reply was lost: NFS-Ganesha takes seqid 0 on an owner it knows as a fresh start ("ask
+                // the client to confirm it again", open4_open_owner) and Linux nfsd replaces unconfirmed owners
+                // without checking for a replay, so both run it a second time — and a GUARDED4 create then failed
+                // with NFS4ERR_EXIST on the file its own first execution had made. A new owner's GUARDED4 create
+                // therefore goes as EXCLUSIVE4, which a second execution with the same verifier answers with the
+                // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
+                sent = request.Create == CreateMode4.Guarded && !owner.Confirmed ? request with { Create = CreateMode4.Exclusive } : request;
+                var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken).ConfigureAwait(false);
                 file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
                 Register(file);
                 Handles.InvalidateAtOrBelow(normalized);
@@ -58,7 +68,7 @@ public sealed partial class NfsClient
 
         try
         {
-            if (request.Create == CreateMode4.Exclusive)
+            if (sent.Create == CreateMode4.Exclusive)
             {
                 // EXCLUSIVE4 kept the verifier in the file's times (RFC 7530 §16.16.5): set the real attributes now.
                 var attrs = request.CreateAttributes ?? new SetAttributes();

@@ -39,8 +39,10 @@ public sealed partial class NfsClient
                 await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
             }
 
+            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             var generation = ClientIdGeneration;
             NfsStat4 recoverFrom;
+            RpcException? unreachable = null;
             await owner.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
@@ -91,6 +93,7 @@ public sealed partial class NfsClient
                 {
                     // Outcome unknown: the same seqid again lets the server answer from its replay cache.
                     ClientLog.ServerUnreachable(_logger, ServerName, "owner-op", ex.Message);
+                    outage.ThrowIfSoftTimeoutPassed(ex);
                     continue;
                 }
                 catch (RpcConnectException ex) when (outage.ShouldRetry(ex, "owner-op", _rpc.ConnectionCount > 0))
@@ -98,6 +101,7 @@ public sealed partial class NfsClient
                     // Never sent: nothing to replay, the same seqid is simply still next.
                     ClientLog.ServerUnreachable(_logger, ServerName, "owner-op", ex.Message);
                     recoverFrom = Unreachable;
+                    unreachable = ex;
                 }
             }
             finally
@@ -108,7 +112,7 @@ public sealed partial class NfsClient
             // Waiting happens with the owner released: recovery needs every owner to reclaim with it.
             if (recoverFrom == Unreachable)
             {
-                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await outage.WaitAsync(_rpc, unreachable!, cancellationToken).ConfigureAwait(false);
             }
             else if (recoverFrom == NfsStat4.Ok)
             {

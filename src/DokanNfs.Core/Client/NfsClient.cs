@@ -160,6 +160,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         while (true)
         {
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
+            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
@@ -183,7 +184,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
-                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
         }
     }
@@ -199,6 +200,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         var outage = new OutageClock(_options);
         while (true)
         {
+            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             try
             {
                 return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
@@ -210,7 +212,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
-                await outage.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
         }
     }

@@ -11,7 +11,8 @@ public sealed record OpenRequest
 
     /// <summary>
     /// Null: the file must exist. UNCHECKED4 creates or opens; GUARDED4 fails with EXIST; EXCLUSIVE4 creates
-    /// with a verifier, so a re-sent create succeeds instead of failing, and sets the attributes after.
+    /// with a verifier, so a re-sent create succeeds instead of failing, and sets the attributes after. A GUARDED4
+    /// create by a new open-owner goes out as EXCLUSIVE4 (see <see cref="NfsClient.OpenAsync"/>).
     /// </summary>
     public CreateMode4? Create { get; init; }
 

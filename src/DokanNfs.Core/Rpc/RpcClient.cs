@@ -80,6 +80,17 @@ public sealed class RpcClient : IAsyncDisposable
     public ValueTask<bool> NullAsync(uint program, uint version, CancellationToken cancellationToken) =>
         CallAsync(program, version, 0, default(RpcVoidArgs), static (ref XdrReader r) => true, cancellationToken);
 
+    /// <summary>
+    /// Makes sure a connection is up, connecting if none is (after the reconnect backoff, like a call): for a
+    /// caller that waits for the server to be reachable again without sending anything. Fails as a call's
+    /// connect would, with <see cref="RpcConnectException"/>.
+    /// </summary>
+    public async ValueTask ConnectAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Drops the current connection on purpose (e.g. after a call timed out on a hard mount).</summary>
     public void Disconnect(Exception reason) => Volatile.Read(ref _connection)?.Break(reason);
 
