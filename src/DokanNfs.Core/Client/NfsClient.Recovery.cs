@@ -84,6 +84,15 @@ public sealed partial class NfsClient
         var reason = reboot ? $"the server restarted ({cause})" : $"the lease expired ({cause})";
         ClientLog.RecoveryStarted(_logger, ServerName, reason);
         var tally = new ReclaimTally();
+        if (!reboot)
+        {
+            // After an expiry the server may still hold our opens and locks (its reaper had not run yet); a
+            // SETCLIENTID with the old verifier would get the same client id back and keep them alive under
+            // our renewals forever, though we report them lost. A new verifier makes the server drop them at
+            // SETCLIENTID_CONFIRM (RFC 7530 §16.33.5): what we call lost is really gone.
+            Volatile.Write(ref _verifier, NewVerifier(_verifier));
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -122,6 +131,17 @@ public sealed partial class NfsClient
         }
 
         ClientLog.RecoveryDone(_logger, ServerName, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost);
+    }
+
+    private static ulong NewVerifier(ulong old)
+    {
+        ulong next;
+        do
+        {
+            next = (ulong)Random.Shared.NextInt64() ^ ((ulong)Random.Shared.Next() << 32);
+        }
+        while (next == old);
+        return next;
     }
 
     /// <summary>Opens for writing first (RFC 7530 §9.6.2 leaves the order to us; data matters more than reads).</summary>

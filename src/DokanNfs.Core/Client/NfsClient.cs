@@ -23,6 +23,12 @@ public sealed partial class NfsClient : IAsyncDisposable
     private readonly SemaphoreSlim _clientIdLock = new(1, 1);
     private ulong _clientId;
     private long _clientIdGeneration;
+
+    /// <summary>
+    /// The SETCLIENTID verifier: the identity's boot verifier, replaced once our lease has expired so that
+    /// the server drops whatever it still holds of the old incarnation (RFC 7530 §9.1.1).
+    /// </summary>
+    private ulong _verifier;
     private bool _disposed;
 
     public NfsClient(EndPoint endPoint, NfsClientOptions? options = null, ILogger? logger = null)
@@ -32,6 +38,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         _logger = logger ?? NullLogger.Instance;
         _ownsIdentity = _options.Identity is null;
         _identity = _options.Identity ?? ClientIdentity.Acquire(ClientIdentity.DefaultStateDirectory);
+        _verifier = _identity.BootVerifier;
         ServerName = _options.ServerName ?? endPoint.ToString() ?? "server";
         _rpc = new RpcClient(
             endPoint,
@@ -100,12 +107,12 @@ public sealed partial class NfsClient : IAsyncDisposable
     /// </summary>
     private async ValueTask<ulong> EstablishClientIdAsync(CancellationToken cancellationToken)
     {
-        var args = (Identity: _identity, Server: ServerName);
+        var args = (Verifier: new Verifier4(Volatile.Read(ref _verifier)), Id: _identity.IdFor(ServerName));
         var (clientId, confirm) = await RetryDirectAsync(
             "setclientid",
             args,
-            static (ref CompoundEncoder e, (ClientIdentity Identity, string Server) a) =>
-                e.SetClientId(new Verifier4(a.Identity.BootVerifier), a.Identity.IdFor(a.Server), 0, "tcp", "0.0.0.0.0.0", 0),
+            static (ref CompoundEncoder e, (Verifier4 Verifier, byte[] Id) a) =>
+                e.SetClientId(a.Verifier, a.Id, 0, "tcp", "0.0.0.0.0.0", 0),
             static (ref XdrReader r) =>
             {
                 var results = CompoundResults.Begin(ref r);

@@ -21,6 +21,30 @@ public sealed class RecoveryFakeTests
     private CancellationToken Ct => TestContext.CancellationToken;
 
     [TestMethod]
+    public async Task After_an_expired_lease_setclientid_carries_a_new_verifier_so_the_server_drops_the_old_state()
+    {
+        // Found by the Ganesha recovery tests: with the old verifier Ganesha handed the same client id back and
+        // kept the "lost" opens and locks alive under our renewals.
+        await using var server = await FakeNfsServer.StartAsync();
+        server.CreateFile("/export/f", "data"u8);
+        await using var client = Connect(server);
+        var file = await client.OpenAsync("/export/f", OpenRequest.ForReadWrite, Ct);
+        await client.GetFsInfoAsync(Ct);
+        server.Intercept(NfsOpnum4.Read, FakeNfsFault.Error(NfsStat4.Expired));
+
+        await Assert.ThrowsExactlyAsync<NfsStateLostException>(async () => await file.ReadAsync(0, new byte[4], Ct));
+
+        var setClientIds = server.Sent<SetClientIdArgs>();
+        Assert.HasCount(2, setClientIds);
+        CollectionAssert.AreEqual(setClientIds[0].Id, setClientIds[1].Id, "the same id string");
+        Assert.AreNotEqual(setClientIds[0].Verifier, setClientIds[1].Verifier, "a new verifier: the old incarnation's state is to be dropped");
+        Assert.AreEqual(1, client.RecoveryEvents.Single().OpensLost);
+        await file.CloseAsync(Ct);
+        await using var reopened = await client.OpenAsync("/export/f", OpenRequest.ForReadWrite, Ct);
+        Assert.AreEqual(4, await reopened.ReadAsync(0, new byte[4], Ct));
+    }
+
+    [TestMethod]
     public async Task Setclientid_after_a_restart_carries_the_same_id_string_and_verifier()
     {
         await using var server = await FakeNfsServer.StartAsync();
