@@ -1,0 +1,63 @@
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Namespace;
+
+/// <summary>One entry of a directory listing: its name and attributes (synthesized for an unmounted trigger point).</summary>
+public sealed record NfsFsEntry(string Name, NfsAttributes Attributes);
+
+/// <summary>
+/// The frontend-neutral file system: what the Dokan adapter (and later a FUSE front end) calls. Paths are
+/// relative to the drive root, '/' separated ("/" is the root; "a/b" and "/a/b" are the same). Errors are
+/// <see cref="NfsException"/> (the front end maps its status to NTSTATUS or errno) or
+/// <see cref="NfsReferralException"/> when a referral could not be followed.
+/// </summary>
+public interface INfsFileSystem
+{
+    /// <summary>
+    /// The attributes of <paramref name="path"/>. For a trigger point that is not mounted yet these are
+    /// synthesized and the target server is not contacted (stat does not trigger: the referral seed).
+    /// </summary>
+    ValueTask<NfsAttributes> GetAttributesAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Lists a directory (no "." or ".."); trigger points among the entries are listed, not mounted.</summary>
+    IAsyncEnumerable<NfsFsEntry> ListAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Opens (or creates, as <paramref name="request"/> says) a regular file.</summary>
+    ValueTask<INfsFileHandle> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken);
+
+    ValueTask<NfsAttributes> CreateDirectoryAsync(string path, SetAttributes? attributes, CancellationToken cancellationToken);
+
+    /// <summary>Removes a file or an empty directory.</summary>
+    ValueTask RemoveAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>Renames within one mount; across mounts it fails with NFS4ERR_XDEV (the front end copies instead).</summary>
+    ValueTask RenameAsync(string from, string to, CancellationToken cancellationToken);
+
+    ValueTask<NfsAttributes> SetAttributesAsync(string path, SetAttributes attributes, CancellationToken cancellationToken);
+}
+
+/// <summary>An open regular file.</summary>
+public interface INfsFileHandle : IAsyncDisposable
+{
+    /// <summary>The drive path it was opened by.</summary>
+    string Path { get; }
+
+    ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
+
+    ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>Makes every write so far stable on the server (COMMIT).</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken);
+
+    ValueTask<NfsAttributes> GetAttributesAsync(CancellationToken cancellationToken);
+
+    ValueTask SetSizeAsync(ulong size, CancellationToken cancellationToken);
+
+    /// <summary>Takes a byte-range lock; the conflicting lock when it is held elsewhere and <paramref name="wait"/> is false.</summary>
+    ValueTask<LockDenied?> LockAsync(NfsLockType4 type, ulong offset, ulong length, bool wait, CancellationToken cancellationToken);
+
+    ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken);
+
+    ValueTask CloseAsync(CancellationToken cancellationToken);
+}

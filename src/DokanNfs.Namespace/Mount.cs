@@ -1,0 +1,143 @@
+using System.Net;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Namespace;
+
+/// <summary>
+/// One mounted file system: the drive path it is grafted at, the server and the path on it that is its
+/// root, the client of that server (shared by every mount of the same endpoint) and its root's fsid.
+/// </summary>
+public sealed record Mount(string DrivePath, EndPoint Server, string ExportPath, NfsClient Client, Fsid4? Fsid)
+{
+    /// <summary>The server path of a drive path at or below <see cref="DrivePath"/>.</summary>
+    public string ToServerPath(string drivePath)
+    {
+        var below = NfsPath.Split(drivePath).Skip(NfsPath.Split(DrivePath).Length);
+        return NfsPath.Join(NfsPath.Split(ExportPath).Concat(below));
+    }
+
+    /// <summary>The drive path of a server path, or null when it lies outside this mount's export.</summary>
+    public string? ToDrivePath(string serverPath)
+    {
+        if (!NfsPath.IsAtOrBelow(serverPath, ExportPath))
+        {
+            return null;
+        }
+
+        var below = NfsPath.Split(serverPath).Skip(NfsPath.Split(ExportPath).Length);
+        return NfsPath.Join(NfsPath.Split(DrivePath).Concat(below));
+    }
+
+    public override string ToString() => $"{DrivePath} = {Server}:{ExportPath}";
+}
+
+/// <summary>
+/// The mounts of one drive: the root mount and the nested mounts grafted at drive paths, and one client
+/// per server endpoint. Thread-safe; grafting is serialized by the caller (one task per trigger point).
+/// </summary>
+public sealed class MountTree
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Mount> _mounts = new(StringComparer.Ordinal);
+    private readonly Dictionary<EndPoint, NfsClient> _clients = [];
+
+    public MountTree(Mount root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        Root = root with { DrivePath = "/" };
+        _mounts.Add("/", Root);
+        _clients.Add(root.Server, root.Client);
+    }
+
+    public Mount Root { get; }
+
+    /// <summary>Every mount, the root first, then by drive path.</summary>
+    public IReadOnlyList<Mount> Mounts
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mounts.Values.OrderBy(m => m.DrivePath.Length).ThenBy(m => m.DrivePath, StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    /// <summary>The deepest mount whose drive path is <paramref name="drivePath"/> or above it.</summary>
+    public Mount Find(string drivePath)
+    {
+        var parts = NfsPath.Split(drivePath);
+        lock (_gate)
+        {
+            for (var n = parts.Length; n > 0; n--)
+            {
+                if (_mounts.TryGetValue(NfsPath.Join(parts[..n]), out var mount))
+                {
+                    return mount;
+                }
+            }
+
+            return Root;
+        }
+    }
+
+    /// <summary>The mount grafted exactly at <paramref name="drivePath"/>, if any.</summary>
+    public Mount? MountAt(string drivePath)
+    {
+        lock (_gate)
+        {
+            return _mounts.GetValueOrDefault(NfsPath.Normalize(drivePath));
+        }
+    }
+
+    internal void Graft(Mount mount)
+    {
+        lock (_gate)
+        {
+            if (!_mounts.TryAdd(mount.DrivePath, mount))
+            {
+                throw new InvalidOperationException($"{mount.DrivePath} is mounted already.");
+            }
+        }
+    }
+
+    /// <summary>The client of <paramref name="server"/>; <paramref name="created"/> says whether it is new (not yet shared).</summary>
+    internal NfsClient GetOrAddClient(EndPoint server, Func<EndPoint, NfsClient> create, out bool created)
+    {
+        lock (_gate)
+        {
+            if (_clients.TryGetValue(server, out var client))
+            {
+                created = false;
+                return client;
+            }
+
+            client = create(server);
+            _clients.Add(server, client);
+            created = true;
+            return client;
+        }
+    }
+
+    /// <summary>Forgets a client no mount uses (a server that did not answer).</summary>
+    internal bool RemoveUnusedClient(EndPoint server)
+    {
+        lock (_gate)
+        {
+            return !_mounts.Values.Any(m => m.Server.Equals(server)) && _clients.Remove(server);
+        }
+    }
+
+    /// <summary>The clients the tree created (every one but the root's, which its owner disposes).</summary>
+    internal List<NfsClient> TakeOwnedClients()
+    {
+        lock (_gate)
+        {
+            var owned = _clients.Values.Where(c => !ReferenceEquals(c, Root.Client)).ToList();
+            _clients.Clear();
+            _clients.Add(Root.Server, Root.Client);
+            return owned;
+        }
+    }
+}

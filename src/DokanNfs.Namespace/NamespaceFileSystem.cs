@@ -1,0 +1,292 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Runtime.CompilerServices;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Namespace;
+
+/// <summary>
+/// <see cref="INfsFileSystem"/> over a <see cref="MountTree"/>: a drive path goes to the deepest mount
+/// above it and becomes a path on that mount's server. Referrals are trigger points, as
+/// seeds/nfsv4.0-client-referrals.txt says: getting the attributes of the point and listing its parent do
+/// not mount it (until then it shows synthesized attributes); every other access — listing it, opening,
+/// creating, renaming or anything beneath it — mounts it first, once.
+/// </summary>
+public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposable
+{
+    /// <summary>Mode of a trigger point before it is mounted: dr-xr-xr-x, as the automounter shows it (the seed's "Browsing").</summary>
+    public const uint TriggerPointMode = 0x16D; // 0555
+
+    private readonly NamespaceOptions _options;
+    private readonly CancellationTokenSource _disposeCts = new();
+
+    /// <summary>Synthesized fileids of trigger points, so they stay the same from call to call.</summary>
+    private readonly ConcurrentDictionary<string, ulong> _triggerFileIds = new(StringComparer.Ordinal);
+
+    private NamespaceFileSystem(Mount root, NamespaceOptions options)
+    {
+        _options = options;
+        Tree = new MountTree(root);
+    }
+
+    public MountTree Tree { get; }
+
+    /// <summary>
+    /// Mounts <paramref name="exportPath"/> of the server <paramref name="client"/> talks to as the drive
+    /// root. The caller keeps owning <paramref name="client"/>; clients of referral targets are the
+    /// namespace's and are disposed with it.
+    /// </summary>
+    public static async Task<NamespaceFileSystem> MountAsync(NfsClient client, EndPoint server, string exportPath, NamespaceOptions? options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(server);
+        var root = await client.ResolveAsync(exportPath, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+        if (!root.IsDirectory)
+        {
+            throw new NfsException(NfsStat4.NotDir, NfsOpnum4.Lookup, exportPath);
+        }
+
+        return new NamespaceFileSystem(new Mount("/", server, root.Path, client, root.Attributes.Fsid), options ?? new NamespaceOptions());
+    }
+
+    public async ValueTask<NfsAttributes> GetAttributesAsync(string path, CancellationToken cancellationToken)
+    {
+        var target = NfsPath.Normalize(path);
+        var (_, attributes) = await RunAsync(
+            target,
+            static (m, serverPath, ct) => m.Client.GetAttrAsync(serverPath, ct),
+            static node => node.Attributes,
+            (parent, referralServerPath, ct) => SynthesizedAsync(parent, target, referralServerPath, ct),
+            cancellationToken).ConfigureAwait(false);
+        return attributes;
+    }
+
+    public async IAsyncEnumerable<NfsFsEntry> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var directory = NfsPath.Normalize(path);
+        var (mount, node) = await RunAsync(
+            directory,
+            static (m, serverPath, ct) => m.Client.ResolveAsync(serverPath, AttributeRequests.Stat, ct),
+            static node => node,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        if (!node.IsDirectory)
+        {
+            throw new NfsException(NfsStat4.NotDir, NfsOpnum4.ReadDir, directory);
+        }
+
+        await foreach (var entry in mount.Client.ReadDirAsync(node, AttributeRequests.ReadDir, cancellationToken).ConfigureAwait(false))
+        {
+            var child = NfsPath.Combine(directory, entry.Name);
+            if (Tree.MountAt(child) is { } nested)
+            {
+                // After mounting, the real attributes of the target's root (the seed's "Browsing").
+                var root = await nested.Client.GetAttrAsync(nested.ExportPath, cancellationToken).ConfigureAwait(false);
+                yield return new NfsFsEntry(entry.Name, root.Attributes);
+            }
+            else if (entry.IsReferral)
+            {
+                // READDIR with rdattr_error = MOVED (RFC 7530 §16.24): listed as a directory, not mounted.
+                yield return new NfsFsEntry(entry.Name, Synthesize(child, entry.Attributes.MountedOnFileId ?? entry.Attributes.FileId, entry.Attributes.Fsid));
+            }
+            else
+            {
+                yield return new NfsFsEntry(entry.Name, entry.Attributes);
+            }
+        }
+    }
+
+    public async ValueTask<INfsFileHandle> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
+    {
+        var target = NfsPath.Normalize(path);
+        var (_, file) = await RunAsync(
+            target,
+            (m, serverPath, ct) => m.Client.OpenAsync(serverPath, request, ct),
+            static file => file,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return new NfsFileHandle(target, file);
+    }
+
+    public async ValueTask<NfsAttributes> CreateDirectoryAsync(string path, SetAttributes? attributes, CancellationToken cancellationToken)
+    {
+        var (_, node) = await RunAsync(
+            NfsPath.Normalize(path),
+            (m, serverPath, ct) => m.Client.CreateDirectoryAsync(serverPath, attributes, ct),
+            static node => node,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return node.Attributes;
+    }
+
+    public async ValueTask RemoveAsync(string path, CancellationToken cancellationToken)
+    {
+        var target = NfsPath.Normalize(path);
+        ThrowIfMountPoint(target, NfsOpnum4.Remove);
+        _ = await RunAsync(
+            target,
+            static (m, serverPath, ct) => m.Client.RemoveAsync(serverPath, ct),
+            static info => info,
+            null,
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask RenameAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        var source = NfsPath.Normalize(from);
+        var destination = NfsPath.Normalize(to);
+        ThrowIfMountPoint(source, NfsOpnum4.Rename);
+        ThrowIfMountPoint(destination, NfsOpnum4.Rename);
+        for (var hop = 0; ; hop++)
+        {
+            var mount = Tree.Find(source);
+            if (!ReferenceEquals(Tree.Find(destination), mount))
+            {
+                // Two mounts are two file systems: RENAME cannot cross them (RFC 7530 §16.26).
+                throw new NfsException(NfsStat4.Xdev, NfsOpnum4.Rename, source);
+            }
+
+            try
+            {
+                _ = await mount.Client.RenameAsync(mount.ToServerPath(source), mount.ToServerPath(destination), cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (NfsMovedException ex) when (hop < _options.MaxReferralDepth)
+            {
+                // Renaming into or out of a trigger point mounts it first; then the mounts differ: XDEV.
+                _ = await GraftAsync(mount, ex.ReferralPath, ex.Locations, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    public async ValueTask<NfsAttributes> SetAttributesAsync(string path, SetAttributes attributes, CancellationToken cancellationToken)
+    {
+        var (_, result) = await RunAsync(
+            NfsPath.Normalize(path),
+            (m, serverPath, ct) => m.Client.SetAttrAsync(serverPath, attributes, ct),
+            static attrs => attrs,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposeCts.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _disposeCts.CancelAsync().ConfigureAwait(false);
+        foreach (var client in Tree.TakeOwnedClients())
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _disposeCts.Dispose();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="operation"/> on the mount <paramref name="drivePath"/> lies in. NFS4ERR_MOVED
+    /// means a trigger point on the way: it is mounted and the operation goes again, on the new mount —
+    /// unless the target IS the point and <paramref name="atTriggerPoint"/> answers for it (stat).
+    /// </summary>
+    private async ValueTask<(Mount Mount, TResult Result)> RunAsync<TValue, TResult>(
+        string drivePath,
+        Func<Mount, string, CancellationToken, ValueTask<TValue>> operation,
+        Func<TValue, TResult> project,
+        Func<Mount, string, CancellationToken, ValueTask<TResult>>? atTriggerPoint,
+        CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposeCts.IsCancellationRequested, this);
+        for (var hop = 0; ; hop++)
+        {
+            var mount = Tree.Find(drivePath);
+            var serverPath = mount.ToServerPath(drivePath);
+            string referralServerPath;
+            FsLocations4? locations;
+            try
+            {
+                return (mount, project(await operation(mount, serverPath, cancellationToken).ConfigureAwait(false)));
+            }
+            catch (NfsMovedException ex) when (hop < _options.MaxReferralDepth)
+            {
+                referralServerPath = ex.ReferralPath;
+                locations = ex.Locations;
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.Moved && hop < _options.MaxReferralDepth)
+            {
+                // MOVED from the operation itself (e.g. OPEN of the point), not from a walk: the target is the point.
+                referralServerPath = serverPath;
+                locations = null;
+            }
+
+            if (atTriggerPoint is not null && mount.ToDrivePath(referralServerPath) == drivePath)
+            {
+                return (mount, await atTriggerPoint(mount, referralServerPath, cancellationToken).ConfigureAwait(false));
+            }
+
+            _ = await GraftAsync(mount, referralServerPath, locations, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Attributes of an unmounted trigger point, asking only its own server (for mounted_on_fileid).</summary>
+    private async ValueTask<NfsAttributes> SynthesizedAsync(Mount parent, string drivePath, string referralServerPath, CancellationToken cancellationToken)
+    {
+        if (_triggerFileIds.ContainsKey(drivePath))
+        {
+            return Synthesize(drivePath, null, parent.Fsid);
+        }
+
+        var attrs = await parent.Client.GetReferralAttrAsync(referralServerPath, cancellationToken).ConfigureAwait(false);
+        return Synthesize(drivePath, attrs.MountedOnFileId ?? attrs.FileId, attrs.Fsid ?? parent.Fsid);
+    }
+
+    /// <summary>
+    /// The seed's browsing attributes: a directory, mode 0555, owned by root (numeric "0", RFC 7530 §5.9),
+    /// times = now; the fileid is the first mounted_on_fileid seen for the point, so it is stable.
+    /// </summary>
+    private NfsAttributes Synthesize(string drivePath, ulong? fileId, Fsid4? fsid)
+    {
+        var id = _triggerFileIds.GetOrAdd(drivePath, static (path, seen) => seen ?? StableId(path), fileId);
+        var now = NfsTime4.FromDateTimeOffset(DateTimeOffset.UtcNow);
+        return new NfsAttributes
+        {
+            Type = NfsFtype4.Dir,
+            Mode = TriggerPointMode,
+            NumLinks = 2,
+            Owner = "0",
+            OwnerGroup = "0",
+            Size = 0,
+            SpaceUsed = 0,
+            FileId = id,
+            MountedOnFileId = id,
+            Fsid = fsid,
+            TimeAccess = now,
+            TimeModify = now,
+            TimeMetadata = now,
+        };
+    }
+
+    /// <summary>FNV-1a of the path: a fileid for a point whose server gave none, the same on every call.</summary>
+    private static ulong StableId(string path)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in path)
+        {
+            hash = (hash ^ c) * 1099511628211UL;
+        }
+
+        return hash;
+    }
+
+    private void ThrowIfMountPoint(string drivePath, NfsOpnum4 operation)
+    {
+        if (drivePath == "/" || Tree.MountAt(drivePath) is not null)
+        {
+            // Like EBUSY on a mount point: the nested file system must be unmounted first.
+            throw new NfsException(NfsStat4.Access, operation, drivePath, $"{drivePath} is a mount point.");
+        }
+    }
+}
