@@ -88,6 +88,19 @@ public sealed class ReferralTriggerTests(TestContext testContext) : ClientTestBa
     }
 
     [TestMethod]
+    public async Task Stat_of_a_file_beneath_the_trigger_point_mounts_it_and_answers_from_the_target()
+    {
+        var (_, b, proxy, fs) = await StartAsync(throughProxy: true);
+
+        var attrs = await fs.GetAttributesAsync("/ref/hello.txt", Ct);
+
+        Assert.AreEqual((ulong)Encoding.UTF8.GetByteCount(FromB), attrs.Size);
+        Assert.AreEqual(HostInode(b.PathInExport("hello.txt")), attrs.FileId);
+        Assert.AreEqual(1, fs.GraftCount);
+        Assert.AreEqual(1, proxy!.ConnectionsAccepted);
+    }
+
+    [TestMethod]
     public async Task Opening_a_file_beneath_the_trigger_point_reads_the_target_bytes_on_port_2049()
     {
         var (_, b, _, fs) = await StartAsync(throughProxy: false);
