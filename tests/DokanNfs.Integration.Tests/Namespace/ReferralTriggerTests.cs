@@ -146,6 +146,21 @@ public sealed class ReferralTriggerTests(TestContext testContext) : ClientTestBa
     }
 
     [TestMethod]
+    public async Task Renaming_out_of_the_trigger_point_mounts_it_and_renames_within_the_target()
+    {
+        var (a, b, proxy, fs) = await StartAsync(throughProxy: true);
+
+        var ex = await Assert.ThrowsExactlyAsync<NfsException>(async () => await fs.RenameAsync("/ref/hello.txt", "/hello.txt", Ct));
+        await fs.RenameAsync("/ref/hello.txt", "/ref/renamed.txt", Ct);
+
+        Assert.AreEqual(NfsStat4.Xdev, ex.Status);
+        Assert.AreEqual(1, fs.GraftCount);
+        Assert.AreEqual(1, proxy!.ConnectionsAccepted);
+        Assert.IsFalse(File.Exists(a.PathInExport("hello.txt")));
+        Assert.AreEqual(FromB, File.ReadAllText(b.PathInExport("renamed.txt")));
+    }
+
+    [TestMethod]
     public async Task A_referral_to_a_dead_address_names_it_and_the_rest_of_the_drive_keeps_working()
     {
         var a = await StartServerAsync();
