@@ -17,29 +17,14 @@ namespace DokanNfs.Integration.Tests.Capture;
 /// same shape, so the fixtures stay what a real server sends.
 /// </summary>
 [TestClass]
-public sealed class GaneshaReplyCaptureTests(TestContext testContext)
+public sealed class GaneshaReplyCaptureTests(TestContext testContext) : GaneshaTestBase(testContext)
 {
     private const string RegenerateVariable = "DOKANNFS_CAPTURE_FIXTURES";
-
-    private readonly GaneshaServerGroup _servers = new();
-
-    private CancellationToken Ct => testContext.CancellationToken;
-
-    [TestCleanup]
-    public async Task CleanupAsync()
-    {
-        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
-        {
-            _servers.WriteLogs(testContext.WriteLine);
-        }
-
-        await _servers.DisposeAsync();
-    }
 
     [TestMethod]
     public async Task Every_reply_of_the_scenario_decodes_with_the_walker_and_matches_the_fixtures()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var proxy = RecordingProxy.Start(server.EndPoint);
         await using (var scenario = new CaptureScenario(server, proxy, Ct))
         {
@@ -61,7 +46,7 @@ public sealed class GaneshaReplyCaptureTests(TestContext testContext)
 
         foreach (var fixture in fixtures)
         {
-            testContext.WriteLine($"{fixture.File}\t{fixture.Record.Length} bytes\t{fixture.Summary}");
+            TestContext.WriteLine($"{fixture.File}\t{fixture.Record.Length} bytes\t{fixture.Summary}");
         }
 
         AssertCoversTheClientsOperations(fixtures);

@@ -7,31 +7,15 @@ namespace DokanNfs.Integration.Tests.Cli;
 /// What every CLI test needs: a Ganesha server of its own (started on demand), a scratch directory on
 /// the local side, a state directory for the child, and assertions on exit codes that show the output.
 /// </summary>
-public abstract class CliTestBase(TestContext testContext) : IDisposable
+public abstract class CliTestBase(TestContext testContext) : GaneshaTestBase(testContext), IDisposable
 {
-    private readonly GaneshaServerGroup _servers = new();
     private readonly string _scratch = Directory.CreateTempSubdirectory("dokannfs-cli-test-").FullName;
     private bool _disposed;
-
-    protected CancellationToken Ct => testContext.CancellationToken;
-
-    protected TestContext TestContext => testContext;
 
     /// <summary>The local side of copies; deleted after the test.</summary>
     protected string LocalDirectory => Directory.CreateDirectory(Path.Combine(_scratch, "local")).FullName;
 
     private protected CliRunner Cli => new(Directory.CreateDirectory(Path.Combine(_scratch, "state")).FullName);
-
-    [TestCleanup]
-    public async Task CleanupServersAsync()
-    {
-        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
-        {
-            _servers.WriteLogs(testContext.WriteLine);
-        }
-
-        await _servers.DisposeAsync();
-    }
 
     public void Dispose()
     {
@@ -57,7 +41,7 @@ public abstract class CliTestBase(TestContext testContext) : IDisposable
         }
     }
 
-    protected Task<GaneshaServer> StartServerAsync() => _servers.StartAsync(cancellationToken: Ct);
+
 
     /// <summary>nfs://127.0.0.1:PORT/export[/relative].</summary>
     protected static string Url(GaneshaServer server, string relative = "") =>
@@ -66,7 +50,7 @@ public abstract class CliTestBase(TestContext testContext) : IDisposable
     private protected async Task<CliResult> RunAsync(params string[] args)
     {
         var result = await Cli.RunAsync(Ct, args);
-        testContext.WriteLine($"$ dokannfs {string.Join(' ', args)}\n{result}");
+        TestContext.WriteLine($"$ dokannfs {string.Join(' ', args)}\n{result}");
         return result;
     }
 

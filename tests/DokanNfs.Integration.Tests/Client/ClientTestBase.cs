@@ -13,29 +13,18 @@ namespace DokanNfs.Integration.Tests.Client;
 /// test), clients with a fresh <see cref="ClientIdentity"/> each, disposed before the servers, and the
 /// server logs written out when a test fails.
 /// </summary>
-public abstract class ClientTestBase(TestContext testContext)
+public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(testContext)
 {
     /// <summary>The pseudo path of the single export every test server has.</summary>
     protected const string Export = "/export";
 
-    private readonly GaneshaServerGroup _servers = new();
     private readonly List<IAsyncDisposable> _disposables = [];
-
-    protected TestContext TestContext => testContext;
-
-    protected CancellationToken Ct => testContext.CancellationToken;
 
     /// <summary>The NFS path of <paramref name="relative"/> inside the export.</summary>
     protected static string Nfs(string relative) => NfsPath.Combine(Export, relative);
 
-    [TestCleanup]
-    public async Task CleanupAsync()
+    protected override async ValueTask DisposeBeforeServersAsync()
     {
-        if (testContext.CurrentTestOutcome is not (UnitTestOutcome.Passed or UnitTestOutcome.Inconclusive))
-        {
-            _servers.WriteLogs(testContext.WriteLine);
-        }
-
         // Clients (and taps) first, newest first, so nothing talks to a server that is going away.
         for (var i = _disposables.Count - 1; i >= 0; i--)
         {
@@ -45,12 +34,11 @@ public abstract class ClientTestBase(TestContext testContext)
             }
             catch (Exception ex) when (ex is NfsException or RpcException or IOException or OperationCanceledException or ObjectDisposedException)
             {
-                testContext.WriteLine($"cleanup: {ex.GetType().Name}: {ex.Message}");
+                TestContext.WriteLine($"cleanup: {ex.GetType().Name}: {ex.Message}");
             }
         }
 
         _disposables.Clear();
-        await _servers.DisposeAsync();
     }
 
     /// <summary>
@@ -60,7 +48,6 @@ public abstract class ClientTestBase(TestContext testContext)
     /// </summary>
     protected static GaneshaOptions LiveNames { get; } = new() { ConfigTransform = static conf => conf + "MDCACHE { Dir_Chunk = 0; }\n" };
 
-    protected Task<GaneshaServer> StartServerAsync(GaneshaOptions? options = null) => _servers.StartAsync(options, Ct);
 
     /// <summary>A client of <paramref name="server"/> with an identity of its own, disposed at cleanup.</summary>
     protected NfsClient Connect(GaneshaServer server, NfsClientOptions? options = null) => Connect(server.EndPoint, options);

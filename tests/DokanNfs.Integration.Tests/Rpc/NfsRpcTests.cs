@@ -7,27 +7,12 @@ namespace DokanNfs.Integration.Tests.Rpc;
 
 /// <summary>The RPC stack end to end against a real NFS-Ganesha: NULL, a first COMPOUND, and pipelining.</summary>
 [TestClass]
-public sealed class NfsRpcTests(TestContext testContext)
+public sealed class NfsRpcTests(TestContext testContext) : GaneshaTestBase(testContext)
 {
-    private readonly GaneshaServerGroup _servers = new();
-
-    private CancellationToken Ct => testContext.CancellationToken;
-
-    [TestCleanup]
-    public async Task CleanupAsync()
-    {
-        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
-        {
-            _servers.WriteLogs(testContext.WriteLine);
-        }
-
-        await _servers.DisposeAsync();
-    }
-
     [TestMethod]
     public async Task Null_procedure_of_nfs_version_4_answers()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint, new RpcClientOptions { Credential = RpcCredential.Sys(0, 0) });
 
         Assert.IsTrue(await client.NullAsync(NfsProgram.Program, NfsProgram.Version4, Ct));
@@ -37,7 +22,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task Compound_putrootfh_getattr_decodes_supported_attrs_and_lease_time_over_auth_sys()
     {
-        var server = await _servers.StartAsync(new GaneshaOptions { LeaseLifetimeSeconds = 7 }, Ct);
+        var server = await Servers.StartAsync(new GaneshaOptions { LeaseLifetimeSeconds = 7 }, Ct);
         var credential = RpcCredential.Sys(1000, 1000, [1000, 27, 100], "dokannfs-test");
         await using var client = new RpcClient(server.EndPoint, new RpcClientOptions { Credential = credential });
 
@@ -56,7 +41,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task Minor_version_3_is_refused_with_a_typed_nfs_error()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint);
 
         var error = await Assert.ThrowsExactlyAsync<NfsException>(async () => await RootAttributes.FetchAsync(client, minorVersion: 3, Ct));
@@ -67,7 +52,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task A_program_the_server_does_not_serve_is_a_typed_rpc_error()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint);
 
         // NFS version 9 does not exist: RFC 5531 says PROG_MISMATCH with the supported range.
@@ -80,7 +65,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task Sixty_four_concurrent_calls_share_one_connection_and_overlap()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint, new RpcClientOptions { Credential = RpcCredential.Sys(0, 0) });
         await client.NullAsync(NfsProgram.Program, NfsProgram.Version4, Ct);
 
@@ -105,7 +90,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task After_the_server_restarts_the_next_call_reconnects()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint, new RpcClientOptions { ReconnectDelayMin = TimeSpan.FromMilliseconds(20) });
         await client.NullAsync(NfsProgram.Program, NfsProgram.Version4, Ct);
 
@@ -133,7 +118,7 @@ public sealed class NfsRpcTests(TestContext testContext)
     [TestMethod]
     public async Task A_bad_compound_argument_is_reported_by_the_server_not_crashing_the_client()
     {
-        var server = await _servers.StartAsync(cancellationToken: Ct);
+        var server = await Servers.StartAsync(cancellationToken: Ct);
         await using var client = new RpcClient(server.EndPoint);
 
         // A COMPOUND whose argarray count claims more operations than are sent: the server must answer

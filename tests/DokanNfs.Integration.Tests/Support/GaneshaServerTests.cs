@@ -13,32 +13,17 @@ namespace DokanNfs.Integration.Tests.Support;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class GaneshaServerTests(TestContext testContext)
+public sealed class GaneshaServerTests(TestContext testContext) : GaneshaTestBase(testContext)
 {
     private const int LoopbackNfsPort = 2049;
 
     // A recovery record as Ganesha's fs backend stores it: "<client address>-(<length>:<owner>)".
     private const string PlantedClientRecord = "::ffff:127.0.0.1-(22:Linux NFSv4.1 testhost)";
 
-    private readonly GaneshaServerGroup _servers = new();
-
-    private CancellationToken Ct => testContext.CancellationToken;
-
-    [TestCleanup]
-    public async Task CleanupAsync()
-    {
-        if (testContext.CurrentTestOutcome != UnitTestOutcome.Passed)
-        {
-            _servers.WriteLogs(testContext.WriteLine);
-        }
-
-        await _servers.DisposeAsync();
-    }
-
     [TestMethod]
     public async Task Default_server_listens_on_a_free_loopback_port_without_grace()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
 
         Assert.AreEqual(IPAddress.Loopback, server.Address);
         Assert.AreNotEqual(LoopbackNfsPort, server.Port);
@@ -66,7 +51,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task Port_2049_server_gets_a_loopback_address_of_its_own()
     {
-        GaneshaServer server = await _servers.StartAsync(Port2049, Ct);
+        GaneshaServer server = await Servers.StartAsync(Port2049, Ct);
 
         Assert.AreEqual(LoopbackNfsPort, server.Port);
         byte[] address = server.Address.GetAddressBytes();
@@ -79,8 +64,8 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task Servers_started_in_parallel_get_distinct_endpoints_directories_and_epochs()
     {
-        Task<GaneshaServer[]> own = _servers.StartManyAsync(3, Port2049, Ct);
-        Task<GaneshaServer[]> free = _servers.StartManyAsync(3, cancellationToken: Ct);
+        Task<GaneshaServer[]> own = Servers.StartManyAsync(3, Port2049, Ct);
+        Task<GaneshaServer[]> free = Servers.StartManyAsync(3, cancellationToken: Ct);
         GaneshaServer[] all = [.. await own, .. await free];
 
         Assert.HasCount(6, all.Select(s => s.EndPoint).Distinct());
@@ -98,7 +83,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     public async Task Restart_keeps_endpoint_and_recovery_records_and_uses_a_new_epoch()
     {
         var options = new GaneshaOptions { Graceless = false, GracePeriodSeconds = 2, LeaseLifetimeSeconds = 2 };
-        GaneshaServer server = await _servers.StartAsync(options, Ct);
+        GaneshaServer server = await Servers.StartAsync(options, Ct);
         IPEndPoint endPoint = server.EndPoint;
         long firstEpoch = server.Epoch;
 
@@ -131,7 +116,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task Restart_with_other_options_runs_with_them_on_the_same_endpoint()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
         IPEndPoint endPoint = server.EndPoint;
         Assert.Contains("Lease_Lifetime = 5;", await File.ReadAllTextAsync(server.ConfigPath, Ct));
 
@@ -153,7 +138,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task Rapid_restarts_get_increasing_epochs_that_ganesha_reports()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
         var epochs = new List<long> { server.Epoch };
         for (int i = 0; i < 3; i++)
         {
@@ -171,7 +156,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task Kill_leaves_no_process_and_the_server_can_start_again_on_the_same_port()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
         int pid = server.ProcessId!.Value;
         Assert.IsTrue(Directory.Exists($"/proc/{pid}"));
 
@@ -212,14 +197,14 @@ public sealed class GaneshaServerTests(TestContext testContext)
             ConfigTransform = config => config.Replace("Lease_Lifetime = 5;", "Lease_Lifetime = soon;", StringComparison.Ordinal),
         };
 
-        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => _servers.StartAsync(options, Ct));
+        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => Servers.StartAsync(options, Ct));
 
         Assert.Contains("configuration error", e.Message);
         Assert.Contains(":CONFIG :CRIT", e.Message);
         Assert.Contains("Expected a number", e.Message);
         Assert.IsNotNull(e.ProcessId);
         Assert.IsFalse(Directory.Exists($"/proc/{e.ProcessId}"));
-        Assert.IsEmpty(_servers.Servers);
+        Assert.IsEmpty(Servers.Servers);
     }
 
     [TestMethod]
@@ -230,7 +215,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
             ConfigTransform = config => config.Replace("/export\";", "/no-such-dir\";", StringComparison.Ordinal),
         };
 
-        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => _servers.StartAsync(options, Ct));
+        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => Servers.StartAsync(options, Ct));
 
         Assert.Contains("no-such-dir", e.Message);
         Assert.IsNull(e.ExitCode, "ganesha did not exit on its own; the fixture stopped it");
@@ -245,7 +230,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
             ConfigTransform = config => config.Replace("Graceless = true;", "Graceles = true;", StringComparison.Ordinal),
         };
 
-        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => _servers.StartAsync(options, Ct));
+        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => Servers.StartAsync(options, Ct));
 
         Assert.Contains("Unknown parameter (Graceles)", e.Message);
     }
@@ -255,7 +240,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     {
         var options = new GaneshaOptions { BinaryPath = "/nonexistent/ganesha.nfsd" };
 
-        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => _servers.StartAsync(options, Ct));
+        GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => Servers.StartAsync(options, Ct));
 
         Assert.Contains("apt-get install -y --no-install-recommends nfs-ganesha nfs-ganesha-vfs", e.Message);
         Assert.Contains("/nonexistent/ganesha.nfsd", e.Message);
@@ -270,7 +255,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
         {
             Environment.SetEnvironmentVariable(GaneshaBinary.EnvironmentVariable, "/nonexistent/from-env/ganesha.nfsd");
 
-            GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => _servers.StartAsync(cancellationToken: Ct));
+            GaneshaException e = await Assert.ThrowsExactlyAsync<GaneshaException>(() => Servers.StartAsync(cancellationToken: Ct));
 
             Assert.Contains("$DOKANNFS_GANESHA", e.Message);
             Assert.Contains("/nonexistent/from-env/ganesha.nfsd", e.Message);
@@ -285,8 +270,8 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task MakeReferral_creates_an_empty_sticky_directory_with_the_location_xattr()
     {
-        GaneshaServer target = await _servers.StartAsync(Port2049, Ct);
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer target = await Servers.StartAsync(Port2049, Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
 
         string path = server.MakeReferral("dir/ref", target.FsLocation);
 
@@ -302,7 +287,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task MakeReferral_rejects_paths_outside_the_export_and_location_lists()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
 
         _ = Assert.ThrowsExactly<ArgumentException>(() => server.MakeReferral("../escape", "127.0.0.2:/export"));
         _ = Assert.ThrowsExactly<ArgumentException>(() => server.MakeReferral("/abs", "127.0.0.2:/export"));
@@ -314,12 +299,12 @@ public sealed class GaneshaServerTests(TestContext testContext)
     [TestMethod]
     public async Task WriteLogs_writes_each_servers_log_tail_and_failed_starts()
     {
-        GaneshaServer server = await _servers.StartAsync(cancellationToken: Ct);
+        GaneshaServer server = await Servers.StartAsync(cancellationToken: Ct);
         _ = await Assert.ThrowsExactlyAsync<GaneshaException>(
-            () => _servers.StartAsync(new GaneshaOptions { BinaryPath = "/nonexistent/ganesha.nfsd" }, Ct));
+            () => Servers.StartAsync(new GaneshaOptions { BinaryPath = "/nonexistent/ganesha.nfsd" }, Ct));
         var lines = new List<string>();
 
-        _servers.WriteLogs(lines.Add, maxLinesPerServer: 5);
+        Servers.WriteLogs(lines.Add, maxLinesPerServer: 5);
 
         Assert.IsTrue(lines[0].Contains(server.EndPoint.ToString(), StringComparison.Ordinal), lines[0]);
         Assert.IsTrue(lines[0].Contains("last 5 of", StringComparison.Ordinal), lines[0]);
@@ -332,7 +317,7 @@ public sealed class GaneshaServerTests(TestContext testContext)
     {
         var options = new GaneshaOptions { LeaseLifetimeSeconds = 1 };
 
-        _ = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => _servers.StartAsync(options, Ct));
+        _ = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => Servers.StartAsync(options, Ct));
     }
 
     private static GaneshaOptions Port2049 { get; } = new() { AddressMode = GaneshaAddressMode.OwnAddressPort2049 };
