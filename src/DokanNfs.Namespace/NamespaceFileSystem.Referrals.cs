@@ -45,7 +45,10 @@ public sealed partial class NamespaceFileSystem
     {
         try
         {
-            var mounted = await FollowReferralAsync(parent, drivePath, referralServerPath, locations, _disposeCts.Token).ConfigureAwait(false);
+            // Nested referrals (NamespaceFileSystem.Chains.cs): this point extends the chain that led to its parent.
+            var chain = ExtendChain(ChainOf(parent), drivePath, parent.Server, referralServerPath);
+            var mounted = await FollowReferralAsync(parent.Server, parent.Client, drivePath, referralServerPath, locations, chain, "", _disposeCts.Token).ConfigureAwait(false);
+            _chains[drivePath] = chain;
             Tree.Graft(mounted);
             Interlocked.Increment(ref _graftCount);
             return mounted;
@@ -59,15 +62,20 @@ public sealed partial class NamespaceFileSystem
         }
     }
 
-    private async Task<Mount> FollowReferralAsync(Mount parent, string drivePath, string referralServerPath, FsLocations4? locations, CancellationToken cancellationToken)
+    /// <summary>
+    /// <paramref name="chain"/> is the referral points followed so far (extended in place when a target is
+    /// itself a referral); <paramref name="below"/> is the part of a chained target's root path beneath the
+    /// referral point met there ("" for a point met by an ordinary access).
+    /// </summary>
+    private async Task<Mount> FollowReferralAsync(EndPoint parentServer, NfsClient? parentClient, string drivePath, string referralServerPath, FsLocations4? locations, List<string> chain, string below, CancellationToken cancellationToken)
     {
         if (locations is null or { Locations.Count: 0 })
         {
-            var attrs = await parent.Client.GetReferralAttrAsync(referralServerPath, cancellationToken).ConfigureAwait(false);
-            locations = attrs.FsLocations;
+            var attrs = parentClient is null ? null : await parentClient.GetReferralAttrAsync(referralServerPath, cancellationToken).ConfigureAwait(false);
+            locations = attrs?.FsLocations;
             if (locations is null or { Locations.Count: 0 })
             {
-                throw new NfsReferralException(drivePath, $"{parent.Server} answered NFS4ERR_MOVED for {referralServerPath} but named no fs_locations");
+                throw new NfsReferralException(drivePath, $"{parentServer} answered NFS4ERR_MOVED for {referralServerPath} but named no fs_locations");
             }
         }
 
@@ -105,10 +113,19 @@ public sealed partial class NamespaceFileSystem
                 foreach (var address in addresses)
                 {
                     var endPoint = new IPEndPoint(address, _options.ReferralPort);
-                    var (mount, failure) = await TryLocationAsync(drivePath, server, endPoint, location.RootPathString, cancellationToken).ConfigureAwait(false);
+                    var rootPath = NfsPath.Join(NfsPath.Split(location.RootPathString).Concat(NfsPath.Split(below)));
+                    var (mount, failure, moved) = await TryLocationAsync(drivePath, server, endPoint, rootPath, cancellationToken).ConfigureAwait(false);
                     if (mount is not null)
                     {
                         return mount;
+                    }
+
+                    if (moved is not null)
+                    {
+                        // The target is itself a referral: follow it from there, one more level of the chain.
+                        chain.Add(ExtendChain(chain, drivePath, endPoint, moved.ReferralPath)[^1]);
+                        var beneath = NfsPath.Join(NfsPath.Split(rootPath).Skip(NfsPath.Split(moved.ReferralPath).Length));
+                        return await FollowReferralAsync(endPoint, null, drivePath, moved.ReferralPath, moved.Locations, chain, beneath, cancellationToken).ConfigureAwait(false);
                     }
 
                     attempts.Add($"{server} ({endPoint}): {failure}");
@@ -120,12 +137,13 @@ public sealed partial class NamespaceFileSystem
     }
 
     /// <summary>NULL, then a PUTROOTFH/LOOKUP walk to the location's root path: the first server that answers both is mounted.</summary>
-    private async Task<(Mount? Mount, string? Failure)> TryLocationAsync(string drivePath, string server, IPEndPoint endPoint, string rootPath, CancellationToken cancellationToken)
+    private async Task<(Mount? Mount, string? Failure, NfsMovedException? Moved)> TryLocationAsync(string drivePath, string server, IPEndPoint endPoint, string rootPath, CancellationToken cancellationToken)
     {
         var client = Tree.GetOrAddClient(endPoint, ep => new NfsClient(ep, InheritedOptions(server)), out var created);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_options.ProbeTimeout);
         string failure;
+        NfsMovedException? moved = null;
         try
         {
             if (!await client.NullAsync(timeout.Token).ConfigureAwait(false))
@@ -137,7 +155,7 @@ public sealed partial class NamespaceFileSystem
                 var root = await client.ResolveAsync(rootPath, AttributeRequests.Stat, timeout.Token).ConfigureAwait(false);
                 if (root.IsDirectory)
                 {
-                    return (new Mount(drivePath, endPoint, root.Path, client, root.Attributes.Fsid), null);
+                    return (new Mount(drivePath, endPoint, root.Path, client, root.Attributes.Fsid), null, null);
                 }
 
                 failure = $"{rootPath} is not a directory";
@@ -146,6 +164,12 @@ public sealed partial class NamespaceFileSystem
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             failure = $"no answer within {_options.ProbeTimeout.TotalSeconds:0.#} s";
+        }
+        catch (NfsMovedException ex)
+        {
+            // A referral whose target is a referral: the caller follows it (checking the chain).
+            moved = ex;
+            failure = ex.Message;
         }
         catch (Exception ex) when (ex is RpcException or NfsException or IOException)
         {
@@ -157,7 +181,7 @@ public sealed partial class NamespaceFileSystem
             await client.DisposeAsync().ConfigureAwait(false);
         }
 
-        return (null, failure);
+        return (null, failure, moved);
     }
 
     /// <summary>The seed's inherited mount properties: a nested mount gets the root mount's options and identity.</summary>

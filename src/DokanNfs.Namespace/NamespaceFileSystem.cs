@@ -152,7 +152,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
                 _ = await mount.Client.RenameAsync(mount.ToServerPath(source), mount.ToServerPath(destination), cancellationToken).ConfigureAwait(false);
                 return;
             }
-            catch (NfsMovedException ex) when (hop < _options.MaxReferralDepth)
+            catch (NfsMovedException ex) when (hop < MaxHops(source))
             {
                 // Renaming into or out of a trigger point mounts it first; then the mounts differ: XDEV.
                 _ = await GraftAsync(mount, ex.ReferralPath, ex.Locations, cancellationToken).ConfigureAwait(false);
@@ -208,14 +208,18 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             FsLocations4? locations;
             try
             {
-                return (mount, project(await operation(mount, serverPath, cancellationToken).ConfigureAwait(false)));
+                var value = await operation(mount, serverPath, cancellationToken).ConfigureAwait(false);
+
+                // Mirror mounts (NamespaceFileSystem.Mirrors.cs): an fsid other than the mount's grafts one.
+                await GraftMirrorsAsync(mount, drivePath, value, cancellationToken).ConfigureAwait(false);
+                return (mount, project(value));
             }
-            catch (NfsMovedException ex) when (hop < _options.MaxReferralDepth)
+            catch (NfsMovedException ex) when (hop < MaxHops(drivePath))
             {
                 referralServerPath = ex.ReferralPath;
                 locations = ex.Locations;
             }
-            catch (NfsException ex) when (ex.Status == NfsStat4.Moved && hop < _options.MaxReferralDepth)
+            catch (NfsException ex) when (ex.Status == NfsStat4.Moved && hop < MaxHops(drivePath))
             {
                 // MOVED from the operation itself (e.g. OPEN of the point), not from a walk: the target is the point.
                 referralServerPath = serverPath;
