@@ -21,5 +21,6 @@ public sealed class NfsReferralException : IOException
 
     private static string Describe(string drivePath, string reason, IReadOnlyList<string> attempts) =>
         $"The referral at {drivePath} could not be followed: {reason}" +
-        (attempts.Count == 0 ? "." : $"; tried {string.Join("; ", attempts)}.");
+        // Reasons are exception messages that often end in a full stop themselves: one at the end, not two.
+        (attempts.Count == 0 ? "." : $"; tried {string.Join("; ", attempts)}".TrimEnd('.') + ".");
 }

@@ -91,10 +91,11 @@ public sealed class FakeNfsServer : IAsyncDisposable
 
     internal FakeNfsState State { get; private set; }
 
-    public static async Task<FakeNfsServer> StartAsync(FakeNfsServerOptions? options = null)
+    /// <summary>Starts a server on <paramref name="bindTo"/> (127.0.0.1 on a free port when null).</summary>
+    public static async Task<FakeNfsServer> StartAsync(FakeNfsServerOptions? options = null, IPEndPoint? bindTo = null)
     {
         var server = new FakeNfsServer(options ?? new FakeNfsServerOptions());
-        server._rpc = await FakeRpcServer.StartAsync(server.HandleAsync).ConfigureAwait(false);
+        server._rpc = await FakeRpcServer.StartAsync(server.HandleAsync, bindTo).ConfigureAwait(false);
         return server;
     }
 

@@ -89,13 +89,21 @@ public sealed class FakeRpcServer : IAsyncDisposable
     internal Func<ReceivedCall, ValueTask<FakeReply>> Handler { get; }
 
     /// <summary>Starts a server whose script decides, call by call and possibly asynchronously, what to do.</summary>
-    public static Task<FakeRpcServer> StartAsync(Func<ReceivedCall, ValueTask<FakeReply>> handler)
+    public static Task<FakeRpcServer> StartAsync(Func<ReceivedCall, ValueTask<FakeReply>> handler) => StartAsync(handler, null);
+
+    /// <summary>
+    /// As <see cref="StartAsync(Func{ReceivedCall, ValueTask{FakeReply}})"/>, listening on <paramref name="bindTo"/>
+    /// (127.0.0.1 on a free port when null). Referral tests need several servers on one port, told apart by
+    /// address (127.0.0.N, [::1]), because fs_locations name servers without a port.
+    /// </summary>
+    public static Task<FakeRpcServer> StartAsync(Func<ReceivedCall, ValueTask<FakeReply>> handler, IPEndPoint? bindTo)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        bindTo ??= new IPEndPoint(IPAddress.Loopback, 0);
+        var listener = new Socket(bindTo.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            listener.Bind(bindTo);
             listener.Listen(512);
         }
         catch
