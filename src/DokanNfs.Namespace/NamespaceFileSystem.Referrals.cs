@@ -86,6 +86,13 @@ public sealed partial class NamespaceFileSystem
         {
             foreach (var server in location.Servers)
             {
+                // The referral policy before anything else: a refused server is not even resolved.
+                if (!_options.ReferralPolicy.AllowsName(server))
+                {
+                    attempts.Add($"{server}: refused by the referral policy {_options.ReferralPolicy}");
+                    continue;
+                }
+
                 IReadOnlyList<IPAddress> addresses;
                 try
                 {
@@ -104,6 +111,12 @@ public sealed partial class NamespaceFileSystem
 
                 foreach (var address in addresses)
                 {
+                    if (!_options.ReferralPolicy.AllowsAddress(server, address))
+                    {
+                        attempts.Add($"{server} ({address}): refused by the referral policy {_options.ReferralPolicy}");
+                        continue;
+                    }
+
                     var endPoint = new IPEndPoint(address, _options.ReferralPort);
                     var (mount, failure) = await TryLocationAsync(drivePath, server, endPoint, location.RootPathString, cancellationToken).ConfigureAwait(false);
                     if (mount is not null)
@@ -116,7 +129,9 @@ public sealed partial class NamespaceFileSystem
             }
         }
 
-        throw new NfsReferralException(drivePath, "no location answered", attempts);
+        var refusal = $"refused by the referral policy {_options.ReferralPolicy}";
+        throw new NfsReferralException(
+            drivePath, attempts.Count > 0 && attempts.All(a => a.EndsWith(refusal, StringComparison.Ordinal)) ? $"the referral policy {_options.ReferralPolicy} allows none of its servers" : "no location answered", attempts);
     }
 
     /// <summary>NULL, then a PUTROOTFH/LOOKUP walk to the location's root path: the first server that answers both is mounted.</summary>
