@@ -102,6 +102,18 @@ public sealed class MountTree
         }
     }
 
+    /// <summary>Removes a nested mount (unmount, idle expiry); its client stays until <see cref="RemoveUnusedClient"/>.</summary>
+    internal void Ungraft(Mount mount)
+    {
+        lock (_gate)
+        {
+            if (_mounts.TryGetValue(mount.DrivePath, out var current) && ReferenceEquals(current, mount) && !ReferenceEquals(mount, Root))
+            {
+                _ = _mounts.Remove(mount.DrivePath);
+            }
+        }
+    }
+
     /// <summary>The client of <paramref name="server"/>; <paramref name="created"/> says whether it is new (not yet shared).</summary>
     internal NfsClient GetOrAddClient(EndPoint server, Func<EndPoint, NfsClient> create, out bool created)
     {

@@ -94,6 +94,13 @@ public sealed partial class NamespaceFileSystem
         {
             foreach (var server in location.Servers)
             {
+                // The referral policy before anything else: a refused server is not even resolved.
+                if (!_options.ReferralPolicy.AllowsName(server))
+                {
+                    attempts.Add($"{server}: refused by the referral policy {_options.ReferralPolicy}");
+                    continue;
+                }
+
                 IReadOnlyList<IPAddress> addresses;
                 try
                 {
@@ -112,6 +119,12 @@ public sealed partial class NamespaceFileSystem
 
                 foreach (var address in addresses)
                 {
+                    if (!_options.ReferralPolicy.AllowsAddress(server, address))
+                    {
+                        attempts.Add($"{server} ({address}): refused by the referral policy {_options.ReferralPolicy}");
+                        continue;
+                    }
+
                     var endPoint = new IPEndPoint(address, _options.ReferralPort);
                     var rootPath = NfsPath.Join(NfsPath.Split(location.RootPathString).Concat(NfsPath.Split(below)));
                     var (mount, failure, moved) = await TryLocationAsync(drivePath, server, endPoint, rootPath, cancellationToken).ConfigureAwait(false);
@@ -133,7 +146,9 @@ public sealed partial class NamespaceFileSystem
             }
         }
 
-        throw new NfsReferralException(drivePath, "no location answered", attempts);
+        var refusal = $"refused by the referral policy {_options.ReferralPolicy}";
+        throw new NfsReferralException(
+            drivePath, attempts.Count > 0 && attempts.All(a => a.EndsWith(refusal, StringComparison.Ordinal)) ? $"the referral policy {_options.ReferralPolicy} allows none of its servers" : "no location answered", attempts);
     }
 
     /// <summary>NULL, then a PUTROOTFH/LOOKUP walk to the location's root path: the first server that answers both is mounted.</summary>

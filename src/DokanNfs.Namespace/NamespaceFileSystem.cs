@@ -28,6 +28,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     {
         _options = options;
         Tree = new MountTree(root);
+        _harvester = StartHarvester(); // NamespaceFileSystem.Unmount.cs: idle nested mounts expire
     }
 
     public MountTree Tree { get; }
@@ -76,13 +77,23 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             throw new NfsException(NfsStat4.NotDir, NfsOpnum4.ReadDir, directory);
         }
 
+        // Pinned while READDIR pages come in, so the harvester cannot unmount it under the listing.
+        using var pin = TryUse(mount, touch: true)
+            ?? throw new NfsException(NfsStat4.Stale, NfsOpnum4.ReadDir, directory, $"{mount.DrivePath} was unmounted while {directory} was being listed; try again.");
+
         await foreach (var entry in mount.Client.ReadDirAsync(node, AttributeRequests.ReadDir, cancellationToken).ConfigureAwait(false))
         {
             var child = NfsPath.Combine(directory, entry.Name);
-            if (Tree.MountAt(child) is { } nested)
+            if (TryUse(Tree.MountAt(child), touch: false) is { } nested)
             {
-                // After mounting, the real attributes of the target's root (the seed's "Browsing").
-                var root = await nested.Client.GetAttrAsync(nested.ExportPath, cancellationToken).ConfigureAwait(false);
+                // After mounting, the real attributes of the target's root (the seed's "Browsing"). Pinned,
+                // not touched: listing the parent does not keep a nested mount alive.
+                NfsNode root;
+                using (nested)
+                {
+                    root = await nested.Mount.Client.GetAttrAsync(nested.Mount.ExportPath, cancellationToken).ConfigureAwait(false);
+                }
+
                 yield return new NfsFsEntry(entry.Name, root.Attributes);
             }
             else if (entry.IsReferral)
@@ -100,17 +111,23 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     public async ValueTask<INfsFileHandle> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
     {
         var target = NfsPath.Normalize(path);
-        var (_, file) = await RunAsync(
+        if (Writes(request))
+        {
+            ThrowIfReadOnly(target, NfsOpnum4.Open);
+        }
+
+        var (mount, file) = await RunAsync(
             target,
             (m, serverPath, ct) => m.Client.OpenAsync(serverPath, request, ct),
             static file => file,
             null,
             cancellationToken).ConfigureAwait(false);
-        return new NfsFileHandle(target, file);
+        return Track(mount, target, file); // counted against the mount until closed (NamespaceFileSystem.Unmount.cs)
     }
 
     public async ValueTask<NfsAttributes> CreateDirectoryAsync(string path, SetAttributes? attributes, CancellationToken cancellationToken)
     {
+        ThrowIfReadOnly(NfsPath.Normalize(path), NfsOpnum4.Create);
         var (_, node) = await RunAsync(
             NfsPath.Normalize(path),
             (m, serverPath, ct) => m.Client.CreateDirectoryAsync(serverPath, attributes, ct),
@@ -123,6 +140,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     public async ValueTask RemoveAsync(string path, CancellationToken cancellationToken)
     {
         var target = NfsPath.Normalize(path);
+        ThrowIfReadOnly(target, NfsOpnum4.Remove);
         ThrowIfMountPoint(target, NfsOpnum4.Remove);
         _ = await RunAsync(
             target,
@@ -136,11 +154,13 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     {
         var source = NfsPath.Normalize(from);
         var destination = NfsPath.Normalize(to);
+        ThrowIfReadOnly(source, NfsOpnum4.Rename);
         ThrowIfMountPoint(source, NfsOpnum4.Rename);
         ThrowIfMountPoint(destination, NfsOpnum4.Rename);
         for (var hop = 0; ; hop++)
         {
-            var mount = Tree.Find(source);
+            using var use = UseDeepest(source); // pinned against the harvester for this attempt
+            var mount = use.Mount;
             if (!ReferenceEquals(Tree.Find(destination), mount))
             {
                 // Two mounts are two file systems: RENAME cannot cross them (RFC 7530 §16.26).
@@ -162,6 +182,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
 
     public async ValueTask<NfsAttributes> SetAttributesAsync(string path, SetAttributes attributes, CancellationToken cancellationToken)
     {
+        ThrowIfReadOnly(NfsPath.Normalize(path), NfsOpnum4.SetAttr);
         var (_, result) = await RunAsync(
             NfsPath.Normalize(path),
             (m, serverPath, ct) => m.Client.SetAttrAsync(serverPath, attributes, ct),
@@ -171,21 +192,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
         return result;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposeCts.IsCancellationRequested)
-        {
-            return;
-        }
-
-        await _disposeCts.CancelAsync().ConfigureAwait(false);
-        foreach (var client in Tree.TakeOwnedClients())
-        {
-            await client.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _disposeCts.Dispose();
-    }
+    // DisposeAsync, the leaves-first unmount of the drive, is in NamespaceFileSystem.Unmount.cs.
 
     /// <summary>
     /// Runs <paramref name="operation"/> on the mount <paramref name="drivePath"/> lies in. NFS4ERR_MOVED
@@ -202,7 +209,8 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
         ObjectDisposedException.ThrowIf(_disposeCts.IsCancellationRequested, this);
         for (var hop = 0; ; hop++)
         {
-            var mount = Tree.Find(drivePath);
+            using var use = UseDeepest(drivePath); // pinned against the harvester for this attempt
+            var mount = use.Mount;
             var serverPath = mount.ToServerPath(drivePath);
             string referralServerPath;
             FsLocations4? locations;

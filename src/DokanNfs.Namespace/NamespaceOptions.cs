@@ -20,4 +20,25 @@ public sealed record NamespaceOptions
 
     /// <summary>How many referrals one access may cross (a referral whose target is itself a referral, …).</summary>
     public int MaxReferralDepth { get; init; } = 8;
+
+    /// <summary>
+    /// Which servers referrals may lead to; a referral to any other fails with <see cref="NfsReferralException"/>
+    /// naming the server and the policy, and the server is not contacted.
+    /// </summary>
+    public ReferralPolicy ReferralPolicy { get; init; } = ReferralPolicy.FollowAll;
+
+    /// <summary>
+    /// A read-only drive: creating, writing, removing, renaming and setting attributes fail with
+    /// NFS4ERR_ROFS before anything is sent, on the root and every nested mount alike.
+    /// </summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>
+    /// A nested mount with no open handle and no access for this long is unmounted by the harvester and
+    /// grafted again on the next access. <see cref="Timeout.InfiniteTimeSpan"/> keeps every mount.
+    /// </summary>
+    public TimeSpan IdleExpiry { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the harvester looks for idle nested mounts.</summary>
+    public TimeSpan HarvestInterval { get; init; } = TimeSpan.FromSeconds(30);
 }

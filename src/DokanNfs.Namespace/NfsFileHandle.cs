@@ -3,8 +3,11 @@ using DokanNfs.Core.Nfs4;
 
 namespace DokanNfs.Namespace;
 
-/// <summary><see cref="INfsFileHandle"/> over one <see cref="NfsOpenFile"/> of the mount the path lies in.</summary>
-internal sealed class NfsFileHandle(string path, NfsOpenFile file) : INfsFileHandle
+/// <summary>
+/// <see cref="INfsFileHandle"/> over one <see cref="NfsOpenFile"/> of the mount the path lies in;
+/// <paramref name="closed"/> tells the namespace it no longer holds the mount open.
+/// </summary>
+internal sealed class NfsFileHandle(string path, NfsOpenFile file, Action<NfsFileHandle>? closed = null) : INfsFileHandle
 {
     public string Path { get; } = path;
 
@@ -27,7 +30,18 @@ internal sealed class NfsFileHandle(string path, NfsOpenFile file) : INfsFileHan
     public ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken) =>
         file.UnlockAsync(offset, length, cancellationToken);
 
-    public ValueTask CloseAsync(CancellationToken cancellationToken) => file.CloseAsync(cancellationToken);
+    public async ValueTask CloseAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await file.CloseAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Released on our side even when the server refused the CLOSE (as NfsOpenFile does).
+            closed?.Invoke(this);
+        }
+    }
 
-    public ValueTask DisposeAsync() => file.DisposeAsync();
+    public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
 }
