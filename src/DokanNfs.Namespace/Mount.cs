@@ -46,11 +46,16 @@ public sealed class MountTree
     {
         ArgumentNullException.ThrowIfNull(root);
         Root = root with { DrivePath = "/" };
+        OwnerClient = root.Client;
         _mounts.Add("/", Root);
         _clients.Add(root.Server, root.Client);
     }
 
-    public Mount Root { get; }
+    /// <summary>The root mount; a migration (NamespaceFileSystem.Migration.cs) may move it to another server.</summary>
+    public Mount Root { get; private set; }
+
+    /// <summary>The client the root was mounted with: its owner's, never disposed by the namespace (even after the root migrates).</summary>
+    internal NfsClient OwnerClient { get; }
 
     /// <summary>Every mount, the root first, then by drive path.</summary>
     public IReadOnlyList<Mount> Mounts
@@ -102,6 +107,29 @@ public sealed class MountTree
         }
     }
 
+    /// <summary>
+    /// Migration: <paramref name="moved"/> (the root or a nested mount) is now <paramref name="replacement"/>, at
+    /// the same drive path. False if <paramref name="moved"/> is no longer mounted there.
+    /// </summary>
+    internal bool Replace(Mount moved, Mount replacement)
+    {
+        lock (_gate)
+        {
+            if (!_mounts.TryGetValue(moved.DrivePath, out var current) || !ReferenceEquals(current, moved) || replacement.DrivePath != moved.DrivePath)
+            {
+                return false;
+            }
+
+            _mounts[moved.DrivePath] = replacement;
+            if (ReferenceEquals(Root, moved))
+            {
+                Root = replacement;
+            }
+
+            return true;
+        }
+    }
+
     /// <summary>Removes a nested mount (unmount, idle expiry); its client stays until <see cref="RemoveUnusedClient"/>.</summary>
     internal void Ungraft(Mount mount)
     {
@@ -146,9 +174,14 @@ public sealed class MountTree
     {
         lock (_gate)
         {
-            var owned = _clients.Values.Where(c => !ReferenceEquals(c, Root.Client)).ToList();
+            // The owner's client, not Root.Client: after a migration of the root they differ.
+            var owned = _clients.Values.Where(c => !ReferenceEquals(c, OwnerClient)).ToList();
+            var kept = _clients.Where(kv => ReferenceEquals(kv.Value, OwnerClient)).ToList();
             _clients.Clear();
-            _clients.Add(Root.Server, Root.Client);
+            foreach (var (server, client) in kept)
+            {
+                _clients.Add(server, client);
+            }
             return owned;
         }
     }

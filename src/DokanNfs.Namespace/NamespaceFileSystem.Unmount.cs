@@ -182,7 +182,7 @@ public sealed partial class NamespaceFileSystem
             }
         }
 
-        if (!ReferenceEquals(mount.Client, Tree.Root.Client) && Tree.RemoveUnusedClient(mount.Server))
+        if (!ReferenceEquals(mount.Client, Tree.OwnerClient) && Tree.RemoveUnusedClient(mount.Server))
         {
             await mount.Client.DisposeAsync().ConfigureAwait(false);
         }
@@ -237,8 +237,9 @@ public sealed partial class NamespaceFileSystem
             if (ReferenceEquals(Tree.MountAt(mount.DrivePath), mount))
             {
                 var usage = UsageOf(mount);
-                var handle = new NfsFileHandle(drivePath, file, h => Untrack(usage, h));
+                var handle = new NfsFileHandle(drivePath, file, h => Untrack(usage, h), ReopenMovedAsync); // ReopenMovedAsync: NamespaceFileSystem.Migration.cs
                 _ = usage.Handles.Add(handle);
+                _openedOn.AddOrUpdate(file, mount); // which mount the open was made on (NamespaceFileSystem.Migration.cs)
                 usage.LastAccess = Stopwatch.GetTimestamp();
                 return handle;
             }

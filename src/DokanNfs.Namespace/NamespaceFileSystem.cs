@@ -234,6 +234,13 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
                 locations = null;
             }
 
+            if (IsMigration(mount, referralServerPath))
+            {
+                // The mount's own file system moved (NamespaceFileSystem.Migration.cs), not a trigger point below it.
+                _ = await MigrateAsync(mount, referralServerPath, locations, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
             if (atTriggerPoint is not null && mount.ToDrivePath(referralServerPath) == drivePath)
             {
                 return (mount, await atTriggerPoint(mount, referralServerPath, cancellationToken).ConfigureAwait(false));

@@ -145,6 +145,18 @@ public sealed partial class NfsOpenFile
         }
     }
 
+    /// <summary>
+    /// A copy of the data written UNSTABLE and not yet committed, oldest first (offset, bytes). Used when the
+    /// file is opened again elsewhere (the namespace's migration, NFS4ERR_MOVED): it is written again there.
+    /// </summary>
+    public IReadOnlyList<(long Offset, byte[] Data)> CopyUncommitted()
+    {
+        lock (_uncommittedLock)
+        {
+            return [.. _uncommitted.Select(w => (w.Offset, w.Data.AsSpan(0, w.Length).ToArray()))];
+        }
+    }
+
     /// <summary>The stateid I/O goes out with: the lock stateid once this handle holds locks (RFC 7530 §9.1.4).</summary>
     internal StateId4 IoStateId => _lockStateId is { } lockStateId ? lockStateId : _stateId;
 

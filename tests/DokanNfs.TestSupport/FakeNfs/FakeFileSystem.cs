@@ -46,7 +46,7 @@ internal sealed class FakeNode
     public uint Generation { get; set; }
 
     /// <summary>Set for the root of an absent file system (a referral, RFC 7530 §8.4): where it went.</summary>
-    public FsLocations4? Referral { get; init; }
+    public FsLocations4? Referral { get; set; } // set, not init: FakeNfsServer.MoveAway migrates a file system in use
 
     /// <summary>The EXCLUSIVE4 verifier the file was created with (RFC 7530 §16.16.5), to recognise a re-sent create.</summary>
     public Verifier4? CreateVerifier { get; set; }

@@ -127,6 +127,26 @@ public sealed class FakeNfsServer : IAsyncDisposable
         Add(path, fs => fs.NewNode(NfsFtype4.Dir, new Fsid4(0xA8, 0x5E), 0x1ED, referral: locations));
     }
 
+    /// <summary>
+    /// Migration (RFC 7530 §8.4.2): the existing file system rooted at <paramref name="path"/> moves away to
+    /// <paramref name="locations"/>. Its root becomes absent as with <see cref="AddReferral"/>, and every operation on
+    /// an object below it (through a filehandle given out before, e.g. READ of an open file) fails with NFS4ERR_MOVED.
+    /// Remove the returned rule (and nothing else) to stop the latter.
+    /// </summary>
+    public FakeNfsRule MoveAway(string path, FsLocations4 locations)
+    {
+        ArgumentNullException.ThrowIfNull(locations);
+        var root = path.TrimEnd('/');
+        lock (_lock)
+        {
+            FileSystem.Get(root).Referral = locations;
+        }
+
+        return InterceptWhere(
+            c => c.CurrentPath is { } current && current.StartsWith(root + "/", StringComparison.Ordinal) && c.Args.Op is not (NfsOpnum4.PutFh or NfsOpnum4.PutRootFh or NfsOpnum4.PutPubFh or NfsOpnum4.Renew or NfsOpnum4.SetClientId or NfsOpnum4.SetClientIdConfirm),
+            FakeNfsFault.Error(NfsStat4.Moved));
+    }
+
     public bool Exists(string path)
     {
         lock (_lock)

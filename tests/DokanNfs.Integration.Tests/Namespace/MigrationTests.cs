@@ -1,0 +1,185 @@
+using System.Net;
+using System.Text;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
+using DokanNfs.TestSupport.FakeNfs;
+
+namespace DokanNfs.Integration.Tests.Namespace;
+
+/// <summary>
+/// Migration (the seed: "at any time NFS request may fail with an error MOVED"): a file system that is
+/// mounted and in use moves to another server (<see cref="FakeNfsServer.MoveAway"/>); the mount follows
+/// it to the location its old server names, and open handles go on there by path. Servers listen on
+/// distinct loopback addresses on one port, which <see cref="NamespaceOptions.ReferralPort"/> names.
+/// </summary>
+[TestClass]
+public sealed class MigrationTests
+{
+    private static readonly IPAddress OldAddress = IPAddress.Parse("127.0.0.2");
+    private static readonly IPAddress NewAddress = IPAddress.Parse("127.0.0.6");
+
+    /// <summary>A loopback address nothing listens on: refused at once.</summary>
+    private static readonly IPAddress Dead = IPAddress.Parse("127.0.0.3");
+
+    private static readonly NfsClientOptions FastOptions = new()
+    {
+        ServerName = "origin",
+        RetryDelayMin = TimeSpan.FromMilliseconds(10),
+        RetryDelayMax = TimeSpan.FromMilliseconds(80),
+        RetryBudget = TimeSpan.FromSeconds(5),
+        CallTimeout = TimeSpan.FromSeconds(5),
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+    };
+
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    public TestContext TestContext { get; set; } = null!;
+
+    private CancellationToken Ct => TestContext.CancellationToken;
+
+    [TestCleanup]
+    public async Task CleanupAsync()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            await _disposables[i].DisposeAsync();
+        }
+    }
+
+    [TestMethod]
+    public async Task A_mount_in_use_that_answers_moved_follows_its_file_system_and_open_handles_go_on_there()
+    {
+        var (origin, oldServer) = await StartAsync();
+        var newServer = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol2" }, new IPEndPoint(NewAddress, oldServer.EndPoint.Port)));
+        newServer.CreateFile("/vol2/hello.txt", "HELLO-new"u8);
+        newServer.CreateFile("/vol2/w.txt", "........"u8);
+        newServer.CreateFile("/vol2/only-new.txt", "n"u8);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port);
+        var migrated = new List<MountMigratedEventArgs>();
+        fs.Migrated += (_, e) => migrated.Add(e);
+
+        // In use: a listing, a read-only handle that has read, a read-write handle with uncommitted data.
+        CollectionAssert.AreEquivalent(new[] { "hello.txt", "w.txt" }, await ListAsync(fs, "/ref"));
+        await using var reader = await fs.OpenAsync("/ref/hello.txt", OpenRequest.ForRead, Ct);
+        Assert.AreEqual("hello", await ReadAsync(reader, 16));
+        await using var writer = await fs.OpenAsync("/ref/w.txt", OpenRequest.ForReadWrite, Ct);
+        await writer.WriteAsync(0, "AB"u8.ToArray(), Ct); // UNSTABLE, not committed before the move
+
+        oldServer.MoveAway("/vol", new FsLocations4(["vol"], [new FsLocation4([NewAddress.ToString()], ["vol2"])]));
+
+        CollectionAssert.AreEquivalent(new[] { "hello.txt", "w.txt", "only-new.txt" }, await ListAsync(fs, "/ref"), "listed by the new server");
+        Assert.AreEqual("HELLO-new", await ReadAsync(reader, 16), "the open handle reads the new server's file of the same path");
+        await writer.WriteAsync(4, "CD"u8.ToArray(), Ct);
+        await writer.FlushAsync(Ct);
+        Assert.AreEqual("AB..CD..", Encoding.ASCII.GetString(newServer.ReadFile("/vol2/w.txt")), "uncommitted data written again through the new open");
+
+        var mount = fs.Tree.MountAt("/ref");
+        Assert.IsNotNull(mount);
+        Assert.AreEqual(new IPEndPoint(NewAddress, oldServer.EndPoint.Port), mount.Server);
+        Assert.AreEqual("/vol2", mount.ExportPath);
+        Assert.AreEqual(1, fs.GraftCount, "moved, not grafted again");
+        Assert.AreEqual(1, fs.MigrationCount);
+        Assert.HasCount(1, migrated);
+        Assert.AreEqual(new IPEndPoint(OldAddress, oldServer.EndPoint.Port), migrated[0].From.Server);
+        Assert.AreEqual(2, fs.OpenHandleCount("/ref"), "the handles count against the moved mount");
+        Assert.AreEqual(1ul, (await fs.GetAttributesAsync("/a.txt", Ct)).Size, "the rest of the drive is untouched");
+
+        await reader.CloseAsync(Ct);
+        await writer.CloseAsync(Ct);
+        Assert.AreEqual(0, fs.OpenHandleCount("/ref"));
+        Assert.AreEqual(0, newServer.OpenStateCount, "the new opens were closed on the new server");
+        Assert.IsEmpty(newServer.Errors, string.Join(Environment.NewLine, newServer.Errors));
+    }
+
+    [TestMethod]
+    public async Task A_move_to_a_server_that_does_not_answer_fails_naming_it_and_the_mount_stays()
+    {
+        var (origin, oldServer) = await StartAsync();
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port);
+        CollectionAssert.AreEquivalent(new[] { "hello.txt", "w.txt" }, await ListAsync(fs, "/ref"));
+        await using var reader = await fs.OpenAsync("/ref/hello.txt", OpenRequest.ForRead, Ct);
+
+        var rule = oldServer.MoveAway("/vol", new FsLocations4(["vol"], [new FsLocation4([Dead.ToString()], ["vol2"])]));
+
+        var ex = await Assert.ThrowsExactlyAsync<NfsMigrationException>(async () => await ListAsync(fs, "/ref"));
+        TestContext.WriteLine(ex.Message);
+        Assert.AreEqual("/ref", ex.DrivePath);
+        Assert.HasCount(1, ex.Attempts);
+        StringAssert.StartsWith(ex.Attempts[0], $"{Dead} ({Dead}:{oldServer.EndPoint.Port}): ");
+        Assert.Contains(Dead.ToString(), ex.Message);
+        Assert.Contains(OldAddress.ToString(), ex.Message, "names the server it stays on");
+
+        var handleEx = await Assert.ThrowsExactlyAsync<NfsMigrationException>(async () => await ReadAsync(reader, 16));
+        Assert.Contains(Dead.ToString(), handleEx.Message);
+
+        Assert.AreEqual(new IPEndPoint(OldAddress, oldServer.EndPoint.Port), fs.Tree.MountAt("/ref")?.Server, "the mount stays on the old server");
+        Assert.AreEqual("/vol", fs.Tree.MountAt("/ref")?.ExportPath);
+        Assert.AreEqual(0, fs.MigrationCount);
+        Assert.AreEqual(1, fs.OpenHandleCount("/ref"));
+        Assert.AreEqual(1ul, (await fs.GetAttributesAsync("/a.txt", Ct)).Size, "the rest of the drive keeps working");
+        oldServer.RemoveRule(rule);
+    }
+
+    [TestMethod]
+    public async Task The_root_mount_follows_its_file_system_and_the_owners_client_is_not_disposed()
+    {
+        var target = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol" }, new IPEndPoint(OldAddress, 0)));
+        target.CreateFile("/vol/a.txt", "moved"u8);
+        var origin = Track(await FakeNfsServer.StartAsync());
+        origin.CreateFile("/export/a.txt", "a"u8);
+        var fs = await MountAsync(origin, target.EndPoint.Port);
+        Assert.AreEqual(1ul, (await fs.GetAttributesAsync("/a.txt", Ct)).Size);
+
+        origin.MoveAway("/export", new FsLocations4(["export"], [new FsLocation4([OldAddress.ToString()], ["vol"])]));
+
+        Assert.AreEqual(5ul, (await fs.GetAttributesAsync("/a.txt", Ct)).Size);
+        Assert.AreEqual(new IPEndPoint(OldAddress, target.EndPoint.Port), fs.Tree.Root.Server);
+        Assert.AreEqual("/vol", fs.Tree.Root.ExportPath);
+        Assert.AreEqual(1, fs.MigrationCount);
+    }
+
+    /// <summary>The origin (/export: a.txt, the referral /export/ref to the old server's /vol) and the old server (/vol: hello.txt, w.txt).</summary>
+    private async Task<(FakeNfsServer Origin, FakeNfsServer Old)> StartAsync()
+    {
+        var old = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol" }, new IPEndPoint(OldAddress, 0)));
+        old.CreateFile("/vol/hello.txt", "hello"u8);
+        old.CreateFile("/vol/w.txt", "old-w"u8);
+        var origin = Track(await FakeNfsServer.StartAsync());
+        origin.CreateFile("/export/a.txt", "a"u8);
+        origin.AddReferral("/export/ref", new FsLocations4(["export", "ref"], [new FsLocation4([OldAddress.ToString()], ["vol"])]));
+        return (origin, old);
+    }
+
+    private async Task<NamespaceFileSystem> MountAsync(FakeNfsServer origin, int referralPort)
+    {
+        var client = Track(new NfsClient(origin.EndPoint, FastOptions with { Identity = ClientIdentity.Create() }));
+        var options = new NamespaceOptions { ReferralPort = referralPort, ProbeTimeout = TimeSpan.FromSeconds(10) };
+        return Track(await NamespaceFileSystem.MountAsync(client, origin.EndPoint, "/export", options, Ct));
+    }
+
+    private async Task<List<string>> ListAsync(NamespaceFileSystem fs, string path)
+    {
+        var names = new List<string>();
+        await foreach (var entry in fs.ListAsync(path, Ct))
+        {
+            names.Add(entry.Name);
+        }
+
+        return names;
+    }
+
+    private async Task<string> ReadAsync(INfsFileHandle handle, int length)
+    {
+        var buffer = new byte[length];
+        var count = await handle.ReadAsync(0, buffer, Ct);
+        return Encoding.ASCII.GetString(buffer, 0, count);
+    }
+
+    private T Track<T>(T disposable)
+        where T : IAsyncDisposable
+    {
+        _disposables.Add(disposable);
+        return disposable;
+    }
+}
