@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Rpc;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli;
 
@@ -13,13 +15,52 @@ internal static class ClientFactory
     private static readonly Lazy<ClientIdentity> Identity = new(LoadIdentity);
 
     /// <summary>
+    /// Test-only: the port referral targets are reached on instead of 2049, so that tests can put a proxy
+    /// (or a server that cannot bind 2049) behind a referral. Not an option users are meant to set.
+    /// </summary>
+    internal const string ReferralPortVariable = "DOKANNFS_REFERRAL_PORT";
+
+    /// <summary>
+    /// The server's whole namespace as a drive whose paths are the server's own paths (mounted at "/"), so
+    /// that a command's path is the URL's path and referrals on the way are followed transparently.
+    /// </summary>
+    public static async Task<RemoteDrive> MountAsync(ConnectionSettings settings, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var server = new IPEndPoint(await ResolveAsync(settings.Host, cancellationToken), settings.Port);
+        var client = Connect(settings, server);
+        try
+        {
+            var options = new NamespaceOptions
+            {
+                ReferralPort = ReferralPort(),
+                ProbeTimeout = settings.Timeout < MaxConnectTimeout ? settings.Timeout : MaxConnectTimeout,
+
+                // One command is one short-lived drive: nothing to harvest.
+                IdleExpiry = Timeout.InfiniteTimeSpan,
+            };
+            var fs = await NamespaceFileSystem.MountAsync(client, server, "/", options, cancellationToken);
+            return new RemoteDrive(client, fs);
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
     /// Resolves the host and makes a client; nothing is sent until the first operation, whose failure to
     /// connect then surfaces as <see cref="RpcConnectException"/>.
     /// </summary>
     public static async Task<NfsClient> ConnectAsync(ConnectionSettings settings, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var address = await ResolveAsync(settings.Host, cancellationToken);
+        return Connect(settings, new IPEndPoint(await ResolveAsync(settings.Host, cancellationToken), settings.Port));
+    }
+
+    private static NfsClient Connect(ConnectionSettings settings, IPEndPoint server)
+    {
         var options = new NfsClientOptions
         {
             MinorVersion = settings.MinorVersion,
@@ -33,7 +74,20 @@ internal static class ClientFactory
             SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
         };
-        return new NfsClient(new IPEndPoint(address, settings.Port), options);
+        return new NfsClient(server, options);
+    }
+
+    private static int ReferralPort()
+    {
+        var text = Environment.GetEnvironmentVariable(ReferralPortVariable);
+        if (string.IsNullOrEmpty(text))
+        {
+            return NamespaceOptions.NfsPort;
+        }
+
+        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : throw CliException.BadArguments($"{ReferralPortVariable}={text} is not a port number.");
     }
 
     private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)

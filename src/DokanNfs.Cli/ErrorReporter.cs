@@ -2,6 +2,7 @@ using System.CommandLine;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli;
 
@@ -45,6 +46,7 @@ internal static class ErrorReporter
         return exception switch
         {
             CliException cli => (cli.ExitCode, cli.Message),
+            NfsReferralException referral => (ExitCodes.Failure, referral.Message),
             NfsMovedException moved => (ExitCodes.Failure, DescribeReferral(moved)),
             NfsException nfs => DescribeNfs(nfs),
             RpcConnectException connect when connect.InnerException is OperationCanceledException => (ExitCodes.Timeout, connect.Message),
@@ -96,7 +98,7 @@ internal static class ErrorReporter
         var where = moved.Locations is { Locations.Count: > 0 } locations
             ? string.Join("; ", locations.Locations.Select(l => string.Join(',', l.Servers) + ":" + l.RootPathString))
             : "no location given";
-        return $"{moved.Path}: {moved.ReferralPath} is a referral to another server ({where}); following referrals is not supported yet, "
-            + "so use that location directly.";
+        // Referrals are followed (RemoteDrive); one still surfacing here went past what the namespace follows.
+        return $"{moved.Path}: {moved.ReferralPath} is a referral to another server ({where}) that was not followed; use that location directly.";
     }
 }

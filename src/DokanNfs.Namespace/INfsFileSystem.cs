@@ -3,8 +3,11 @@ using DokanNfs.Core.Nfs4;
 
 namespace DokanNfs.Namespace;
 
-/// <summary>One entry of a directory listing: its name and attributes (synthesized for an unmounted trigger point).</summary>
-public sealed record NfsFsEntry(string Name, NfsAttributes Attributes);
+/// <summary>
+/// One entry of a directory listing: its name and attributes (synthesized for an unmounted trigger point,
+/// which <paramref name="IsTriggerPoint"/> marks: a referral not mounted yet).
+/// </summary>
+public sealed record NfsFsEntry(string Name, NfsAttributes Attributes, bool IsTriggerPoint = false);
 
 /// <summary>
 /// The frontend-neutral file system: what the Dokan adapter (and later a FUSE front end) calls. Paths are
@@ -27,6 +30,12 @@ public interface INfsFileSystem
     ValueTask<INfsFileHandle> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken);
 
     ValueTask<NfsAttributes> CreateDirectoryAsync(string path, SetAttributes? attributes, CancellationToken cancellationToken);
+
+    /// <summary>Creates a symbolic link holding <paramref name="target"/> verbatim.</summary>
+    ValueTask<NfsAttributes> CreateSymlinkAsync(string path, string target, SetAttributes? attributes, CancellationToken cancellationToken);
+
+    /// <summary>The text a symbolic link holds.</summary>
+    ValueTask<string> ReadLinkAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>Removes a file or an empty directory.</summary>
     ValueTask RemoveAsync(string path, CancellationToken cancellationToken);

@@ -99,7 +99,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             else if (entry.IsReferral)
             {
                 // READDIR with rdattr_error = MOVED (RFC 7530 §16.24): listed as a directory, not mounted.
-                yield return new NfsFsEntry(entry.Name, Synthesize(child, entry.Attributes.MountedOnFileId ?? entry.Attributes.FileId, entry.Attributes.Fsid));
+                yield return new NfsFsEntry(entry.Name, Synthesize(child, entry.Attributes.MountedOnFileId ?? entry.Attributes.FileId, entry.Attributes.Fsid), IsTriggerPoint: true);
             }
             else
             {
@@ -135,6 +135,30 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             null,
             cancellationToken).ConfigureAwait(false);
         return node.Attributes;
+    }
+
+    public async ValueTask<NfsAttributes> CreateSymlinkAsync(string path, string target, SetAttributes? attributes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ThrowIfReadOnly(NfsPath.Normalize(path), NfsOpnum4.Create);
+        var (_, node) = await RunAsync(
+            NfsPath.Normalize(path),
+            (m, serverPath, ct) => m.Client.CreateSymlinkAsync(serverPath, target, attributes, ct),
+            static node => node,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return node.Attributes;
+    }
+
+    public async ValueTask<string> ReadLinkAsync(string path, CancellationToken cancellationToken)
+    {
+        var (_, text) = await RunAsync(
+            NfsPath.Normalize(path),
+            static (m, serverPath, ct) => m.Client.ReadLinkAsync(serverPath, ct),
+            static text => text,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return text;
     }
 
     public async ValueTask RemoveAsync(string path, CancellationToken cancellationToken)

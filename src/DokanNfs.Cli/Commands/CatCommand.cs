@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -15,8 +16,9 @@ internal static class CatCommand
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
         {
             var target = options.Resolve(parse, parse.GetValue(url)!);
-            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
-            var node = await client.GetAttrAsync(target.Path, ct);
+            await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
+            var node = await Remote.GetAttrAsync(fs, target.Path, ct);
             if (node.IsDirectory)
             {
                 throw CliException.Failure($"{node.Path}: Is a directory.");
@@ -28,7 +30,7 @@ internal static class CatCommand
             }
 
             await using var stdout = Console.OpenStandardOutput();
-            await FileTransfer.ReadToStreamAsync(client, node.Path, stdout, ChunkSize, showProgress: false, ct);
+            await FileTransfer.ReadToStreamAsync(fs, node.Path, stdout, ChunkSize, showProgress: false, ct);
             return ExitCodes.Ok;
         }, ct));
         return command;

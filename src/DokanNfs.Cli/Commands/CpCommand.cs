@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -34,14 +35,16 @@ internal static class CpCommand
             if (fromNfs)
             {
                 var target = options.Resolve(parse, from);
-                await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
-                await copier.DownloadAsync(client, target.Path, to, ct);
+                await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
+                await copier.DownloadAsync(fs, target.Path, to, ct);
             }
             else
             {
                 var target = options.Resolve(parse, to);
-                await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
-                await copier.UploadAsync(client, from, target.Path, ct);
+                await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
+                await copier.UploadAsync(fs, from, target.Path, ct);
             }
 
             return copier.Skipped == 0 ? ExitCodes.Ok : ExitCodes.Failure;

@@ -1,12 +1,13 @@
 using DokanNfs.Cli.Output;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
 /// <summary>
 /// Moving one file's bytes between the server and a stream or a local file. Chunks are large (4 MiB): the
-/// client splits each into READs or WRITEs of the server's size with several in flight, so a chunk keeps
+/// fs splits each into READs or WRITEs of the server's size with several in flight, so a chunk keeps
 /// the connection busy while the local side is written or read.
 /// </summary>
 internal static class FileTransfer
@@ -17,10 +18,10 @@ internal static class FileTransfer
     private const uint DefaultFileMode = 0x1A4; // 0644
 
     /// <summary>Reads a remote file from start to end into <paramref name="output"/>; returns the bytes copied.</summary>
-    public static async Task<long> ReadToStreamAsync(NfsClient client, string remotePath, Stream output, int chunkSize, bool showProgress, CancellationToken cancellationToken)
+    public static async Task<long> ReadToStreamAsync(INfsFileSystem fs, string remotePath, Stream output, int chunkSize, bool showProgress, CancellationToken cancellationToken)
     {
-        await using var file = await client.OpenAsync(remotePath, OpenRequest.ForRead, cancellationToken);
-        var total = (long)(file.Attributes.Size ?? 0);
+        await using var file = await fs.OpenAsync(remotePath, OpenRequest.ForRead, cancellationToken);
+        var total = (long)((await file.GetAttributesAsync(cancellationToken)).Size ?? 0);
         using var progress = showProgress ? ProgressBar.StartIfUseful(Remote.NameOf(remotePath), total) : null;
         var buffer = new byte[chunkSize];
         long offset = 0;
@@ -47,7 +48,7 @@ internal static class FileTransfer
     }
 
     /// <summary>Downloads a remote regular file to <paramref name="localPath"/>, created or truncated.</summary>
-    public static async Task<long> DownloadAsync(NfsClient client, string remotePath, uint? remoteMode, string localPath, CancellationToken cancellationToken)
+    public static async Task<long> DownloadAsync(INfsFileSystem fs, string remotePath, uint? remoteMode, string localPath, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };
         if (!OperatingSystem.IsWindows() && remoteMode is { } mode)
@@ -57,14 +58,14 @@ internal static class FileTransfer
         }
 
         await using var output = new FileStream(localPath, options);
-        return await ReadToStreamAsync(client, remotePath, output, ChunkSize, showProgress: true, cancellationToken);
+        return await ReadToStreamAsync(fs, remotePath, output, ChunkSize, showProgress: true, cancellationToken);
     }
 
     /// <summary>
     /// Uploads <paramref name="localPath"/> to <paramref name="remotePath"/>: OPEN with UNCHECKED4 create and
     /// truncate (so an existing file is replaced in place), WRITEs, then COMMIT and CLOSE.
     /// </summary>
-    public static async Task<long> UploadAsync(NfsClient client, string localPath, string remotePath, CancellationToken cancellationToken)
+    public static async Task<long> UploadAsync(INfsFileSystem fs, string localPath, string remotePath, CancellationToken cancellationToken)
     {
         await using var input = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         var request = new OpenRequest
@@ -74,7 +75,7 @@ internal static class FileTransfer
             CreateAttributes = new SetAttributes { Mode = LocalMode(localPath, DefaultFileMode) },
             Truncate = true,
         };
-        await using var file = await client.OpenAsync(remotePath, request, cancellationToken);
+        await using var file = await fs.OpenAsync(remotePath, request, cancellationToken);
         using var progress = ProgressBar.StartIfUseful(Path.GetFileName(localPath), input.Length);
         var buffer = new byte[ChunkSize];
         long offset = 0;
@@ -86,13 +87,13 @@ internal static class FileTransfer
                 break;
             }
 
-            await file.WriteAsync(offset, buffer.AsMemory(0, read), StableHow4.Unstable, cancellationToken);
+            await file.WriteAsync(offset, buffer.AsMemory(0, read), cancellationToken);
             offset += read;
             progress?.Report(offset);
         }
 
         // COMMIT before CLOSE, so a failure to make the data stable is reported, not lost in the close.
-        await file.CommitAsync(cancellationToken);
+        await file.FlushAsync(cancellationToken);
         await file.CloseAsync(cancellationToken);
         return offset;
     }

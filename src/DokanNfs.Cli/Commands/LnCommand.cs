@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DokanNfs.Core.Client;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -29,15 +30,16 @@ internal static class LnCommand
             }
 
             var location = options.Resolve(parse, parse.GetValue(url)!);
-            await using var client = await ClientFactory.ConnectAsync(location.Settings, ct);
+            await using var drive = await ClientFactory.MountAsync(location.Settings, ct);
+            var fs = drive.FileSystem;
             var path = location.Path;
-            var existing = await Remote.TryGetAttrAsync(client, path, ct);
+            var existing = await Remote.TryGetAttrAsync(fs, path, ct);
             if (existing is { IsDirectory: true })
             {
                 path = NfsPath.Combine(path, Remote.NameOf(text));
             }
 
-            await client.CreateSymlinkAsync(path, text, null, ct);
+            await fs.CreateSymlinkAsync(path, text, null, ct);
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -4,14 +4,16 @@ using System.Text.Json;
 using DokanNfs.Cli.Output;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
 /// <summary>
 /// <c>dokannfs ls [-l] [-R] [-a] [--json] URL</c>: names one per line in ordinal order; -l adds mode, links,
 /// owner, group, size and mtime (UTC); -R descends like GNU ls, with a "path:" header per directory.
-/// A referral is listed as a directory marked [referral] and is not descended into: its contents are on
-/// another server.
+/// Paths go through the server's namespace, so a URL at or beneath a referral lists the target server's
+/// files. In a listing, a referral not mounted yet is a directory marked [referral] (listing its parent
+/// does not contact the target), and -R does not descend into it: its contents are on another server.
 /// </summary>
 internal static class LsCommand
 {
@@ -26,9 +28,10 @@ internal static class LsCommand
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
         {
             var target = options.Resolve(parse, parse.GetValue(url)!);
-            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
+            await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
             await using var output = StdOut.Open();
-            var lister = new Lister(client, output, parse.GetValue(longFormat), parse.GetValue(recursive), parse.GetValue(all), parse.GetValue(json));
+            var lister = new Lister(fs, output, parse.GetValue(longFormat), parse.GetValue(recursive), parse.GetValue(all), parse.GetValue(json));
             return await lister.RunAsync(target.Path, ct);
         }, ct));
         return command;
@@ -40,7 +43,7 @@ internal static class LsCommand
         public NfsFtype4? Type => Referral ? NfsFtype4.Dir : Attributes.Type;
     }
 
-    private sealed class Lister(NfsClient client, StreamWriter output, bool longFormat, bool recursive, bool all, bool json)
+    private sealed class Lister(INfsFileSystem fs, StreamWriter output, bool longFormat, bool recursive, bool all, bool json)
     {
         private readonly List<EntryJson> _json = [];
         private int _exitCode = ExitCodes.Ok;
@@ -48,7 +51,7 @@ internal static class LsCommand
 
         public async Task<int> RunAsync(string path, CancellationToken cancellationToken)
         {
-            var node = await client.GetAttrAsync(path, cancellationToken);
+            var node = await Remote.GetAttrAsync(fs, path, cancellationToken);
             if (!node.IsDirectory)
             {
                 var single = new Listed(Remote.NameOf(node.Path), node.Path, node.Attributes, false, await TargetOfAsync(node.Path, node.Type, cancellationToken));
@@ -114,7 +117,7 @@ internal static class LsCommand
         private async Task<List<Listed>> ListAsync(string path, CancellationToken cancellationToken)
         {
             var listed = new List<Listed>();
-            foreach (var entry in await Remote.ListSortedAsync(client, path, cancellationToken))
+            foreach (var entry in await Remote.ListSortedAsync(fs, path, cancellationToken))
             {
                 if (!all && entry.Name.StartsWith('.'))
                 {
@@ -122,8 +125,8 @@ internal static class LsCommand
                 }
 
                 var entryPath = NfsPath.Combine(path, entry.Name);
-                var target = entry.IsReferral ? null : await TargetOfAsync(entryPath, entry.Attributes.Type, cancellationToken);
-                listed.Add(new Listed(entry.Name, entryPath, entry.Attributes, entry.IsReferral, target));
+                var target = entry.IsTriggerPoint ? null : await TargetOfAsync(entryPath, entry.Attributes.Type, cancellationToken);
+                listed.Add(new Listed(entry.Name, entryPath, entry.Attributes, entry.IsTriggerPoint, target));
             }
 
             return listed;
@@ -139,7 +142,7 @@ internal static class LsCommand
 
             try
             {
-                return await client.ReadLinkAsync(path, cancellationToken);
+                return await fs.ReadLinkAsync(path, cancellationToken);
             }
             catch (NfsException)
             {

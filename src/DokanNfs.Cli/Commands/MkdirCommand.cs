@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -24,10 +25,11 @@ internal static class MkdirCommand
         {
             var target = options.Resolve(parse, parse.GetValue(url)!);
             var attributes = new SetAttributes { Mode = parse.GetValue(mode) is { } m ? ParseMode(m) : 0x1ED };
-            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
+            await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
             if (!parse.GetValue(parents))
             {
-                await client.CreateDirectoryAsync(target.Path, attributes, ct);
+                await fs.CreateDirectoryAsync(target.Path, attributes, ct);
                 return ExitCodes.Ok;
             }
 
@@ -36,10 +38,10 @@ internal static class MkdirCommand
             for (var i = 1; i <= parts.Length; i++)
             {
                 var path = NfsPath.Join(parts[..i]);
-                var node = await Remote.TryGetAttrAsync(client, path, ct);
+                var node = await Remote.TryGetAttrAsync(fs, path, ct);
                 if (node is null)
                 {
-                    await CreateTolerantAsync(client, path, attributes, ct);
+                    await CreateTolerantAsync(fs, path, attributes, ct);
                 }
                 else if (!node.IsDirectory)
                 {
@@ -53,15 +55,15 @@ internal static class MkdirCommand
     }
 
     /// <summary>mkdir -p succeeds when someone else made the directory between our look and our create.</summary>
-    private static async Task CreateTolerantAsync(NfsClient client, string path, SetAttributes attributes, CancellationToken cancellationToken)
+    private static async Task CreateTolerantAsync(INfsFileSystem fs, string path, SetAttributes attributes, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CreateDirectoryAsync(path, attributes, cancellationToken);
+            await fs.CreateDirectoryAsync(path, attributes, cancellationToken);
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.Exist)
         {
-            if (!(await client.GetAttrAsync(path, cancellationToken)).IsDirectory)
+            if (!(await Remote.GetAttrAsync(fs, path, cancellationToken)).IsDirectory)
             {
                 throw Remote.NotADirectory(path);
             }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DokanNfs.Core.Client;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -34,14 +35,15 @@ internal static class MvCommand
                 toPath = to.Path;
             }
 
-            await using var client = await ClientFactory.ConnectAsync(from.Settings, ct);
-            var existing = await Remote.TryGetAttrAsync(client, toPath, ct);
+            await using var drive = await ClientFactory.MountAsync(from.Settings, ct);
+            var fs = drive.FileSystem;
+            var existing = await Remote.TryGetAttrAsync(fs, toPath, ct);
             if (existing is { IsDirectory: true })
             {
                 toPath = NfsPath.Combine(toPath, Remote.NameOf(from.Path));
             }
 
-            await client.RenameAsync(from.Path, toPath, ct);
+            await fs.RenameAsync(from.Path, toPath, ct);
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -19,8 +20,9 @@ internal static class RmCommand
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
         {
             var target = options.Resolve(parse, parse.GetValue(url)!);
-            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
-            var node = await Remote.TryGetAttrAsync(client, target.Path, ct);
+            await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
+            var node = await Remote.TryGetAttrAsync(fs, target.Path, ct);
             if (node is null)
             {
                 return parse.GetValue(force)
@@ -40,32 +42,38 @@ internal static class RmCommand
                     throw CliException.Failure($"cannot remove '{node.Path}': Is a directory (use -r).");
                 }
 
-                await RemoveTreeAsync(client, node.Path, ct);
+                // The point of a referral shows as a directory; emptying it would remove the other server's files.
+                if (await Remote.IsReferralAsync(fs, node.Path, ct))
+                {
+                    throw CliException.Failure($"cannot remove '{node.Path}': it is a referral to another server.");
+                }
+
+                await RemoveTreeAsync(fs, node.Path, ct);
             }
 
-            await client.RemoveAsync(node.Path, ct);
+            await fs.RemoveAsync(node.Path, ct);
             return ExitCodes.Ok;
         }, ct));
         return command;
     }
 
     /// <summary>Empties a directory depth first; a referral inside stops the removal, its contents are elsewhere.</summary>
-    private static async Task RemoveTreeAsync(NfsClient client, string directory, CancellationToken cancellationToken)
+    private static async Task RemoveTreeAsync(INfsFileSystem fs, string directory, CancellationToken cancellationToken)
     {
-        foreach (var entry in await Remote.ListSortedAsync(client, directory, cancellationToken))
+        foreach (var entry in await Remote.ListSortedAsync(fs, directory, cancellationToken))
         {
             var path = NfsPath.Combine(directory, entry.Name);
-            if (entry.IsReferral)
+            if (entry.IsTriggerPoint)
             {
                 throw CliException.Failure($"cannot remove '{path}': it is a referral to another server.");
             }
 
             if (entry.Attributes.Type == NfsFtype4.Dir)
             {
-                await RemoveTreeAsync(client, path, cancellationToken);
+                await RemoveTreeAsync(fs, path, cancellationToken);
             }
 
-            await client.RemoveAsync(path, cancellationToken);
+            await fs.RemoveAsync(path, cancellationToken);
         }
     }
 }

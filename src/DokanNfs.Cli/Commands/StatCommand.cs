@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using DokanNfs.Cli.Output;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -17,8 +18,9 @@ internal static class StatCommand
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
         {
             var target = options.Resolve(parse, parse.GetValue(url)!);
-            await using var client = await ClientFactory.ConnectAsync(target.Settings, ct);
-            var node = await client.GetAttrAsync(target.Path, ct);
+            await using var drive = await ClientFactory.MountAsync(target.Settings, ct);
+            var fs = drive.FileSystem;
+            var node = await Remote.GetAttrAsync(fs, target.Path, ct);
             var a = node.Attributes;
             var stat = new StatJson
             {
@@ -36,7 +38,7 @@ internal static class StatCommand
                 MTime = Formats.FullTime(a.TimeModify),
                 CTime = Formats.FullTime(a.TimeMetadata),
                 Change = a.Change,
-                Target = a.Type == NfsFtype4.Lnk ? await client.ReadLinkAsync(node.Path, ct) : null,
+                Target = a.Type == NfsFtype4.Lnk ? await fs.ReadLinkAsync(node.Path, ct) : null,
             };
 
             await using var output = StdOut.Open();

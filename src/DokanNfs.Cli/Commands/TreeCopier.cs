@@ -1,5 +1,6 @@
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Namespace;
 
 namespace DokanNfs.Cli.Commands;
 
@@ -15,9 +16,9 @@ internal sealed class TreeCopier(bool recursive)
 
     public int Skipped { get; private set; }
 
-    public async Task DownloadAsync(NfsClient client, string remotePath, string localDestination, CancellationToken cancellationToken)
+    public async Task DownloadAsync(INfsFileSystem fs, string remotePath, string localDestination, CancellationToken cancellationToken)
     {
-        var node = await client.GetAttrAsync(remotePath, cancellationToken);
+        var node = await Remote.GetAttrAsync(fs, remotePath, cancellationToken);
         CheckCopyable(node.Type, node.Path);
         var local = Directory.Exists(localDestination) ? Path.Combine(localDestination, LocalName(Remote.NameOf(node.Path), node.Path)) : localDestination;
         if (node.IsDirectory)
@@ -27,7 +28,7 @@ internal sealed class TreeCopier(bool recursive)
                 throw CliException.Failure($"cannot overwrite non-directory '{local}' with directory '{node.Path}'.");
             }
 
-            await DownloadTreeAsync(client, node.Path, node.Attributes.Mode, local, cancellationToken);
+            await DownloadTreeAsync(fs, node.Path, node.Attributes.Mode, local, cancellationToken);
         }
         else
         {
@@ -36,11 +37,11 @@ internal sealed class TreeCopier(bool recursive)
                 throw CliException.Failure($"cannot overwrite directory '{local}' with non-directory '{node.Path}'.");
             }
 
-            await FileTransfer.DownloadAsync(client, node.Path, node.Attributes.Mode, local, cancellationToken);
+            await FileTransfer.DownloadAsync(fs, node.Path, node.Attributes.Mode, local, cancellationToken);
         }
     }
 
-    public async Task UploadAsync(NfsClient client, string localSource, string remoteDestination, CancellationToken cancellationToken)
+    public async Task UploadAsync(INfsFileSystem fs, string localSource, string remoteDestination, CancellationToken cancellationToken)
     {
         var isDirectory = Directory.Exists(localSource);
         if (!isDirectory && !File.Exists(localSource))
@@ -53,13 +54,13 @@ internal sealed class TreeCopier(bool recursive)
             throw CliException.Failure($"-r not specified; omitting directory '{localSource}'.");
         }
 
-        var existing = await Remote.TryGetAttrAsync(client, remoteDestination, cancellationToken);
+        var existing = await Remote.TryGetAttrAsync(fs, remoteDestination, cancellationToken);
         var remote = remoteDestination;
         if (existing is { IsDirectory: true })
         {
             var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(localSource)));
             remote = NfsPath.Combine(remoteDestination, name);
-            existing = await Remote.TryGetAttrAsync(client, remote, cancellationToken);
+            existing = await Remote.TryGetAttrAsync(fs, remote, cancellationToken);
         }
 
         if (isDirectory)
@@ -69,7 +70,7 @@ internal sealed class TreeCopier(bool recursive)
                 throw CliException.Failure($"cannot overwrite non-directory '{remote}' with directory '{localSource}'.");
             }
 
-            await UploadTreeAsync(client, localSource, remote, cancellationToken);
+            await UploadTreeAsync(fs, localSource, remote, cancellationToken);
         }
         else
         {
@@ -78,7 +79,7 @@ internal sealed class TreeCopier(bool recursive)
                 throw CliException.Failure($"cannot overwrite directory '{remote}' with non-directory '{localSource}'.");
             }
 
-            await FileTransfer.UploadAsync(client, localSource, remote, cancellationToken);
+            await FileTransfer.UploadAsync(fs, localSource, remote, cancellationToken);
         }
     }
 
@@ -95,7 +96,7 @@ internal sealed class TreeCopier(bool recursive)
         }
     }
 
-    private async Task DownloadTreeAsync(NfsClient client, string remoteDirectory, uint? mode, string localDirectory, CancellationToken cancellationToken)
+    private async Task DownloadTreeAsync(INfsFileSystem fs, string remoteDirectory, uint? mode, string localDirectory, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(localDirectory))
         {
@@ -109,7 +110,7 @@ internal sealed class TreeCopier(bool recursive)
             }
         }
 
-        foreach (var entry in await Remote.ListSortedAsync(client, remoteDirectory, cancellationToken))
+        foreach (var entry in await Remote.ListSortedAsync(fs, remoteDirectory, cancellationToken))
         {
             var remote = NfsPath.Combine(remoteDirectory, entry.Name);
             if (!IsSafeLocalName(entry.Name))
@@ -119,22 +120,22 @@ internal sealed class TreeCopier(bool recursive)
             }
 
             var local = Path.Combine(localDirectory, entry.Name);
-            if (entry.IsReferral)
+            if (entry.IsTriggerPoint)
             {
-                Skip($"{remote}: is a referral to another server; skipped (following referrals is not supported yet).");
+                Skip($"{remote}: is a referral to another server; -r does not cross into it (copy it by its own URL); skipped.");
                 continue;
             }
 
             switch (entry.Attributes.Type)
             {
                 case NfsFtype4.Dir:
-                    await DownloadTreeAsync(client, remote, entry.Attributes.Mode, local, cancellationToken);
+                    await DownloadTreeAsync(fs, remote, entry.Attributes.Mode, local, cancellationToken);
                     break;
                 case NfsFtype4.Reg:
-                    await FileTransfer.DownloadAsync(client, remote, entry.Attributes.Mode, local, cancellationToken);
+                    await FileTransfer.DownloadAsync(fs, remote, entry.Attributes.Mode, local, cancellationToken);
                     break;
                 case NfsFtype4.Lnk:
-                    var target = await client.ReadLinkAsync(remote, cancellationToken);
+                    var target = await fs.ReadLinkAsync(remote, cancellationToken);
                     ReplaceLocalWithLink(local, target);
                     break;
                 default:
@@ -144,9 +145,9 @@ internal sealed class TreeCopier(bool recursive)
         }
     }
 
-    private async Task UploadTreeAsync(NfsClient client, string localDirectory, string remoteDirectory, CancellationToken cancellationToken)
+    private async Task UploadTreeAsync(INfsFileSystem fs, string localDirectory, string remoteDirectory, CancellationToken cancellationToken)
     {
-        await EnsureRemoteDirectoryAsync(client, remoteDirectory, FileTransfer.LocalMode(localDirectory, DefaultDirectoryMode), cancellationToken);
+        await EnsureRemoteDirectoryAsync(fs, remoteDirectory, FileTransfer.LocalMode(localDirectory, DefaultDirectoryMode), cancellationToken);
         var entries = Directory.EnumerateFileSystemEntries(localDirectory).ToList();
         entries.Sort(StringComparer.Ordinal);
         foreach (var local in entries)
@@ -155,29 +156,29 @@ internal sealed class TreeCopier(bool recursive)
             var info = new FileInfo(local);
             if (info.LinkTarget is { } target)
             {
-                await ReplaceRemoteWithLinkAsync(client, remote, target, cancellationToken);
+                await ReplaceRemoteWithLinkAsync(fs, remote, target, cancellationToken);
             }
             else if (info.Attributes.HasFlag(FileAttributes.Directory))
             {
-                await UploadTreeAsync(client, local, remote, cancellationToken);
+                await UploadTreeAsync(fs, local, remote, cancellationToken);
             }
             else
             {
-                await FileTransfer.UploadAsync(client, local, remote, cancellationToken);
+                await FileTransfer.UploadAsync(fs, local, remote, cancellationToken);
             }
         }
     }
 
-    private static async Task EnsureRemoteDirectoryAsync(NfsClient client, string path, uint mode, CancellationToken cancellationToken)
+    private static async Task EnsureRemoteDirectoryAsync(INfsFileSystem fs, string path, uint mode, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CreateDirectoryAsync(path, new SetAttributes { Mode = mode }, cancellationToken);
+            await fs.CreateDirectoryAsync(path, new SetAttributes { Mode = mode }, cancellationToken);
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.Exist)
         {
             // Copying into a directory that is already there merges, as cp -r does.
-            var node = await client.GetAttrAsync(path, cancellationToken);
+            var node = await Remote.GetAttrAsync(fs, path, cancellationToken);
             if (!node.IsDirectory)
             {
                 throw CliException.Failure($"cannot overwrite non-directory '{path}' with a directory.");
@@ -185,22 +186,22 @@ internal sealed class TreeCopier(bool recursive)
         }
     }
 
-    private static async Task ReplaceRemoteWithLinkAsync(NfsClient client, string path, string target, CancellationToken cancellationToken)
+    private static async Task ReplaceRemoteWithLinkAsync(INfsFileSystem fs, string path, string target, CancellationToken cancellationToken)
     {
         try
         {
-            await client.CreateSymlinkAsync(path, target, null, cancellationToken);
+            await fs.CreateSymlinkAsync(path, target, null, cancellationToken);
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.Exist)
         {
-            var node = await client.GetAttrAsync(path, cancellationToken);
+            var node = await Remote.GetAttrAsync(fs, path, cancellationToken);
             if (node.IsDirectory)
             {
                 throw CliException.Failure($"cannot overwrite directory '{path}' with a symbolic link.");
             }
 
-            await client.RemoveAsync(path, cancellationToken);
-            await client.CreateSymlinkAsync(path, target, null, cancellationToken);
+            await fs.RemoveAsync(path, cancellationToken);
+            await fs.CreateSymlinkAsync(path, target, null, cancellationToken);
         }
     }
 

@@ -30,6 +30,9 @@ internal sealed class CliRunner(string stateDirectory)
 
     public string StateDirectory { get; } = stateDirectory;
 
+    /// <summary>Extra environment variables for the child (e.g. the test-only DOKANNFS_REFERRAL_PORT).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
     public Task<CliResult> RunAsync(CancellationToken cancellationToken, params string[] args) =>
         RunAsync(null, cancellationToken, args);
 
@@ -50,6 +53,10 @@ internal sealed class CliRunner(string stateDirectory)
         }
 
         start.Environment["DOKANNFS_STATE_DIR"] = StateDirectory;
+        foreach (var (name, value) in Environment)
+        {
+            start.Environment[name] = value;
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         process.StandardInput.Close();
         using var stdout = new MemoryStream();
@@ -87,12 +94,12 @@ internal sealed class CliRunner(string stateDirectory)
     /// <summary>The dotnet host running these tests; the one on PATH otherwise.</summary>
     private static string FindDotnet()
     {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
+        if (System.Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
         {
             return host;
         }
 
-        var self = Environment.ProcessPath;
+        var self = System.Environment.ProcessPath;
         return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
     }
 }

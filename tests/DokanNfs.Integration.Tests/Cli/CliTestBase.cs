@@ -41,15 +41,16 @@ public abstract class CliTestBase(TestContext testContext) : GaneshaTestBase(tes
         }
     }
 
-
-
     /// <summary>nfs://127.0.0.1:PORT/export[/relative].</summary>
     protected static string Url(GaneshaServer server, string relative = "") =>
         string.Create(CultureInfo.InvariantCulture, $"nfs://{server.Address}:{server.Port}{server.PseudoPath}") + (relative.Length == 0 ? string.Empty : "/" + relative);
 
-    private protected async Task<CliResult> RunAsync(params string[] args)
+    private protected Task<CliResult> RunAsync(params string[] args) => RunAsync(Cli, args);
+
+    private protected async Task<CliResult> RunAsync(CliRunner cli, params string[] args)
     {
-        var result = await Cli.RunAsync(Ct, args);
+        ArgumentNullException.ThrowIfNull(cli);
+        var result = await cli.RunAsync(Ct, args);
         TestContext.WriteLine($"$ dokannfs {string.Join(' ', args)}\n{result}");
         return result;
     }
