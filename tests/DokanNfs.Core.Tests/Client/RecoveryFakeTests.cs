@@ -1,3 +1,4 @@
+using DokanNfs.TestSupport.Logging;
 using System.Diagnostics;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;

@@ -1,3 +1,4 @@
+using DokanNfs.TestSupport.Logging;
 using System.Diagnostics;
 using System.Net.Sockets;
 using DokanNfs.Core.Rpc;
