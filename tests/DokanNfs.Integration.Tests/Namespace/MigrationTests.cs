@@ -14,38 +14,13 @@ namespace DokanNfs.Integration.Tests.Namespace;
 /// distinct loopback addresses on one port, which <see cref="NamespaceOptions.ReferralPort"/> names.
 /// </summary>
 [TestClass]
-public sealed class MigrationTests
+public sealed class MigrationTests : FakeNamespaceTestBase
 {
     private static readonly IPAddress OldAddress = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress NewAddress = IPAddress.Parse("127.0.0.6");
 
     /// <summary>A loopback address nothing listens on: refused at once.</summary>
     private static readonly IPAddress Dead = IPAddress.Parse("127.0.0.3");
-
-    private static readonly NfsClientOptions FastOptions = new()
-    {
-        ServerName = "origin",
-        RetryDelayMin = TimeSpan.FromMilliseconds(10),
-        RetryDelayMax = TimeSpan.FromMilliseconds(80),
-        RetryBudget = TimeSpan.FromSeconds(5),
-        CallTimeout = TimeSpan.FromSeconds(5),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-    };
-
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public TestContext TestContext { get; set; } = null!;
-
-    private CancellationToken Ct => TestContext.CancellationToken;
-
-    [TestCleanup]
-    public async Task CleanupAsync()
-    {
-        for (var i = _disposables.Count - 1; i >= 0; i--)
-        {
-            await _disposables[i].DisposeAsync();
-        }
-    }
 
     [TestMethod]
     public async Task A_mount_in_use_that_answers_moved_follows_its_file_system_and_open_handles_go_on_there()
@@ -174,12 +149,5 @@ public sealed class MigrationTests
         var buffer = new byte[length];
         var count = await handle.ReadAsync(0, buffer, Ct);
         return Encoding.ASCII.GetString(buffer, 0, count);
-    }
-
-    private T Track<T>(T disposable)
-        where T : IAsyncDisposable
-    {
-        _disposables.Add(disposable);
-        return disposable;
     }
 }

@@ -15,7 +15,7 @@ namespace DokanNfs.Integration.Tests.Namespace;
 /// address at, and a fake <see cref="IHostResolver"/> names hosts no DNS knows.
 /// </summary>
 [TestClass]
-public sealed class ReferralFailoverTests
+public sealed class ReferralFailoverTests : FakeNamespaceTestBase
 {
     private static readonly IPAddress TargetAddress = IPAddress.Parse("127.0.0.2");
 
@@ -23,32 +23,6 @@ public sealed class ReferralFailoverTests
     private static readonly IPAddress Dead1 = IPAddress.Parse("127.0.0.3");
     private static readonly IPAddress Dead2 = IPAddress.Parse("127.0.0.4");
     private static readonly IPAddress Dead3 = IPAddress.Parse("127.0.0.5");
-
-    private static readonly NfsClientOptions FastOptions = new()
-    {
-        ServerName = "origin",
-        RetryDelayMin = TimeSpan.FromMilliseconds(10),
-        RetryDelayMax = TimeSpan.FromMilliseconds(80),
-        RetryBudget = TimeSpan.FromSeconds(5),
-        CallTimeout = TimeSpan.FromSeconds(5),
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-    };
-
-    private readonly List<IAsyncDisposable> _disposables = [];
-
-    public TestContext TestContext { get; set; } = null!;
-
-    private CancellationToken Ct => TestContext.CancellationToken;
-
-    [TestCleanup]
-    public async Task CleanupAsync()
-    {
-        // Newest first: the namespace (and its target clients) before the servers they talk to.
-        for (var i = _disposables.Count - 1; i >= 0; i--)
-        {
-            await _disposables[i].DisposeAsync();
-        }
-    }
 
     [TestMethod]
     public async Task Locations_servers_and_addresses_are_tried_in_order_until_one_answers()
@@ -252,12 +226,6 @@ public sealed class ReferralFailoverTests
         return Track(await NamespaceFileSystem.MountAsync(client, origin.EndPoint, "/export", options, Ct));
     }
 
-    private T Track<T>(T disposable)
-        where T : IAsyncDisposable
-    {
-        _disposables.Add(disposable);
-        return disposable;
-    }
 
     private static int FreePort(IPAddress address)
     {

@@ -1,0 +1,42 @@
+using DokanNfs.Core.Client;
+
+namespace DokanNfs.Integration.Tests.Namespace;
+
+/// <summary>
+/// Namespace tests against scripted fake servers (no Ganesha): quick client options, and everything the test
+/// starts disposed at cleanup, newest first, so namespaces and their clients go before the servers.
+/// </summary>
+public abstract class FakeNamespaceTestBase
+{
+    protected static readonly NfsClientOptions FastOptions = new()
+    {
+        ServerName = "origin",
+        RetryDelayMin = TimeSpan.FromMilliseconds(10),
+        RetryDelayMax = TimeSpan.FromMilliseconds(80),
+        RetryBudget = TimeSpan.FromSeconds(5),
+        CallTimeout = TimeSpan.FromSeconds(5),
+        ConnectTimeout = TimeSpan.FromSeconds(2),
+    };
+
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    public TestContext TestContext { get; set; } = null!;
+
+    protected CancellationToken Ct => TestContext.CancellationToken;
+
+    [TestCleanup]
+    public async Task CleanupAsync()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            await _disposables[i].DisposeAsync();
+        }
+    }
+
+    protected T Track<T>(T disposable)
+        where T : IAsyncDisposable
+    {
+        _disposables.Add(disposable);
+        return disposable;
+    }
+}
