@@ -28,14 +28,8 @@ public sealed record RootAttributes(Bitmap4 SupportedAttrs, uint LeaseTimeSecond
     {
         var results = CompoundResults.Begin(ref reader);
         results.Path = "/";
-        results.Expect(ref reader, NfsOpnum4.PutRootFh);
-        results.Expect(ref reader, NfsOpnum4.GetAttr);
-        var returned = Bitmap4.Decode(ref reader);
-        var values = new XdrReader(reader.ReadOpaque());
-
-        // fattr4 values come in attribute-number order (RFC 7530 §3.2); we asked for two fixed ones.
-        var supported = returned.Contains(FAttr4.SupportedAttrs) ? Bitmap4.Decode(ref values) : default;
-        var lease = returned.Contains(FAttr4.LeaseTime) ? values.ReadUInt32() : 0;
-        return new RootAttributes(supported, lease);
+        results.PutRootFh(ref reader);
+        var attributes = results.GetAttr(ref reader);
+        return new RootAttributes(attributes.SupportedAttrs ?? default, attributes.LeaseTime ?? 0);
     }
 }
