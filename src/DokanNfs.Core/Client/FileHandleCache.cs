@@ -23,19 +23,25 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
     /// <summary>The deepest cached directory among the prefixes of <paramref name="components"/>, and how many components it covers.</summary>
     public (NfsFh? Fh, int Count) FindDeepest(string[] components)
     {
+        // Every prefix is a leading slice of the whole path: probe them as spans, deepest first, without
+        // building a string per prefix.
+        var path = NfsPath.Join(components);
+        var lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
         var now = Environment.TickCount64;
+        var end = path.Length;
         for (var n = components.Length; n > 0; n--)
         {
-            var key = NfsPath.Join(components.AsSpan(0, n).ToArray());
-            if (_entries.TryGetValue(key, out var entry))
+            if (lookup.TryGetValue(path.AsSpan(0, end), out var entry))
             {
                 if (entry.ExpiresTicks > now)
                 {
                     return (entry.Fh, n);
                 }
 
-                _entries.TryRemove(new KeyValuePair<string, (NfsFh, long)>(key, entry));
+                _entries.TryRemove(new KeyValuePair<string, (NfsFh, long)>(path[..end], entry));
             }
+
+            end -= components[n - 1].Length + 1;
         }
 
         return (null, 0);
