@@ -72,6 +72,10 @@ public static class NtStatus
     public const int NotAReparsePoint = unchecked((int)0xC0000275);
     public const int FileSystemLimitation = unchecked((int)0xC0000427);
     public const int FileTooLarge = unchecked((int)0xC0000904);
+    public const int Cancelled = unchecked((int)0xC0000120);
+    public const int InvalidOwner = unchecked((int)0xC000005A);
+    public const int PossibleDeadlock = unchecked((int)0xC0000194);
+    public const int DiskQuotaExceeded = unchecked((int)0xC0000802);
 
     /// <summary>NT_SUCCESS: severity success or informational.</summary>
     public static bool IsSuccess(int status) => status >= 0;
