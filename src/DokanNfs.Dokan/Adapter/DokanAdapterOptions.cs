@@ -1,4 +1,5 @@
-using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Client;
+using DokanNfs.Dokan.Security;
 
 namespace DokanNfs.Dokan.Adapter;
 
@@ -36,8 +37,19 @@ public sealed record DokanAdapterOptions
     public uint NewDirectoryMode { get; init; } = 0x1ED; // 0755
 
     /// <summary>
-    /// Maps the Windows user of a request to the AUTH_SYS credential its NFS calls carry. Null: every request
-    /// goes out with the client's own credential.
+    /// uid/gid ↔ SID mapping for security descriptors (GetFileSecurity / SetFileSecurity): configured
+    /// accounts, else the S-1-22-1-uid / S-1-22-2-gid forms.
     /// </summary>
-    public Func<string?, RpcCredential?>? CredentialForRequestor { get; init; }
+    public IdentityMap Identity { get; init; } = IdentityMap.Empty;
+
+    /// <summary>Owner and group strings ↔ numeric ids; give the mount's client the same options.</summary>
+    public IdMappingOptions IdMapping { get; init; } = new();
+
+    /// <summary>
+    /// True: the Windows user behind each open (DokanOpenRequestorToken) is mapped through <see cref="Identity"/>
+    /// to the AUTH_SYS uid/gid/gids its NFS calls carry; users with no mapping get the anonymous ids or are
+    /// refused (<see cref="IdentityMap.UnmappedUserPolicy"/>). False: every request goes out with the client's
+    /// own credential (a single-user mount).
+    /// </summary>
+    public bool MapRequesters { get; init; }
 }
