@@ -281,14 +281,17 @@ public sealed partial class NfsDokanOperations
                             return 0;
                         }
                     }
-                    else if (at >= size)
+
+                    if (paging)
+                    {
+                        // Never past the end: a page that starts there writes nothing.
+                        length = at >= size ? 0 : (int)Math.Min(length, size - at);
+                    }
+
+                    if (length == 0)
                     {
                         status = NtStatus.Success;
                         return 0;
-                    }
-                    else
-                    {
-                        length = (int)Math.Min(length, size - at);
                     }
                 }
 

@@ -44,6 +44,24 @@ public sealed class LockTests(TestContext testContext) : IoTestBase(testContext)
     }
 
     [TestMethod]
+    public async Task An_append_that_would_land_in_another_handles_lock_past_the_end_is_a_lock_conflict()
+    {
+        await MountAsync();
+        MakeFile(@"\log.txt", "0123456789");
+        var holder = OpenFile(@"\log.txt", processId: Word);
+        var appender = OpenFile(@"\log.txt", processId: Excel);
+        Assert.AreEqual(NtStatus.Success, Sim.LockFile(holder, 10, 10), "locking past the end of file is allowed");
+
+        Assert.AreEqual(NtStatus.FileLockConflict, Sim.Write(appender, 0, Ascii("tail"), out var written, writeToEndOfFile: true));
+        Assert.AreEqual(0u, written);
+        Assert.AreEqual(4u, Write(holder, 0, "tail", writeToEndOfFile: true), "the holder appends into its own range");
+        Sim.Close(holder);
+        Assert.AreEqual(4u, Write(appender, 0, "more", writeToEndOfFile: true), "unlocked with the holder's Cleanup");
+        Sim.Close(appender);
+        Assert.AreEqual("0123456789tailmore", ReadOnDisk(@"\log.txt"));
+    }
+
+    [TestMethod]
     public async Task A_lock_is_exclusive_against_its_own_handle_too_and_a_paging_write_is_not_stopped_by_it()
     {
         await MountAsync();
