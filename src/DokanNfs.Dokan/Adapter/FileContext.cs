@@ -42,6 +42,9 @@ public sealed class FileContext
     /// <summary>An OPEN made after Cleanup for paging I/O the cache manager still sends (closed in CloseFile).</summary>
     internal INfsFileHandle? LateHandle { get; set; }
 
+    /// <summary><see cref="LateHandle"/> was opened for writing too (a paging write needed it).</summary>
+    internal bool LateHandleWrites { get; set; }
+
     /// <summary>FILE_DELETE_ON_CLOSE was given at create.</summary>
     public bool DeleteOnClose { get; init; }
 
