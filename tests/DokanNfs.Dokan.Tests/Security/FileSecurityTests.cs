@@ -5,7 +5,7 @@ using DokanNfs.Dokan.Security;
 using DokanNfs.Dokan.Tests.Simulator;
 using static DokanNfs.Dokan.Adapter.NtCreate;
 
-namespace DokanNfs.Dokan.Tests.Adapter;
+namespace DokanNfs.Dokan.Tests.Security;
 
 /// <summary>Issue 6 §7: security descriptors from uid, gid and mode, and back, against a real server.</summary>
 [TestClass]
