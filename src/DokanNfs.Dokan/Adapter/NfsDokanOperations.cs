@@ -52,7 +52,16 @@ public sealed partial class NfsDokanOperations : IAsyncDisposable
         foreach (var context in Handles.Snapshot())
         {
             Handles.Remove(context.Id);
-            await ReleaseAsync(context, removeIfPending: false).ConfigureAwait(false);
+            if (context.TryBeginCleanup())
+            {
+                await ReleaseAsync(context, removeIfPending: false).ConfigureAwait(false);
+            }
+
+            if (context.LateHandle is { } late)
+            {
+                context.LateHandle = null;
+                await CloseQuietlyAsync(late, nameof(DisposeAsync)).ConfigureAwait(false);
+            }
         }
 
         await _unmount.CancelAsync().ConfigureAwait(false);
