@@ -25,7 +25,7 @@ public sealed partial class NfsDokanOperations
         try
         {
             var context = ContextOf(ref info);
-            var status = PathOf(context, fileName, ref info, out path);
+            var status = QueryPathOf(context, fileName, ref info, out path);
             if (status != NtStatus.Success)
             {
                 return status;
@@ -49,7 +49,7 @@ public sealed partial class NfsDokanOperations
     /// <summary>Every entry of the directory (no "." or "..": Dokan adds them).</summary>
     public int FindFiles<TSink>(ReadOnlySpan<char> fileName, ref TSink sink, ref DOKAN_FILE_INFO info)
         where TSink : IFindDataSink, allows ref struct =>
-        List(fileName, [], ref sink, ref info, nameof(FindFiles));
+        ListDirectory(fileName, [], ref sink, ref info, nameof(FindFiles));
 
     /// <summary>
     /// Entries of the directory whose Windows names match <paramref name="searchPattern"/> (DOS wildcards, the
@@ -58,7 +58,7 @@ public sealed partial class NfsDokanOperations
     /// </summary>
     public int FindFilesWithPattern<TSink>(ReadOnlySpan<char> fileName, ReadOnlySpan<char> searchPattern, ref TSink sink, ref DOKAN_FILE_INFO info)
         where TSink : IFindDataSink, allows ref struct =>
-        List(fileName, searchPattern, ref sink, ref info, nameof(FindFilesWithPattern));
+        ListDirectory(fileName, searchPattern, ref sink, ref info, nameof(FindFilesWithPattern));
 
     /// <summary>
     /// A file has one stream, "::$DATA", with the file's size. A directory answers success with no streams — what
@@ -72,7 +72,7 @@ public sealed partial class NfsDokanOperations
         try
         {
             var context = ContextOf(ref info);
-            var status = PathOf(context, fileName, ref info, out path);
+            var status = QueryPathOf(context, fileName, ref info, out path);
             if (status != NtStatus.Success)
             {
                 return status;
@@ -111,14 +111,14 @@ public sealed partial class NfsDokanOperations
     /// the entries are shown as directories and not mounted) and hands the entries that match to the sink until
     /// it is full. A name Windows cannot be given (longer than cFileName holds) is skipped and logged.
     /// </summary>
-    private int List<TSink>(ReadOnlySpan<char> fileName, ReadOnlySpan<char> pattern, ref TSink sink, ref DOKAN_FILE_INFO info, string callback)
+    private int ListDirectory<TSink>(ReadOnlySpan<char> fileName, ReadOnlySpan<char> pattern, ref TSink sink, ref DOKAN_FILE_INFO info, string callback)
         where TSink : IFindDataSink, allows ref struct
     {
         string? path = null;
         try
         {
             var context = ContextOf(ref info);
-            var status = PathOf(context, fileName, ref info, out path);
+            var status = QueryPathOf(context, fileName, ref info, out path);
             if (status != NtStatus.Success)
             {
                 return status;
@@ -182,7 +182,7 @@ public sealed partial class NfsDokanOperations
     }
 
     /// <summary>The drive path of the open (its own, which follows renames), or of <paramref name="fileName"/> without one.</summary>
-    private int PathOf(FileContext? context, ReadOnlySpan<char> fileName, ref DOKAN_FILE_INFO info, out string path)
+    private int QueryPathOf(FileContext? context, ReadOnlySpan<char> fileName, ref DOKAN_FILE_INFO info, out string path)
     {
         if (context is not null)
         {
