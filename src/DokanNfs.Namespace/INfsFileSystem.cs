@@ -23,6 +23,13 @@ public interface INfsFileSystem
     /// </summary>
     ValueTask<NfsAttributes> GetAttributesAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The per-file-system attributes (RFC 7530 §5.4: space_avail / space_free / space_total, maxname, …, plus
+    /// fsid) of the file system holding <paramref name="path"/>, read fresh. An unmounted trigger point answers
+    /// its synthesized attributes, as <see cref="GetAttributesAsync"/> does, and is not mounted.
+    /// </summary>
+    ValueTask<NfsAttributes> GetFileSystemAttributesAsync(string path, CancellationToken cancellationToken);
+
     /// <summary>Lists a directory (no "." or ".."); trigger points among the entries are listed, not mounted.</summary>
     IAsyncEnumerable<NfsFsEntry> ListAsync(string path, CancellationToken cancellationToken);
 

@@ -18,6 +18,9 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     /// <summary>Mode of a trigger point before it is mounted: dr-xr-xr-x, as the automounter shows it (the seed's "Browsing").</summary>
     public const uint TriggerPointMode = 0x16D; // 0555
 
+    /// <summary>What <see cref="GetFileSystemAttributesAsync"/> asks: the file system's facts and which file system it is.</summary>
+    private static readonly Bitmap4 FileSystemAttributes = AttributeRequests.FsInfo.With(FAttr4.Type).With(FAttr4.FsId);
+
     private readonly NamespaceOptions _options;
     private readonly CancellationTokenSource _disposeCts = new();
 
@@ -57,6 +60,18 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
         var (_, attributes) = await RunAsync(
             target,
             static (m, serverPath, ct) => m.Client.GetAttrAsync(serverPath, ct),
+            static node => node.Attributes,
+            (parent, referralServerPath, ct) => SynthesizedAsync(parent, target, referralServerPath, ct),
+            cancellationToken).ConfigureAwait(false);
+        return attributes;
+    }
+
+    public async ValueTask<NfsAttributes> GetFileSystemAttributesAsync(string path, CancellationToken cancellationToken)
+    {
+        var target = NfsPath.Normalize(path);
+        var (_, attributes) = await RunAsync(
+            target,
+            static (m, serverPath, ct) => m.Client.ResolveAsync(serverPath, FileSystemAttributes, ct),
             static node => node.Attributes,
             (parent, referralServerPath, ct) => SynthesizedAsync(parent, target, referralServerPath, ct),
             cancellationToken).ConfigureAwait(false);

@@ -122,6 +122,10 @@ public sealed partial class NfsDokanOperations
         if (!isDirectory && (overwrite || (desiredAccess & DataAccess) != 0))
         {
             handle = Wait(_fs.OpenAsync(path, new OpenRequest { Access = ShareAccessFor(desiredAccess, overwrite), Deny = ShareDenyFor(shareAccess), Truncate = overwrite }, Ct), ref info);
+            if (overwrite)
+            {
+                NoteOwnChange(path); // .Changes.cs: not announced back to Windows
+            }
         }
 
         var context = Handles.Add(path, isDirectory, desiredAccess, shareAccess, createOptions, credential);
@@ -167,6 +171,7 @@ public sealed partial class NfsDokanOperations
                 ref info);
         }
 
+        NoteOwnCreate(path, isDirectory); // .Changes.cs: not announced back to Windows
         var context = Handles.Add(path, isDirectory, desiredAccess, shareAccess, createOptions, credential);
         context.Handle = handle;
         info.Context = context.Id;
@@ -184,6 +189,7 @@ public sealed partial class NfsDokanOperations
         try
         {
             attributes = Wait(_fs.GetAttributesAsync(path, Ct), ref info);
+            NoticeAttributes(path, attributes, ownOpen: false, canRelist: false, ref info); // .Changes.cs
             return NtStatus.Success;
         }
         catch (NfsException e) when (e.Status is NfsStat4.NotDir or NfsStat4.Symlink)
@@ -339,6 +345,7 @@ public sealed partial class NfsDokanOperations
             try
             {
                 await _fs.RemoveAsync(context.Path, Ct).ConfigureAwait(false);
+                NoteOwnRemove(context.Path); // .Changes.cs: not announced back to Windows
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
