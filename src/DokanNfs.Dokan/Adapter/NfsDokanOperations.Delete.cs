@@ -46,6 +46,7 @@ public sealed partial class NfsDokanOperations
             }
 
             var context = ContextOf(ref info);
+            path = context?.Path ?? path;
             using (CredentialScope.Use(context?.Credential))
             {
                 return Rename(context, path, newPath, replaceIfExisting, ref info);
@@ -73,13 +74,16 @@ public sealed partial class NfsDokanOperations
                 return NtStatus.MediaWriteProtected;
             }
 
+            // The open's own name is what Cleanup will remove; it follows renames of the object and of its parents.
+            var context = ContextOf(ref info);
+            path = context?.Path ?? path;
             if (path == "/")
             {
                 // The drive's root is the export's root: never removable from here.
                 return NtStatus.CannotDelete;
             }
 
-            using (CredentialScope.Use(ContextOf(ref info)?.Credential))
+            using (CredentialScope.Use(context?.Credential))
             {
                 var attributes = Wait(_fs.GetAttributesAsync(path, Ct), ref info);
                 if (WindowsInfo.IsDirectory(attributes))
