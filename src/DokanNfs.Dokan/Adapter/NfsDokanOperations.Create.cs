@@ -95,9 +95,10 @@ public sealed partial class NfsDokanOperations
     }
 
     /// <summary>
-    /// ZwCreateFile on an object that exists, in the order NTFS and FastFat check: CREATE collides whatever the
-    /// object is (CreateDirectory over a file is ERROR_ALREADY_EXISTS); then the type the caller demanded; then
-    /// the disposition, access and delete-on-close rules.
+    /// ZwCreateFile on an object that exists, in NTFS's order: CREATE collides whatever the object is
+    /// (CreateDirectory over a file fails with ERROR_ALREADY_EXISTS, which .NET's Directory.CreateDirectory relies
+    /// on; FastFat would check the type first); then the type the caller demanded; then the disposition, access
+    /// and delete-on-close rules.
     /// </summary>
     private int OpenExisting(in CreateRequest request, NfsAttributes existing, ref DOKAN_FILE_INFO info)
     {
@@ -174,15 +175,17 @@ public sealed partial class NfsDokanOperations
         INfsFileHandle? handle = null;
         if (!isDirectory && (overwrite || NeedsOpen(request.DesiredAccess)))
         {
-            var access = ShareAccessFor(request.DesiredAccess, overwrite);
-            if ((request.DesiredAccess & MaximumAllowed) != 0 && writable)
+            var open = new OpenRequest { Access = ShareAccessFor(request.DesiredAccess, overwrite), Deny = ShareDenyFor(request.ShareAccess), Truncate = overwrite };
+            var maximum = (request.DesiredAccess & MaximumAllowed) != 0 && writable && (open.Access & OpenShareAccess.Write) == 0;
+            try
             {
-                access |= OpenShareAccess.Write;
+                handle = Wait(_fs.OpenAsync(request.Path, maximum ? open with { Access = open.Access | OpenShareAccess.Write } : open, Ct), ref info);
             }
-
-            handle = Wait(
-                _fs.OpenAsync(request.Path, new OpenRequest { Access = access, Deny = ShareDenyFor(request.ShareAccess), Truncate = overwrite }, Ct),
-                ref info);
+            catch (NfsException e) when (maximum && e.Status == NfsStat4.Access)
+            {
+                // MAXIMUM_ALLOWED: the server lets this user read but not write; read is what they get.
+                handle = Wait(_fs.OpenAsync(request.Path, open, Ct), ref info);
+            }
         }
 
         // dokan create.c: OBJECT_NAME_COLLISION from these three means FILE_OPENED / FILE_OVERWRITTEN / FILE_SUPERSEDED.
