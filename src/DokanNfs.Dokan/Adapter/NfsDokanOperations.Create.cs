@@ -12,6 +12,9 @@ public sealed partial class NfsDokanOperations
 {
     private const uint OwnerWriteBits = 0x92; // 0222: what READONLY takes away
 
+    /// <summary>MAXIMUM_ALLOWED (winnt.h): whatever the caller may have; read, and write where the file allows it.</summary>
+    private const uint MaximumAllowed = 0x02000000;
+
     /// <summary>
     /// ZwCreateFile with the kernel's raw arguments. Success for an object that was created or plainly opened;
     /// STATUS_OBJECT_NAME_COLLISION for an existing object opened by OPEN_IF / OVERWRITE_IF / SUPERSEDE, which
@@ -51,93 +54,158 @@ public sealed partial class NfsDokanOperations
     private int Create(
         string path, uint desiredAccess, uint fileAttributes, uint shareAccess, uint disposition, uint createOptions, Core.Rpc.RpcCredential? credential, ref DOKAN_FILE_INFO info)
     {
-        var wantDirectory = (createOptions & FileDirectoryFile) != 0;
-        var wantFile = (createOptions & FileNonDirectoryFile) != 0;
-        var deleteOnClose = (createOptions & FileDeleteOnClose) != 0;
-        if ((wantDirectory && wantFile) || disposition > FileOverwriteIf)
+        var request = new CreateRequest(path, desiredAccess, fileAttributes, shareAccess, disposition, createOptions, credential);
+        if ((request.WantDirectory && request.WantFile) || disposition > FileOverwriteIf)
         {
             return NtStatus.InvalidParameter;
         }
 
-        var status = Lookup(path, ref info, out var existing);
-        if (status != NtStatus.Success)
+        if (request.WantDirectory && disposition is not (FileCreate or FileOpen or FileOpenIf))
         {
-            return status;
+            // The I/O manager lets FILE_DIRECTORY_FILE through only with CREATE, OPEN and OPEN_IF (NtCreateFile's
+            // parameter checks); a directory is never superseded or overwritten.
+            return NtStatus.InvalidParameter;
         }
 
-        if (existing is null)
+        // Two rounds at most: a create that finds the name taken by someone faster opens what is there instead.
+        for (var round = 0; ; round++)
         {
-            return CreateNew(path, desiredAccess, fileAttributes, shareAccess, disposition, createOptions, credential, ref info);
-        }
+            var status = Lookup(path, ref info, out var existing);
+            if (status != NtStatus.Success)
+            {
+                return status;
+            }
 
-        var isDirectory = WindowsInfo.IsDirectory(existing);
-        var overwrite = disposition is FileOverwrite or FileOverwriteIf or FileSupersede;
-        if (isDirectory && wantFile)
-        {
-            return NtStatus.FileIsADirectory;
-        }
+            if (existing is not null)
+            {
+                return OpenExisting(request, existing, ref info);
+            }
 
-        if (!isDirectory && wantDirectory)
-        {
-            return NtStatus.NotADirectory;
-        }
+            status = CreateNew(request, ref info, out var raced);
+            if (!raced)
+            {
+                return status;
+            }
 
+            if (round > 0)
+            {
+                return NtStatus.ObjectNameCollision;
+            }
+        }
+    }
+
+    /// <summary>
+    /// ZwCreateFile on an object that exists, in NTFS's order: CREATE collides whatever the object is
+    /// (CreateDirectory over a file fails with ERROR_ALREADY_EXISTS, which .NET's Directory.CreateDirectory relies
+    /// on; FastFat would check the type first); then the type the caller demanded; then the disposition, access
+    /// and delete-on-close rules.
+    /// </summary>
+    private int OpenExisting(in CreateRequest request, NfsAttributes existing, ref DOKAN_FILE_INFO info)
+    {
+        var disposition = request.Disposition;
         if (disposition == FileCreate)
         {
             return NtStatus.ObjectNameCollision;
         }
 
-        if (isDirectory && overwrite)
+        var isDirectory = WindowsInfo.IsDirectory(existing);
+        if (isDirectory && request.WantFile)
         {
-            // The I/O manager lets only CREATE / OPEN / OPEN_IF through with FILE_DIRECTORY_FILE; overwriting a
-            // directory found without it is refused as NTFS refuses it (ERROR_ACCESS_DENIED to Win32).
-            return wantDirectory ? NtStatus.InvalidParameter : NtStatus.FileIsADirectory;
+            return NtStatus.FileIsADirectory;
         }
 
-        var writes = overwrite || (desiredAccess & WriteAccess) != 0;
-        if (Options.ReadOnly && (writes || deleteOnClose))
+        if (!isDirectory && request.WantDirectory)
+        {
+            return NtStatus.NotADirectory;
+        }
+
+        var overwrite = disposition is FileOverwrite or FileOverwriteIf or FileSupersede;
+        if (isDirectory && overwrite)
+        {
+            // Only reachable without FILE_DIRECTORY_FILE (that case was refused above). FastFat answers
+            // OBJECT_NAME_COLLISION here, but Dokan reads that as "opened" for OVERWRITE_IF and SUPERSEDE; a
+            // directory cannot be overwritten as a file, and Win32 shows FILE_IS_A_DIRECTORY as ERROR_ACCESS_DENIED,
+            // what CreateFile(CREATE_ALWAYS) on a folder gives on NTFS.
+            return NtStatus.FileIsADirectory;
+        }
+
+        var attributes = WindowsInfo.FileAttributes(existing);
+        var writable = (attributes & FileAttributeReadOnly) == 0 && !Options.ReadOnly;
+        var writes = overwrite || (request.DesiredAccess & WriteAccess) != 0;
+        if (Options.ReadOnly && (writes || request.DeleteOnClose))
         {
             return NtStatus.MediaWriteProtected;
         }
 
-        if (!isDirectory && (WindowsInfo.FileAttributes(existing) & FileAttributeReadOnly) != 0)
+        if (!isDirectory)
         {
-            if (deleteOnClose)
+            if ((attributes & FileAttributeReadOnly) != 0)
+            {
+                // FastFat's order: the access check (write to a read-only file) before the delete-on-close one.
+                if (writes)
+                {
+                    return NtStatus.AccessDenied;
+                }
+
+                if (request.DeleteOnClose)
+                {
+                    return NtStatus.CannotDelete;
+                }
+            }
+
+            if (overwrite && HidesWhatTheCallerDidNotAskFor(attributes, request.FileAttributes))
+            {
+                // CreateFile: CREATE_ALWAYS / TRUNCATE_EXISTING on a HIDDEN or SYSTEM file must name those attributes.
+                return NtStatus.AccessDenied;
+            }
+        }
+        else if (request.DeleteOnClose)
+        {
+            if (request.Path == "/")
             {
                 return NtStatus.CannotDelete;
             }
 
-            if (writes)
+            if (!IsEmptyDirectory(request.Path, ref info))
             {
-                return NtStatus.AccessDenied;
+                return NtStatus.DirectoryNotEmpty;
             }
-        }
-
-        if (isDirectory && deleteOnClose && !IsEmptyDirectory(path, ref info))
-        {
-            return NtStatus.DirectoryNotEmpty;
         }
 
         INfsFileHandle? handle = null;
-        if (!isDirectory && (overwrite || (desiredAccess & DataAccess) != 0))
+        if (!isDirectory && (overwrite || NeedsOpen(request.DesiredAccess)))
         {
-            handle = Wait(_fs.OpenAsync(path, new OpenRequest { Access = ShareAccessFor(desiredAccess, overwrite), Deny = ShareDenyFor(shareAccess), Truncate = overwrite }, Ct), ref info);
+            var open = new OpenRequest { Access = ShareAccessFor(request.DesiredAccess, overwrite), Deny = ShareDenyFor(request.ShareAccess), Truncate = overwrite };
+            var maximum = (request.DesiredAccess & MaximumAllowed) != 0 && writable && (open.Access & OpenShareAccess.Write) == 0;
+            try
+            {
+                handle = Wait(_fs.OpenAsync(request.Path, maximum ? open with { Access = open.Access | OpenShareAccess.Write } : open, Ct), ref info);
+            }
+            catch (NfsException e) when (maximum && e.Status == NfsStat4.Access)
+            {
+                // MAXIMUM_ALLOWED: the server lets this user read but not write; read is what they get.
+                handle = Wait(_fs.OpenAsync(request.Path, open, Ct), ref info);
+            }
+
             if (overwrite)
             {
-                NoteOwnChange(path); // .Changes.cs: not announced back to Windows
+                NoteOwnChange(request.Path); // .Changes.cs: not announced back to Windows
             }
         }
 
-        var context = Handles.Add(path, isDirectory, desiredAccess, shareAccess, createOptions, credential);
-        context.Handle = handle;
-        info.Context = context.Id;
-        info.IsDirectory = isDirectory ? (byte)1 : (byte)0;
-        return disposition is FileOpenIf or FileOverwriteIf or FileSupersede ? NtStatus.ObjectNameCollision : NtStatus.Success;
+        // dokan create.c: OBJECT_NAME_COLLISION from these three means FILE_OPENED / FILE_OVERWRITTEN / FILE_SUPERSEDED.
+        var status = disposition is FileOpenIf or FileOverwriteIf or FileSupersede ? NtStatus.ObjectNameCollision : NtStatus.Success;
+        return Opened(request, isDirectory, handle, status, ref info);
     }
 
-    private int CreateNew(
-        string path, uint desiredAccess, uint fileAttributes, uint shareAccess, uint disposition, uint createOptions, Core.Rpc.RpcCredential? credential, ref DOKAN_FILE_INFO info)
+    /// <summary>
+    /// ZwCreateFile on a name that does not exist (its parent does). <paramref name="raced"/> is set when the
+    /// name appeared meanwhile and the disposition would open it: the caller looks again.
+    /// </summary>
+    private int CreateNew(in CreateRequest request, ref DOKAN_FILE_INFO info, out bool raced)
     {
+        raced = false;
+        var disposition = request.Disposition;
         if (disposition is FileOpen or FileOverwrite)
         {
             return NtStatus.ObjectNameNotFound;
@@ -148,35 +216,91 @@ public sealed partial class NfsDokanOperations
             return NtStatus.MediaWriteProtected;
         }
 
-        var isDirectory = (createOptions & FileDirectoryFile) != 0;
-        INfsFileHandle? handle = null;
-        if (isDirectory)
+        var readOnly = (request.FileAttributes & FileAttributeReadOnly) != 0;
+        if (request.WantDirectory)
         {
-            Wait(_fs.CreateDirectoryAsync(path, new SetAttributes { Mode = Options.NewDirectoryMode }, Ct), ref info);
+            try
+            {
+                Wait(_fs.CreateDirectoryAsync(request.Path, new SetAttributes { Mode = Options.NewDirectoryMode }, Ct), ref info);
+            }
+            catch (NfsException e) when (e.Status == NfsStat4.Exist && disposition != FileCreate)
+            {
+                raced = true;
+                return NtStatus.ObjectNameCollision;
+            }
+
+            NoteOwnCreate(request.Path, isDirectory: true); // .Changes.cs: not announced back to Windows
+            return Opened(request, isDirectory: true, handle: null, NtStatus.Success, ref info);
         }
-        else
+
+        if (request.DeleteOnClose && readOnly)
         {
-            var mode = (fileAttributes & FileAttributeReadOnly) != 0 ? Options.NewFileMode & ~OwnerWriteBits : Options.NewFileMode;
+            // A read-only file could never be deleted on close: refuse before it exists (as Dokan's mirror does).
+            return NtStatus.CannotDelete;
+        }
+
+        // GUARDED4 (RFC 7530 §16.16.3): an UNCHECKED4 create would open a file someone made since the lookup and
+        // report it created; instead the name is looked at again and the existing object opened.
+        var dataAccess = NeedsOpen(request.DesiredAccess);
+        var mode = readOnly ? Options.NewFileMode & ~OwnerWriteBits : Options.NewFileMode;
+        var access = ShareAccessFor(request.DesiredAccess, overwrite: false);
+        if ((request.DesiredAccess & MaximumAllowed) != 0 && !readOnly)
+        {
+            access |= OpenShareAccess.Write;
+        }
+
+        INfsFileHandle handle;
+        try
+        {
             handle = Wait(
                 _fs.OpenAsync(
-                    path,
+                    request.Path,
                     new OpenRequest
                     {
-                        Access = ShareAccessFor(desiredAccess, overwrite: false),
-                        Deny = ShareDenyFor(shareAccess),
-                        Create = disposition == FileCreate ? CreateMode4.Guarded : CreateMode4.Unchecked,
+                        Access = access,
+                        Deny = dataAccess ? ShareDenyFor(request.ShareAccess) : OpenShareDeny.None,
+                        Create = CreateMode4.Guarded,
                         CreateAttributes = new SetAttributes { Mode = mode },
                     },
                     Ct),
                 ref info);
         }
+        catch (NfsException e) when (e.Status == NfsStat4.Exist && disposition != FileCreate)
+        {
+            raced = true;
+            return NtStatus.ObjectNameCollision;
+        }
 
-        NoteOwnCreate(path, isDirectory); // .Changes.cs: not announced back to Windows
-        var context = Handles.Add(path, isDirectory, desiredAccess, shareAccess, createOptions, credential);
+        NoteOwnCreate(request.Path, isDirectory: false); // .Changes.cs: not announced back to Windows
+        if (!dataAccess)
+        {
+            // Created for attributes only: the OPEN that made the file is not kept, so it holds no share
+            // reservation (Windows checks share modes only between opens that read, write or delete data).
+            Wait(CloseQuietlyAsync(handle, nameof(ZwCreateFile)), ref info);
+            return Opened(request, isDirectory: false, handle: null, NtStatus.Success, ref info);
+        }
+
+        return Opened(request, isDirectory: false, handle, NtStatus.Success, ref info);
+    }
+
+    /// <summary>Records a successful open: its context id goes to Dokan, IsDirectory types the kernel's handle.</summary>
+    private int Opened(in CreateRequest request, bool isDirectory, INfsFileHandle? handle, int status, ref DOKAN_FILE_INFO info)
+    {
+        var context = Handles.Add(request.Path, isDirectory, request.DesiredAccess, request.ShareAccess, request.CreateOptions, request.Credential);
         context.Handle = handle;
         info.Context = context.Id;
         info.IsDirectory = isDirectory ? (byte)1 : (byte)0;
-        return NtStatus.Success;
+        return status;
+    }
+
+    /// <summary>Rights that read or change data need an NFS OPEN; attributes, security, DELETE and SYNCHRONIZE do not.</summary>
+    private static bool NeedsOpen(uint desiredAccess) => (desiredAccess & (DataAccess | MaximumAllowed)) != 0;
+
+    /// <summary>The existing file is HIDDEN or SYSTEM and the caller's attributes do not say so.</summary>
+    private static bool HidesWhatTheCallerDidNotAskFor(uint existing, uint requested)
+    {
+        var special = existing & (FileAttributeHidden | FileAttributeSystem);
+        return (special & ~requested) != 0;
     }
 
     /// <summary>
@@ -299,7 +423,8 @@ public sealed partial class NfsDokanOperations
         {
             if (context.TryBeginCleanup())
             {
-                Wait(ReleaseAsync(context, removeIfPending: context.DeleteOnClose), ref info);
+                // No Cleanup came: a delete that was due then (on close, or pending by disposition) is done here.
+                Wait(ReleaseAsync(context, removeIfPending: context.DeleteOnClose || info.DeletePending != 0), ref info);
             }
 
             if (context.LateHandle is { } late)
@@ -368,5 +493,16 @@ public sealed partial class NfsDokanOperations
         {
             await handle.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>ZwCreateFile's arguments, carried through the steps of one create.</summary>
+    private readonly record struct CreateRequest(
+        string Path, uint DesiredAccess, uint FileAttributes, uint ShareAccess, uint Disposition, uint CreateOptions, Core.Rpc.RpcCredential? Credential)
+    {
+        public bool WantDirectory => (CreateOptions & FileDirectoryFile) != 0;
+
+        public bool WantFile => (CreateOptions & FileNonDirectoryFile) != 0;
+
+        public bool DeleteOnClose => (CreateOptions & FileDeleteOnClose) != 0;
     }
 }
