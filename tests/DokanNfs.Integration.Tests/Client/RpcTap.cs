@@ -6,8 +6,11 @@ using DokanNfs.Core.Nfs4;
 
 namespace DokanNfs.Integration.Tests.Client;
 
-/// <summary>One COMPOUND seen by an <see cref="RpcTap"/>: its tag, how many operations, and the first one.</summary>
-public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp);
+/// <summary>
+/// One COMPOUND seen by an <see cref="RpcTap"/>: its tag, how many operations, the first one, and the uid of its
+/// AUTH_SYS credential (null for another flavor).
+/// </summary>
+public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp, uint? Uid = null);
 
 /// <summary>
 /// A TCP relay between a client and a server that reads the ONC RPC records going through it (RFC 5531
@@ -221,6 +224,13 @@ public sealed class RpcTap : IAsyncDisposable
         var xid = BinaryPrimitives.ReadUInt32BigEndian(call);
         var proc = BinaryPrimitives.ReadUInt32BigEndian(call[20..]);
         var at = 24;
+        uint? uid = null;
+        if (BinaryPrimitives.ReadUInt32BigEndian(call[at..]) == 1)
+        {
+            // AUTH_SYS (RFC 5531 Appendix A): stamp, machinename, then the uid.
+            uid = BinaryPrimitives.ReadUInt32BigEndian(call[SkipOpaque(call, at + 12)..]);
+        }
+
         at = SkipOpaque(call, at + 4);
         at = SkipOpaque(call, at + 4);
         var tag = "null";
@@ -241,7 +251,7 @@ public sealed class RpcTap : IAsyncDisposable
 
         lock (_lock)
         {
-            _calls.Add(new TappedCall(tag, opCount, first));
+            _calls.Add(new TappedCall(tag, opCount, first, uid));
             _pending[xid] = tag;
             var now = _inFlight.GetValueOrDefault(tag) + 1;
             _inFlight[tag] = now;
