@@ -6,11 +6,8 @@ using DokanNfs.Core.Nfs4;
 
 namespace DokanNfs.Integration.Tests.Client;
 
-/// <summary>
-/// One COMPOUND seen by an <see cref="RpcTap"/>: its tag, how many operations, the first one, and the uid of its
-/// AUTH_SYS credential (null for another flavor).
-/// </summary>
-public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp, uint? Uid = null);
+/// <summary>One COMPOUND seen by an <see cref="RpcTap"/>: its tag, how many operations, and the first one.</summary>
+public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp);
 
 /// <summary>
 /// A TCP relay between a client and a server that reads the ONC RPC records going through it (RFC 5531
@@ -29,6 +26,7 @@ public sealed class RpcTap : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly List<TappedCall> _calls = [];
+    private readonly List<uint?> _uids = [];
     private readonly Dictionary<uint, string> _pending = [];
     private readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _maxInFlight = new(StringComparer.Ordinal);
@@ -71,6 +69,21 @@ public sealed class RpcTap : IAsyncDisposable
 
     public IReadOnlyList<TappedCall> CallsTagged(string tag) => [.. Calls.Where(c => c.Tag == tag)];
 
+    /// <summary>
+    /// <see cref="Calls"/> each with the uid of its AUTH_SYS credential (null for another flavor): which user
+    /// each call went out as.
+    /// </summary>
+    public IReadOnlyList<(TappedCall Call, uint? Uid)> CallsWithUid
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls.Zip(_uids)];
+            }
+        }
+    }
+
     /// <summary>The most calls of <paramref name="tag"/> that were waiting for their replies at one time.</summary>
     public int MaxInFlight(string tag)
     {
@@ -85,6 +98,7 @@ public sealed class RpcTap : IAsyncDisposable
         lock (_lock)
         {
             _calls.Clear();
+            _uids.Clear();
             _maxInFlight.Clear();
         }
     }
@@ -251,7 +265,8 @@ public sealed class RpcTap : IAsyncDisposable
 
         lock (_lock)
         {
-            _calls.Add(new TappedCall(tag, opCount, first, uid));
+            _calls.Add(new TappedCall(tag, opCount, first));
+            _uids.Add(uid);
             _pending[xid] = tag;
             var now = _inFlight.GetValueOrDefault(tag) + 1;
             _inFlight[tag] = now;

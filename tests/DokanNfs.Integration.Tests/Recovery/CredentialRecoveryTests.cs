@@ -52,7 +52,7 @@ public sealed class CredentialRecoveryTests(TestContext testContext) : RecoveryT
             await Task.Delay(200, Ct);
         }
 
-        var renews = tap.CallsTagged("renew");
+        var renews = tap.CallsWithUid.Where(c => c.Call.Tag == "renew").ToList();
         Assert.IsGreaterThanOrEqualTo(3, renews.Count, "a 2 s lease over 7 s needs at least three RENEWs");
         Assert.IsTrue(renews.All(r => r.Uid == 0), "RENEW goes as the client: " + string.Join(", ", renews.Select(r => r.Uid)));
         Assert.AreEqual(1, client.ClientIdGeneration, "the first client id is still good");
@@ -97,10 +97,10 @@ public sealed class CredentialRecoveryTests(TestContext testContext) : RecoveryT
         var recovery = client.RecoveryEvents.Single();
         Assert.AreEqual((1, 1, 0, 0), (recovery.OpensReclaimed, recovery.LocksReclaimed, recovery.OpensLost, recovery.LocksLost), string.Join("\n", log.Events));
         Assert.IsNull(file.Lost);
-        var calls = tap.Calls.Skip(mark).ToList();
-        Assert.IsTrue(calls.Where(c => c.Tag is "setclientid" or "setclientid_confirm").All(c => c.Uid == 0), "the client id is the client's");
-        Assert.IsNotEmpty(calls.Where(c => c.Tag == "open_reclaim"));
-        var strays = calls.Where(c => c.Tag is not ("setclientid" or "setclientid_confirm" or "lease_time" or "renew") && c.Uid != 1001).ToList();
+        var calls = tap.CallsWithUid.Skip(mark).ToList();
+        Assert.IsTrue(calls.Where(c => c.Call.Tag is "setclientid" or "setclientid_confirm").All(c => c.Uid == 0), "the client id is the client's");
+        Assert.IsNotEmpty(calls.Where(c => c.Call.Tag == "open_reclaim"));
+        var strays = calls.Where(c => c.Call.Tag is not ("setclientid" or "setclientid_confirm" or "lease_time" or "renew") && c.Uid != 1001).ToList();
         Assert.IsEmpty(strays, "the reclaims and the I/O went as Alice: " + string.Join(", ", strays));
 
         // Her lock holds against another client after the grace period, and the data is on disk.
