@@ -141,6 +141,9 @@ public sealed partial class NamespaceFileSystem
                 ?? throw new NfsException(NfsStat4.Stale, NfsOpnum4.Open, handle.Path, $"{openedOn.DrivePath} was unmounted while {handle.Path} was moving; open it again.");
 
         var uncommitted = stale.CopyUncommitted();
+
+        // Opened again as the user who opened it, not as whoever's request met the move.
+        using var asOpener = NfsCallContext.Use(stale.Credential);
         var file = await mount.Client.OpenAsync(mount.ToServerPath(handle.Path), new OpenRequest { Access = stale.Access, Deny = stale.Deny }, cancellationToken).ConfigureAwait(false);
         foreach (var (offset, data) in uncommitted)
         {

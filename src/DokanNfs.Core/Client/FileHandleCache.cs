@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Core.Client;
 
@@ -8,25 +9,39 @@ namespace DokanNfs.Core.Client;
 /// deepest directory already known instead of the root. Entries under a path are dropped when that path is
 /// removed or renamed by us, and all of them when the server says a handle expired or went stale.
 /// </summary>
+/// <remarks>
+/// Kept per principal: a walk that starts from a cached handle skips the LOOKUPs above it, and with them the
+/// server's check that this user may search those directories (RFC 7530 §16.13: LOOKUP needs search
+/// permission). A handle one user's walk found is therefore only reused for that user's walks.
+/// </remarks>
 internal sealed class FileHandleCache(TimeSpan lifetime)
 {
-    private readonly ConcurrentDictionary<string, (NfsFh Fh, long ExpiresTicks)> _entries = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<RpcCredential, ConcurrentDictionary<string, (NfsFh Fh, long ExpiresTicks)>> _byPrincipal = new(PrincipalComparer.Instance);
 
-    public void Add(string path, NfsFh fh)
+    public void Add(RpcCredential credential, string path, NfsFh fh)
     {
         if (lifetime > TimeSpan.Zero)
         {
-            _entries[path] = (fh, Environment.TickCount64 + (long)lifetime.TotalMilliseconds);
+            var entries = _byPrincipal.GetOrAdd(credential, static _ => new ConcurrentDictionary<string, (NfsFh, long)>(StringComparer.Ordinal));
+            entries[path] = (fh, Environment.TickCount64 + (long)lifetime.TotalMilliseconds);
         }
     }
 
-    /// <summary>The deepest cached directory among the prefixes of <paramref name="components"/>, and how many components it covers.</summary>
-    public (NfsFh? Fh, int Count) FindDeepest(string[] components)
+    /// <summary>
+    /// The deepest directory among the prefixes of <paramref name="components"/> cached for
+    /// <paramref name="credential"/>, and how many components it covers.
+    /// </summary>
+    public (NfsFh? Fh, int Count) FindDeepest(RpcCredential credential, string[] components)
     {
+        if (!_byPrincipal.TryGetValue(credential, out var entries))
+        {
+            return (null, 0);
+        }
+
         // Every prefix is a leading slice of the whole path: probe them as spans, deepest first, without
         // building a string per prefix.
         var path = NfsPath.Join(components);
-        var lookup = _entries.GetAlternateLookup<ReadOnlySpan<char>>();
+        var lookup = entries.GetAlternateLookup<ReadOnlySpan<char>>();
         var now = Environment.TickCount64;
         var end = path.Length;
         for (var n = components.Length; n > 0; n--)
@@ -38,7 +53,7 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
                     return (entry.Fh, n);
                 }
 
-                _entries.TryRemove(new KeyValuePair<string, (NfsFh, long)>(path[..end], entry));
+                entries.TryRemove(new KeyValuePair<string, (NfsFh, long)>(path[..end], entry));
             }
 
             end -= components[n - 1].Length + 1;
@@ -47,16 +62,26 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
         return (null, 0);
     }
 
+    /// <summary>Drops <paramref name="path"/> and everything below it, for every principal.</summary>
     public void InvalidateAtOrBelow(string path)
     {
-        foreach (var key in _entries.Keys)
+        foreach (var entries in _byPrincipal.Values)
         {
-            if (NfsPath.IsAtOrBelow(key, path))
+            foreach (var key in entries.Keys)
             {
-                _entries.TryRemove(key, out _);
+                if (NfsPath.IsAtOrBelow(key, path))
+                {
+                    entries.TryRemove(key, out _);
+                }
             }
         }
     }
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        foreach (var entries in _byPrincipal.Values)
+        {
+            entries.Clear();
+        }
+    }
 }

@@ -9,7 +9,7 @@ public sealed partial class NfsClient
 
     /// <summary>
     /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
-    /// from the root and kept.
+    /// from the root and kept. Asked with the machine credential: the answer is kept for every user.
     /// </summary>
     public async ValueTask<NfsAttributes> GetFsInfoAsync(CancellationToken cancellationToken)
     {
@@ -32,7 +32,8 @@ public sealed partial class NfsClient
                 results.PutRootFh(ref r);
                 return results.GetAttr(ref r);
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            credential: MachineCredential).ConfigureAwait(false);
         _fsInfo = info;
         return info;
     }

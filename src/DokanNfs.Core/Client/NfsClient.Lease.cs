@@ -102,7 +102,9 @@ public sealed partial class NfsClient
 
         _renewalStop = new CancellationTokenSource();
         var stop = _renewalStop.Token;
-        _renewal = Task.Run(() => RenewLoopAsync(stop), CancellationToken.None);
+        // Started by whichever request first needed the client id: not in its flow, or the loop would carry
+        // that user's credential for as long as the client lives.
+        _renewal = NfsCallContext.StartDetached(() => RenewLoopAsync(stop));
     }
 
     private async ValueTask StopLeaseRenewalAsync()
@@ -175,7 +177,8 @@ public sealed partial class NfsClient
                         results.Renew(ref r);
                         return true;
                     },
-                    stop).ConfigureAwait(false);
+                    stop,
+                    MachineCredential).ConfigureAwait(false);
                 NoteLeaseRenewed(sent);
             }
             catch (NfsException ex) when (NfsErrorPolicy.Classify(ex.Status) == NfsErrorAction.RecoverLease)

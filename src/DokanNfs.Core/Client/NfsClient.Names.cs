@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
@@ -128,8 +129,12 @@ public sealed partial class NfsClient
         return await SetAttrAsync(node.FileHandle, StateId4.Anonymous, attributes, node.Path, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>SETATTR (RFC 7530 §16.32) then GETATTR, in one COMPOUND.</summary>
-    public ValueTask<NfsAttributes> SetAttrAsync(NfsFh fileHandle, StateId4 stateId, SetAttributes attributes, string path, CancellationToken cancellationToken, bool retryAfterRecovery = true)
+    /// <summary>
+    /// SETATTR (RFC 7530 §16.32) then GETATTR, in one COMPOUND, with <paramref name="credential"/> (an open
+    /// file's) or when null the current one.
+    /// </summary>
+    public ValueTask<NfsAttributes> SetAttrAsync(
+        NfsFh fileHandle, StateId4 stateId, SetAttributes attributes, string path, CancellationToken cancellationToken, bool retryAfterRecovery = true, RpcCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         return RunAsync(
@@ -150,7 +155,8 @@ public sealed partial class NfsClient
                 return results.GetAttr(ref r);
             },
             cancellationToken,
-            retryAfterRecovery);
+            retryAfterRecovery,
+            credential);
     }
 
     /// <summary>ACCESS (RFC 7530 §16.1): which of <paramref name="access"/> the server grants this credential.</summary>

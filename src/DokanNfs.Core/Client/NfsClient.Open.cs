@@ -9,17 +9,20 @@ public sealed partial class NfsClient
     /// <summary>
     /// OPEN with CLAIM_NULL (RFC 7530 §16.16): PUTFH(directory), OPEN, GETFH, GETATTR in one COMPOUND,
     /// then OPEN_CONFIRM when the server asks for it (a new open-owner), then for EXCLUSIVE4 the SETATTR
-    /// of the real attributes, and SETATTR(size 0) when truncating.
+    /// of the real attributes, and SETATTR(size 0) when truncating. The open belongs to the current credential
+    /// (<see cref="NfsCallContext"/>): its open-owner is one of that principal's, and every later call on the
+    /// file goes out with it (<see cref="NfsOpenFile.Credential"/>).
     /// </summary>
     public async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        var credential = CallerCredential;
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
         var (parent, name) = await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false);
         var normalized = NfsPath.Combine(parent.Path, name);
 
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
-        var owner = _owners.AcquireOpenOwner(normalized);
+        var owner = _owners.AcquireOpenOwner(normalized, credential);
         var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
         var sent = request;
         NfsOpenFile file;
@@ -50,7 +53,7 @@ public sealed partial class NfsClient
                 // the OPEN goes again with a fresh one (seqid 0, then OPEN_CONFIRM), the same verifier.
                 _owners.Retire(owner);
                 _owners.ReleaseOpenOwner(owner, normalized);
-                owner = _owners.AcquireOpenOwner(normalized);
+                owner = _owners.AcquireOpenOwner(normalized, credential);
             }
             catch
             {
@@ -133,7 +136,8 @@ public sealed partial class NfsClient
                     var fh = results.GetFh(ref r);
                     return (open, fh, results.GetAttr(ref r));
                 },
-                ct),
+                ct,
+                owner.Credential),
             cancellationToken);
 
     /// <summary>OPEN_CONFIRM (RFC 7530 §16.18): the first OPEN of a new open-owner must be confirmed before use.</summary>
@@ -156,7 +160,8 @@ public sealed partial class NfsClient
                     results.PutFh(ref r);
                     return results.OpenConfirm(ref r);
                 },
-                ct),
+                ct,
+                owner.Credential),
             cancellationToken,
             partOfRecovery);
 

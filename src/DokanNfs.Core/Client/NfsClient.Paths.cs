@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
@@ -17,22 +18,24 @@ public sealed partial class NfsClient
     /// Walks a path in ONE COMPOUND — PUTROOTFH (or PUTFH of the deepest cached directory), then LOOKUP and
     /// GETFH per component, then GETATTR — and caches the directories it passed. A stale or expired
     /// starting handle sends the walk again from the root; NFS4ERR_MOVED becomes
-    /// <see cref="NfsMovedException"/> naming the referral and its fs_locations.
+    /// <see cref="NfsMovedException"/> naming the referral and its fs_locations. Cached directories are the
+    /// caller's own (<see cref="FileHandleCache"/>): one user's walk never starts where another's left off.
     /// </summary>
     public async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, CancellationToken cancellationToken)
     {
         var components = NfsPath.Split(path);
         var normalized = NfsPath.Join(components);
-        var (start, skip) = Handles.FindDeepest(components);
+        var credential = CallerCredential;
+        var (start, skip) = Handles.FindDeepest(credential, components);
         try
         {
-            return await WalkAsync(normalized, components, start, skip, attributes, cancellationToken).ConfigureAwait(false);
+            return await WalkAsync(normalized, components, start, skip, attributes, credential, cancellationToken).ConfigureAwait(false);
         }
         catch (NfsException ex) when (start is not null && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
         {
             ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.Join(components[..skip]));
             Handles.Clear();
-            return await WalkAsync(normalized, components, null, 0, attributes, cancellationToken).ConfigureAwait(false);
+            return await WalkAsync(normalized, components, null, 0, attributes, credential, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -116,7 +119,7 @@ public sealed partial class NfsClient
     /// </summary>
     internal const int MaxComponentsPerWalk = 24;
 
-    private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, CancellationToken cancellationToken)
+    private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, CancellationToken cancellationToken)
     {
         // Fix (found by PathResolutionTests.Path_of_sixty_components_resolves): a path of more than 48
         // components used to go out as one COMPOUND of over 100 operations, which Ganesha answers with
@@ -125,15 +128,15 @@ public sealed partial class NfsClient
         while (components.Length - skip > MaxComponentsPerWalk)
         {
             var prefix = components[..(skip + MaxComponentsPerWalk)];
-            var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+            var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, credential, cancellationToken).ConfigureAwait(false);
             start = part.FileHandle;
             skip = prefix.Length;
         }
 
-        return await WalkOnceAsync(path, components, start, skip, attributes, cancellationToken).ConfigureAwait(false);
+        return await WalkOnceAsync(path, components, start, skip, attributes, credential, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, CancellationToken cancellationToken)
+    private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, CancellationToken cancellationToken)
     {
         var walk = new PathWalk(start, components, skip, attributes);
         try
@@ -166,17 +169,18 @@ public sealed partial class NfsClient
                     e.GetAttr(w.Attributes);
                 },
                 (ref XdrReader r) => DecodeWalk(ref r, walk, path),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                credential: credential).ConfigureAwait(false);
 
             // Every handle but the last is a directory we walked through: remember them.
             for (var i = 0; i < dirs.Length - 1; i++)
             {
-                Handles.Add(NfsPath.Join(components[..(skip + i + 1)]), dirs[i]);
+                Handles.Add(credential, NfsPath.Join(components[..(skip + i + 1)]), dirs[i]);
             }
 
             if (attrs.Type == NfsFtype4.Dir)
             {
-                Handles.Add(path, fh);
+                Handles.Add(credential, path, fh);
             }
 
             return new NfsNode(path, fh, attrs);

@@ -30,6 +30,10 @@ public sealed partial class NfsClient
     public async IAsyncEnumerable<NfsDirEntry> ReadDirAsync(NfsNode directory, Bitmap4? attributes = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(directory);
+
+        // Read when the listing starts: every page goes out as the user who asked for the first, whatever flow
+        // the later pages are pulled from.
+        var credential = CallerCredential;
         var request = (attributes ?? AttributeRequests.ReadDir).With(FAttr4.RdAttrError);
         var page = new ReadDirPage(directory.FileHandle, 0, default, _options.ReadDirMaxCount, request, directory.Path);
         while (true)
@@ -43,7 +47,8 @@ public sealed partial class NfsClient
                     e.ReadDir(p.Cookie, p.Verifier, p.MaxCount, p.MaxCount, p.Request);
                 },
                 static (ref XdrReader r) => DecodeReadDir(ref r),
-                cancellationToken).ConfigureAwait(false);
+                cancellationToken,
+                credential: credential).ConfigureAwait(false);
 
             foreach (var entry in entries)
             {

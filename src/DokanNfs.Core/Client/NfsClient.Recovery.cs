@@ -70,7 +70,9 @@ public sealed partial class NfsClient
             }
             else
             {
-                recovery = _recovery = Task.Run(() => RunRecoveryAsync(cause), CancellationToken.None);
+                // Not in the flow of the call that met the error: recovery acts for the client (machine
+                // credential) and for each open file (the credential it was opened with), never for that caller.
+                recovery = _recovery = NfsCallContext.StartDetached(() => RunRecoveryAsync(cause));
             }
         }
 

@@ -61,6 +61,15 @@ public sealed partial class NfsClient : IAsyncDisposable
 
     public ClientIdentity Identity => _identity;
 
+    /// <summary>
+    /// The credential of the client itself (<see cref="NfsClientOptions.Credential"/>): client id and lease
+    /// management, and calls whose answer is shared by every user (the file system's limits).
+    /// </summary>
+    internal RpcCredential MachineCredential => _options.Credential;
+
+    /// <summary>The credential a call made now on behalf of the caller goes out with: the ambient one, else the client's.</summary>
+    internal RpcCredential CallerCredential => NfsCallContext.Current ?? _options.Credential;
+
     /// <summary>The confirmed client id, or 0 before the first stateful call.</summary>
     public ulong ClientId => Interlocked.Read(ref _clientId);
 
@@ -146,12 +155,15 @@ public sealed partial class NfsClient : IAsyncDisposable
     /// the call waits for it and goes again — unless <paramref name="retryAfterRecovery"/> is false, for calls
     /// whose arguments carry a stateid that recovery replaces: those callers rebuild and resend themselves.
     /// An unreachable server is waited out (hard mount) or reported after the soft timeout. Requests are
-    /// held while recovery runs. Everything else goes to the caller.
+    /// held while recovery runs. Everything else goes to the caller. Every attempt goes out with
+    /// <paramref name="credential"/>, or when null with the credential current when the call began
+    /// (<see cref="NfsCallContext"/>, else the client's).
     /// </summary>
     public async ValueTask<TResult> RunAsync<TState, TResult>(
-        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery = true)
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery = true, RpcCredential? credential = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        credential ??= CallerCredential;
         var backoff = new RetryBackoff(_options);
         var outage = new OutageClock(_options);
         var recovered = false;
@@ -170,7 +182,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
+                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken, credential).ConfigureAwait(false);
             }
             catch (NfsException ex) when (backoff.ShouldRetry(ex.Status))
             {
@@ -198,7 +210,8 @@ public sealed partial class NfsClient : IAsyncDisposable
 
     /// <summary>
     /// A call made by recovery itself (or by client-id set-up): waits out DELAY / GRACE and an unreachable
-    /// server like <see cref="RunAsync"/>, but never waits for recovery — it is part of it.
+    /// server like <see cref="RunAsync"/>, but never waits for recovery — it is part of it. It is the client's
+    /// own business, so it goes out with the machine credential whoever's request led to it.
     /// </summary>
     private async ValueTask<TResult> RetryDirectAsync<TState, TResult>(
         string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
@@ -210,7 +223,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
             try
             {
-                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken).ConfigureAwait(false);
+                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken, MachineCredential).ConfigureAwait(false);
             }
             catch (NfsException ex) when (backoff.ShouldRetry(ex.Status))
             {
@@ -224,12 +237,15 @@ public sealed partial class NfsClient : IAsyncDisposable
         }
     }
 
-    /// <summary>One COMPOUND, sent once: no retries, no recovery.</summary>
+    /// <summary>
+    /// One COMPOUND, sent once: no retries, no recovery. It goes out with <paramref name="credential"/>, or when
+    /// null with the current one (<see cref="NfsCallContext"/>, else the client's).
+    /// </summary>
     public ValueTask<TResult> AttemptAsync<TState, TResult>(
-        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken)
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential = null)
     {
         var args = new CompoundArgs<TState>(tag, _options.MinorVersion, state, encodeOps);
-        return _rpc.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken);
+        return _rpc.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, credential ?? CallerCredential);
     }
 
     public async ValueTask DisposeAsync()

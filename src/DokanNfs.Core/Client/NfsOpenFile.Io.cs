@@ -120,7 +120,8 @@ public sealed partial class NfsOpenFile
                     return results.Commit(ref r);
                 },
                 ct,
-                retryAfterRecovery: false),
+                retryAfterRecovery: false,
+                Credential),
             cancellationToken).ConfigureAwait(false);
 
         foreach (var write in pending)
@@ -189,7 +190,8 @@ public sealed partial class NfsOpenFile
                         return (data.Length, eof);
                     },
                     ct,
-                    retryAfterRecovery: false),
+                    retryAfterRecovery: false,
+                    Credential),
                 cancellationToken).ConfigureAwait(false);
 
             total += got.Length;
@@ -225,7 +227,8 @@ public sealed partial class NfsOpenFile
                         return results.Write(ref r);
                     },
                     ct,
-                    retryAfterRecovery: false),
+                    retryAfterRecovery: false,
+                    Credential),
                 cancellationToken).ConfigureAwait(false);
 
             if (result.Count == 0 || result.Count > slice.Length)
@@ -325,7 +328,11 @@ public sealed partial class NfsOpenFile
         NfsNode node;
         try
         {
-            node = await _client.ResolveAsync(Path, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+            // Resolved as this file's principal, not as whoever's request met the expired handle.
+            using (NfsCallContext.Use(Credential))
+            {
+                node = await _client.ResolveAsync(Path, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (NfsException resolveError)
         {

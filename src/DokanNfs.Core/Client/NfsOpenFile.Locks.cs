@@ -91,7 +91,8 @@ public sealed partial class NfsOpenFile
                     results.PutFh(ref r);
                     return results.LockU(ref r);
                 },
-                ct),
+                ct,
+                owner.Credential),
             cancellationToken).ConfigureAwait(false);
 
         lock (_locks)
@@ -118,7 +119,8 @@ public sealed partial class NfsOpenFile
                 results.PutFh(ref r);
                 return results.LockT(ref r);
             },
-            cancellationToken);
+            cancellationToken,
+            credential: Credential);
     }
 
     /// <summary>
@@ -141,7 +143,8 @@ public sealed partial class NfsOpenFile
                         e.LockExistingOwner(c.Type, c.Reclaim, c.Offset, c.Length, c.StateId, c.SeqId);
                     },
                     static (ref XdrReader r) => DecodeLock(ref r),
-                    ct),
+                    ct,
+                    owner.Credential),
                 cancellationToken,
                 partOfRecovery: reclaim).ConfigureAwait(false);
             if (result.Granted)
@@ -155,7 +158,7 @@ public sealed partial class NfsOpenFile
         // First lock of this handle: the open-owner's seqid carries it (open_to_lock_owner4), and the new
         // lock-owner starts at seqid 0. A refused first lock leaves no lock-owner worth keeping. The lock-owner
         // takes the client id current at each attempt: recovery may have replaced it meanwhile.
-        var newOwner = _client.Owners.NewLockOwner();
+        var newOwner = _client.Owners.NewLockOwner(Credential);
         LockResult first;
         try
         {
@@ -174,7 +177,8 @@ public sealed partial class NfsOpenFile
                             e.LockNewOwner(c.Type, c.Reclaim, c.Offset, c.Length, c.OpenSeqId, c.OpenStateId, 0, c.Owner);
                         },
                         static (ref XdrReader r) => DecodeLock(ref r),
-                        ct);
+                        ct,
+                        _owner.Credential);
                 },
                 cancellationToken,
                 partOfRecovery: reclaim).ConfigureAwait(false);
@@ -242,7 +246,8 @@ public sealed partial class NfsOpenFile
                 results.ReleaseLockOwner(ref r);
                 return true;
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            credential: owner.Credential).ConfigureAwait(false);
         _lockOwner = null;
         _lockStateId = null;
         owner.Dispose();

@@ -73,7 +73,8 @@ public sealed partial class NfsOpenFile
                         results.PutFh(ref r);
                         return (results.Open(ref r), true);
                     },
-                    ct),
+                    ct,
+                    owner.Credential),
                 CancellationToken.None,
                 partOfRecovery: true).ConfigureAwait(false);
 

@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
@@ -6,7 +7,8 @@ namespace DokanNfs.Core.Client;
 /// <summary>
 /// One OPEN of one file: its open stateid and owner, the data written but not yet committed, and its
 /// byte-range locks. I/O is in NfsOpenFile.Io.cs, locks in NfsOpenFile.Locks.cs. Close it exactly once;
-/// <see cref="DisposeAsync"/> closes it if the caller did not.
+/// <see cref="DisposeAsync"/> closes it if the caller did not. Every call on it goes out with the
+/// <see cref="Credential"/> it was opened with, whatever <see cref="NfsCallContext"/> holds at the time.
 /// </summary>
 public sealed partial class NfsOpenFile : IAsyncDisposable
 {
@@ -27,9 +29,16 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Deny = deny;
         Attributes = attributes;
         Delegation = delegation;
+        Credential = owner.Credential;
     }
 
     public string Path { get; }
+
+    /// <summary>
+    /// The principal this file was opened as (its open-owner's): I/O, locks, CLOSE, and the reclaim after a
+    /// server restart all go out with it, so a handle keeps acting for the user who opened it.
+    /// </summary>
+    public RpcCredential Credential { get; }
 
     /// <summary>
     /// The file's handle. A volatile handle (RFC 7530 §4.2.3) that expires is replaced by the one the path
@@ -69,7 +78,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 results.PutFh(ref r);
                 return results.GetAttr(ref r);
             },
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            credential: Credential).ConfigureAwait(false);
         return Attributes;
     }
 
@@ -79,7 +89,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(attributes);
         ThrowIfLost();
         Attributes = await RunIoAsync(
-            (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false),
+            (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false, Credential),
             cancellationToken).ConfigureAwait(false);
         return Attributes;
     }
@@ -102,6 +112,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             return;
         }
 
+        // The path walks below go out as this file's principal too.
+        using var scope = NfsCallContext.Use(Credential);
         if (deny != Deny && !HoldsLocks)
         {
             await ReopenWithNewOwnerAsync(access, deny, cancellationToken).ConfigureAwait(false);
@@ -141,7 +153,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                     results.PutFh(ref r);
                     return results.OpenDowngrade(ref r);
                 },
-                ct),
+                ct,
+                _owner.Credential),
             cancellationToken).ConfigureAwait(false);
         Access = access;
         Deny = deny;
@@ -156,7 +169,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     private async ValueTask ReopenWithNewOwnerAsync(OpenShareAccess access, OpenShareDeny deny, CancellationToken cancellationToken)
     {
         var (parent, name) = await _client.ResolveParentAsync(Path, cancellationToken).ConfigureAwait(false);
-        var owner = _client.Owners.AcquireOpenOwner(Path);
+        var owner = _client.Owners.AcquireOpenOwner(Path, Credential);
         (StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation) reopened;
         try
         {
@@ -267,7 +280,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                     results.PutFh(ref r);
                     return results.Close(ref r);
                 },
-                ct),
+                ct,
+                owner.Credential),
             cancellationToken);
 
     public override string ToString() => $"{Path} ({Access}/{Deny}, {_stateId})";

@@ -1,25 +1,32 @@
 using System.Buffers.Binary;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Core.Client;
 
 /// <summary>
 /// An open-owner or lock-owner (RFC 7530 §9.1.5) and its seqid. Requests of one owner are serialized by
 /// <see cref="Gate"/>: the server checks that each carries the next seqid, so two in flight at once would
-/// fail one of them with NFS4ERR_BAD_SEQID.
+/// fail one of them with NFS4ERR_BAD_SEQID. An owner belongs to one principal, and all its requests go out
+/// with that principal's <see cref="Credential"/>: a server may check that the requests of one owner come
+/// from one principal (RFC 7530 §9.1.5, §16.16.5), and one user's owner must never carry another's requests.
 /// </summary>
 public sealed class OwnerState : IDisposable
 {
-    internal OwnerState(StateOwner4 name, bool isLockOwner)
+    internal OwnerState(StateOwner4 name, bool isLockOwner, RpcCredential credential)
     {
         Name = name;
         IsLockOwner = isLockOwner;
+        Credential = credential;
     }
 
     /// <summary>The client id and opaque name; the client id part changes when recovery gets a new one.</summary>
     public StateOwner4 Name { get; internal set; }
 
     public bool IsLockOwner { get; }
+
+    /// <summary>The principal whose opens or locks this owner holds; every request of the owner goes out with it.</summary>
+    public RpcCredential Credential { get; }
 
     /// <summary>The seqid the next request of this owner carries.</summary>
     public uint SeqId { get; internal set; }
@@ -47,7 +54,8 @@ public sealed class OwnerState : IDisposable
 /// Hands out open-owners. Windows programs open one file through many handles with different share
 /// modes, and the server checks share reservations only between different owners (RFC 7530 §9.9), so
 /// each open of a file gets an owner that holds no other open of that file. Owners are reused across
-/// files, so NFSv4.0's OPEN_CONFIRM round trip is paid once per owner, not once per open.
+/// files, so NFSv4.0's OPEN_CONFIRM round trip is paid once per owner, not once per open — but only by the
+/// same principal: two users never share an owner.
 /// </summary>
 internal sealed class OwnerTable(NfsClient client) : IDisposable
 {
@@ -56,23 +64,25 @@ internal sealed class OwnerTable(NfsClient client) : IDisposable
     private long _nextOwnerNumber;
 
     /// <summary>
-    /// An owner with no open of <paramref name="file"/>. Only confirmed owners are shared: a new owner serves
-    /// one OPEN (and its OPEN_CONFIRM) alone, so no second OPEN can slip in before it is confirmed.
+    /// An owner of <paramref name="credential"/>'s principal with no open of <paramref name="file"/>. Only
+    /// confirmed owners are shared: a new owner serves one OPEN (and its OPEN_CONFIRM) alone, so no second OPEN
+    /// can slip in before it is confirmed.
     /// </summary>
-    public OwnerState AcquireOpenOwner(object file)
+    public OwnerState AcquireOpenOwner(object file, RpcCredential credential)
     {
         lock (_lock)
         {
             var clientId = client.ClientId;
             foreach (var owner in _openOwners)
             {
-                if (owner.Confirmed && !owner.Retired && owner.Name.ClientId == clientId && owner.OpenFiles.Add(file))
+                if (owner.Confirmed && !owner.Retired && owner.Name.ClientId == clientId
+                    && PrincipalComparer.Instance.Equals(owner.Credential, credential) && owner.OpenFiles.Add(file))
                 {
                     return owner;
                 }
             }
 
-            var created = new OwnerState(new StateOwner4(clientId, NewOwnerName("open")), isLockOwner: false);
+            var created = new OwnerState(new StateOwner4(clientId, NewOwnerName("open")), isLockOwner: false, credential);
             created.OpenFiles.Add(file);
             _openOwners.Add(created);
             return created;
@@ -142,8 +152,11 @@ internal sealed class OwnerTable(NfsClient client) : IDisposable
         }
     }
 
-    /// <summary>A lock-owner for one open file handle: Windows locks belong to the handle that took them.</summary>
-    public OwnerState NewLockOwner() => new(new StateOwner4(client.ClientId, NewOwnerName("lock")), isLockOwner: true);
+    /// <summary>
+    /// A lock-owner for one open file handle: Windows locks belong to the handle that took them. It carries the
+    /// handle's credential (the open-owner's, whose seqid its first LOCK uses).
+    /// </summary>
+    public OwnerState NewLockOwner(RpcCredential credential) => new(new StateOwner4(client.ClientId, NewOwnerName("lock")), isLockOwner: true, credential);
 
     public void Dispose()
     {

@@ -128,7 +128,7 @@ public sealed class FakeNfsServerTests
         await using var server = await FakeNfsServer.StartAsync();
         await using var client = Connect(server);
         await WarmUpOwnerAsync(client, "/export/a", Ct);
-        var owner = client.Owners.AcquireOpenOwner("/export/b");
+        var owner = client.Owners.AcquireOpenOwner("/export/b", client.Options.Credential);
         client.Owners.ReleaseOpenOwner(owner, "/export/b");
 
         // Put the client's idea of the seqid out of step with the server's.

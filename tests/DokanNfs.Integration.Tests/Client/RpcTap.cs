@@ -26,6 +26,7 @@ public sealed class RpcTap : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Lock _lock = new();
     private readonly List<TappedCall> _calls = [];
+    private readonly List<uint?> _uids = [];
     private readonly Dictionary<uint, string> _pending = [];
     private readonly Dictionary<string, int> _inFlight = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _maxInFlight = new(StringComparer.Ordinal);
@@ -68,6 +69,21 @@ public sealed class RpcTap : IAsyncDisposable
 
     public IReadOnlyList<TappedCall> CallsTagged(string tag) => [.. Calls.Where(c => c.Tag == tag)];
 
+    /// <summary>
+    /// <see cref="Calls"/> each with the uid of its AUTH_SYS credential (null for another flavor): which user
+    /// each call went out as.
+    /// </summary>
+    public IReadOnlyList<(TappedCall Call, uint? Uid)> CallsWithUid
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _calls.Zip(_uids)];
+            }
+        }
+    }
+
     /// <summary>The most calls of <paramref name="tag"/> that were waiting for their replies at one time.</summary>
     public int MaxInFlight(string tag)
     {
@@ -82,6 +98,7 @@ public sealed class RpcTap : IAsyncDisposable
         lock (_lock)
         {
             _calls.Clear();
+            _uids.Clear();
             _maxInFlight.Clear();
         }
     }
@@ -221,6 +238,13 @@ public sealed class RpcTap : IAsyncDisposable
         var xid = BinaryPrimitives.ReadUInt32BigEndian(call);
         var proc = BinaryPrimitives.ReadUInt32BigEndian(call[20..]);
         var at = 24;
+        uint? uid = null;
+        if (BinaryPrimitives.ReadUInt32BigEndian(call[at..]) == 1)
+        {
+            // AUTH_SYS (RFC 5531 Appendix A): stamp, machinename, then the uid.
+            uid = BinaryPrimitives.ReadUInt32BigEndian(call[SkipOpaque(call, at + 12)..]);
+        }
+
         at = SkipOpaque(call, at + 4);
         at = SkipOpaque(call, at + 4);
         var tag = "null";
@@ -242,6 +266,7 @@ public sealed class RpcTap : IAsyncDisposable
         lock (_lock)
         {
             _calls.Add(new TappedCall(tag, opCount, first));
+            _uids.Add(uid);
             _pending[xid] = tag;
             var now = _inFlight.GetValueOrDefault(tag) + 1;
             _inFlight[tag] = now;

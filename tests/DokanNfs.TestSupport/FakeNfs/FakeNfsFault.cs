@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.TestSupport.FakeServer;
 
 namespace DokanNfs.TestSupport.FakeNfs;
 
@@ -156,6 +157,9 @@ public sealed class FakeNfsRecord
     public uint Xid { get; }
 
     public CompoundRequest Request { get; }
+
+    /// <summary>The AUTH_SYS credential the COMPOUND came with, or null for another flavor.</summary>
+    public AuthSysParameters? AuthSys { get; internal init; }
 
     /// <summary>Stopwatch ticks when the server took the COMPOUND up.</summary>
     public long Timestamp { get; }

@@ -410,7 +410,7 @@ public sealed class FakeNfsServer : IAsyncDisposable
         FakeCompoundOutcome outcome;
         lock (_lock)
         {
-            var record = new FakeNfsRecord(_records.Count, call.Connection.Id, call.Xid, request);
+            var record = new FakeNfsRecord(_records.Count, call.Connection.Id, call.Xid, request) { AuthSys = call.AuthSys };
             _records.Add(record);
             outcome = _processor.Run(record);
         }
