@@ -1,20 +1,13 @@
+using DokanNfs.Core.Client;
 using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Dokan.Adapter;
 
 /// <summary>
-/// Runs the NFS calls of one callback under the credential of the open's requester.
-/// Until the core carries a per-call credential this is where that hook lives (issue 6 §15).
+/// Runs the NFS calls of one callback under the credential of the open's requester (issue 6 §15): the core
+/// reads <see cref="NfsCallContext.Current"/> when a call starts. Null leaves the client's own credential.
 /// </summary>
-internal readonly struct CredentialScope : IDisposable
+internal static class CredentialScope
 {
-    public static CredentialScope Use(RpcCredential? credential)
-    {
-        _ = credential;
-        return default;
-    }
-
-    public void Dispose()
-    {
-    }
+    public static NfsCallContext.Scope Use(RpcCredential? credential) => NfsCallContext.Use(credential);
 }

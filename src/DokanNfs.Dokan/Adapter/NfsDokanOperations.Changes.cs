@@ -155,16 +155,7 @@ public sealed partial class NfsDokanOperations
     }
 
     /// <summary>The volume-relative Windows path ("\dir\name") of a drive path ("/dir/name"), names mapped for Windows.</summary>
-    private static string ToDokanPath(string drivePath)
-    {
-        var builder = new StringBuilder(drivePath.Length + 1);
-        foreach (var part in drivePath.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            _ = builder.Append('\\').Append(ToWindowsName(part));
-        }
-
-        return builder.Length == 0 ? "\\" : builder.ToString();
-    }
+    private static string ToDokanPath(string drivePath) => WindowsPath.ToDokanPath(drivePath);
 
     private enum ChangeKind
     {

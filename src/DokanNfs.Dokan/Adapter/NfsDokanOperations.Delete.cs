@@ -142,6 +142,7 @@ public sealed partial class NfsDokanOperations
         }
 
         Wait(_fs.RenameAsync(path, newPath, Ct), ref info);
+        NoteOwnRename(path, newPath, context?.IsDirectory ?? false); // .Changes.cs
         RenameOpens(path, newPath);
         return NtStatus.Success;
     }

@@ -229,57 +229,12 @@ public sealed partial class NfsDokanOperations
     private static bool CanWrite(FileContext? context) => context is not null && (context.DesiredAccess & NtCreate.WriteAccess) != 0;
 
     /// <summary>
-    /// Seam: DosWildcard. The names helper's Mapping/DosWildcard.IsMatch (FsRtlIsNameInExpression semantics)
-    /// replaces the small matcher below. Case is ignored only when the adapter is case-insensitive, so the
-    /// match agrees with FILE_CASE_SENSITIVE_SEARCH in GetVolumeInformation.
+    /// DOS wildcards with FsRtlIsNameInExpression semantics (MS-FSA §2.1.4.4). Case is ignored only when the
+    /// adapter is case-insensitive, so the match agrees with FILE_CASE_SENSITIVE_SEARCH in GetVolumeInformation.
     /// </summary>
     private bool MatchesPattern(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name) =>
-        IsWildcardMatch(pattern, name, Options.CaseInsensitive);
+        DosWildcard.IsMatch(pattern, name, Options.CaseInsensitive);
 
-    /// <summary>
-    /// Stand-in until DosWildcard lands: '*' any run, '?' one character; the DOS forms approximated
-    /// ('&lt;' as '*', '&gt;' as '?', '"' as '.'; trailing DOS_QM / DOS_DOT / stars match the end of the name).
-    /// </summary>
-    private static bool IsWildcardMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> name, bool ignoreCase)
-    {
-        int p = 0, n = 0, star = -1, resume = 0;
-        while (n < name.Length)
-        {
-            if (p < pattern.Length && pattern[p] is '*' or '<')
-            {
-                star = p++;
-                resume = n;
-            }
-            else if (p < pattern.Length && (pattern[p] is '?' or '>' || SameChar(pattern[p] == '"' ? '.' : pattern[p], name[n], ignoreCase)))
-            {
-                p++;
-                n++;
-            }
-            else if (star >= 0)
-            {
-                p = star + 1;
-                n = ++resume;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        while (p < pattern.Length && pattern[p] is '*' or '<' or '>' or '"')
-        {
-            p++;
-        }
-
-        return p == pattern.Length;
-    }
-
-    private static bool SameChar(char a, char b, bool ignoreCase) =>
-        a == b || (ignoreCase && char.ToUpperInvariant(a) == char.ToUpperInvariant(b));
-
-    /// <summary>
-    /// Seam: WindowsNames. The names helper's Mapping/WindowsNames.ToWindows (characters Windows forbids →
-    /// U+F000 + c) replaces this identity.
-    /// </summary>
-    private static string ToWindowsName(string name) => name;
+    /// <summary>A name as Windows may show it: characters it forbids go to U+F000 + c (WindowsNames).</summary>
+    private static string ToWindowsName(string name) => WindowsNames.ToWindows(name);
 }

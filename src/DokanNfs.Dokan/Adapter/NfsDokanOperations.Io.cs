@@ -297,6 +297,7 @@ public sealed partial class NfsDokanOperations
 
                 Wait(handle.WriteAsync(at, data[..length], Ct), ref info);
                 context.Dirty = true;
+                NoteOwnChange(context.Path); // .Changes.cs: not announced back to Windows
                 status = NtStatus.Success;
                 return length;
             }

@@ -94,6 +94,7 @@ public sealed partial class NfsDokanOperations
                 try
                 {
                     Wait(_fs.SetAttributesAsync(path, change, Ct), ref info);
+                    NoteOwnChange(path); // .Changes.cs: not announced back to Windows
                 }
                 catch (NfsException e) when (e.Status is NfsStat4.Perm or NfsStat4.Access or NfsStat4.BadOwner or NfsStat4.Inval)
                 {

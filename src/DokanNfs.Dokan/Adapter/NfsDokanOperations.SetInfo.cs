@@ -49,6 +49,7 @@ public sealed partial class NfsDokanOperations
             {
                 FlushOpen(context, ref info);
                 Wait(handle!.SetSizeAsync((ulong)byteOffset, Ct), ref info);
+                NoteOwnChange(context.Path); // .Changes.cs: not announced back to Windows
             }
 
             return NtStatus.Success;
@@ -87,6 +88,7 @@ public sealed partial class NfsDokanOperations
                 {
                     FlushOpen(context, ref info);
                     Wait(handle.SetSizeAsync((ulong)allocationSize, Ct), ref info);
+                    NoteOwnChange(context.Path);
                 }
             }
 
@@ -148,6 +150,7 @@ public sealed partial class NfsDokanOperations
                 try
                 {
                     Wait(_fs.SetAttributesAsync(context.Path, attributes, Ct), ref info);
+                    NoteOwnChange(context.Path);
                 }
                 catch (NfsException e) when (e.Status == NfsStat4.AttrNotSupp && attributes.TimeCreate is not null)
                 {
@@ -158,6 +161,8 @@ public sealed partial class NfsDokanOperations
                     if (!attributes.Mask.IsEmpty)
                     {
                         Wait(_fs.SetAttributesAsync(context.Path, attributes, Ct), ref info);
+                        NoteOwnChange(context.Path);
+                    NoteOwnChange(context.Path);
                     }
                 }
             }
@@ -221,6 +226,7 @@ public sealed partial class NfsDokanOperations
                 }
 
                 Wait(_fs.SetAttributesAsync(context.Path, new SetAttributes { Mode = wanted }, Ct), ref info);
+                NoteOwnChange(context.Path);
             }
 
             return NtStatus.Success;
