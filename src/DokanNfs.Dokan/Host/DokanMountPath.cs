@@ -73,7 +73,8 @@ internal static class DokanMountPath
 
         if (trimmed.Length >= UncNameCapacity)
         {
-            throw new ArgumentException($"The UNC name '{uncName}' is longer than Dokan's {UncNameCapacity - 2} characters.", nameof(uncName));
+            throw new ArgumentException(
+                $"The UNC name '{uncName}' is too long: Dokan keeps {UncNameCapacity - 1} characters of it (written with one leading backslash).", nameof(uncName));
         }
 
         return trimmed;

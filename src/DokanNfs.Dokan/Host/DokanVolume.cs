@@ -111,8 +111,14 @@ public sealed class DokanVolume : IAsyncDisposable
                 nameof(operations));
         }
 
+        if (host?.NotificationPrefix is { } attached)
+        {
+            throw new InvalidOperationException($"This NativeDokanHost already serves a volume ({attached}); build one host per volume.");
+        }
+
         var (libraryVersion, driverVersion) = AcquireDokan();
         DokanInstance? instance = null;
+        DokanHandle? handle = null;
         var native = new NativeBlocks();
         try
         {
@@ -140,7 +146,6 @@ public sealed class DokanVolume : IAsyncDisposable
             instance = DokanInstances.Register(operations, logger);
             nativeOptions->GlobalContext = instance.Id;
             DokanMainResult result;
-            DokanHandle handle;
             try
             {
                 result = DokanNativeMethods.DokanCreateFileSystem(nativeOptions, nativeOperations, out handle);
@@ -152,7 +157,6 @@ public sealed class DokanVolume : IAsyncDisposable
 
             if (result != DokanMainResult.Success)
             {
-                handle.Dispose();
                 throw new DokanMountException(result, mountPoint);
             }
 
@@ -163,6 +167,8 @@ public sealed class DokanVolume : IAsyncDisposable
         }
         catch
         {
+            // Mounted but not handed out: unmount (its callbacks still find their volume and memory), then free.
+            handle?.Dispose();
             if (instance is not null)
             {
                 DokanInstances.Unregister(instance.Id);

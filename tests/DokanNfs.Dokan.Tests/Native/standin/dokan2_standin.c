@@ -369,10 +369,12 @@ EXPORT int32_t DokanCreateFileSystem(DOKAN_OPTIONS *options, DOKAN_OPERATIONS *o
 
   log_event("mounted", instance->mount_point, NULL, NULL, options->GlobalContext);
   if (operations->Mounted) {
+    /* dokan.c: only DokanOptions is set, and the answer is ignored; logged here for the tests. */
     DOKAN_FILE_INFO info;
     memset(&info, 0, sizeof info);
     info.DokanOptions = options;
-    operations->Mounted(instance->mount_point, &info);
+    NTSTATUS status = operations->Mounted(instance->mount_point, &info);
+    log_event("mounted-answer", instance->mount_point, NULL, NULL, (uint32_t)status);
   }
   if (handle) *handle = instance;
   return DOKAN_SUCCESS;
@@ -388,13 +390,14 @@ static void unmount(Instance *instance) {
   }
   pthread_mutex_unlock(&g_lock);
   if (call) {
-    log_event("unmounted", instance->mount_point, NULL, NULL, 0);
+    NTSTATUS status = 0;
     if (instance->operations->Unmounted) {
       DOKAN_FILE_INFO info;
       memset(&info, 0, sizeof info);
       info.DokanOptions = instance->options;
-      instance->operations->Unmounted(&info);
+      status = instance->operations->Unmounted(&info);
     }
+    log_event("unmounted", instance->mount_point, NULL, NULL, (uint32_t)status);
   }
 }
 
