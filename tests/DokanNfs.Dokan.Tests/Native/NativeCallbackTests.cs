@@ -66,20 +66,16 @@ public sealed class NativeCallbackTests(TestContext testContext) : NativeTestBas
     [TestMethod]
     public async Task An_exception_inside_the_adapter_comes_back_as_STATUS_INTERNAL_ERROR_and_the_volume_keeps_serving()
     {
-        var requests = 0;
-        await MountNativeAsync(new DokanAdapterOptions
-        {
-            CredentialForRequestor = _ => Interlocked.Increment(ref requests) == 1 ? throw new InvalidOperationException("mapping exploded") : null,
-        });
+        await MountNativeAsync(faulty: true);
 
-        var status = Driver.Create(@"\first.txt", GenericWrite, 0, FileCreate, out var open, FileNonDirectoryFile);
+        var status = Driver.Create(@"\boom.txt", GenericWrite, 0, FileCreate, out var open, FileNonDirectoryFile);
         Assert.AreEqual(NtStatus.InternalError, status, Status.Of(status));
         Assert.IsNull(open);
 
         var second = Driver.Open(@"\second.txt", GenericWrite, 0, FileCreate, FileNonDirectoryFile);
         Driver.Close(second);
         Assert.IsTrue(File.Exists(OnDisk(@"\second.txt")));
-        Assert.IsFalse(File.Exists(OnDisk(@"\first.txt")));
+        Assert.IsFalse(File.Exists(OnDisk(@"\boom.txt")));
     }
 
     [TestMethod]
@@ -87,12 +83,9 @@ public sealed class NativeCallbackTests(TestContext testContext) : NativeTestBas
     {
         // The adapter's own barrier logs through a logger that throws: the exception leaves the adapter and must
         // stop at the trampoline (an exception unwinding into dokan2.dll would end the process).
-        var requests = 0;
-        await MountNativeAsync(
-            new DokanAdapterOptions { CredentialForRequestor = _ => Interlocked.Increment(ref requests) == 1 ? throw new InvalidOperationException("mapping exploded") : null },
-            adapterLogger: new ThrowingLogger());
+        await MountNativeAsync(adapterLogger: new ThrowingLogger(), faulty: true);
 
-        var status = Driver.Create(@"\first.txt", GenericWrite, 0, FileCreate, out var open, FileNonDirectoryFile);
+        var status = Driver.Create(@"\boom.txt", GenericWrite, 0, FileCreate, out var open, FileNonDirectoryFile);
         Assert.AreEqual(NtStatus.InternalError, status, Status.Of(status));
         Assert.IsNull(open);
         var logged = VolumeLog.WithId(610);

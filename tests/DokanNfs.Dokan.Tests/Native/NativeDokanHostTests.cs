@@ -86,24 +86,12 @@ public sealed class NativeDokanHostTests(TestContext testContext) : NativeTestBa
     }
 
     [TestMethod]
-    public async Task The_requestor_token_is_asked_for_the_create_being_served_and_there_is_no_SID_off_Windows()
+    public async Task The_requestor_token_is_asked_for_the_create_being_served()
     {
-        var sids = new List<string?>();
-        await MountNativeAsync(new DokanAdapterOptions
-        {
-            CredentialForRequestor = sid =>
-            {
-                lock (sids)
-                {
-                    sids.Add(sid);
-                }
-
-                return null;
-            },
-        });
+        await MountNativeAsync(new DokanAdapterOptions { MapRequesters = true });
 
         Driver.DefaultProcessId = 31337;
-        var open = Driver.Open(@"\who.txt", GenericWrite, 0, FileCreate, FileNonDirectoryFile);
+        var open = Driver.Open(@"\", FileReadAttributes | Synchronize, FileShareRead | FileShareWrite, FileOpen, FileDirectoryFile);
         ulong address;
         unsafe
         {
@@ -114,7 +102,13 @@ public sealed class NativeDokanHostTests(TestContext testContext) : NativeTestBa
         var asked = StandIn.Log().Where(l => l[0] == "requestor-token" && l[2] == "31337").ToList();
         Assert.AreEqual(1, asked.Count, "one DokanOpenRequestorToken for the create");
         Assert.AreEqual(address.ToString(System.Globalization.CultureInfo.InvariantCulture), asked[0][1], "…with the DOKAN_FILE_INFO the create was served with");
-        CollectionAssert.AreEqual(new string?[] { null }, sids);
+        string? sid;
+        unsafe
+        {
+            sid = NativeHost.GetRequestorSid(ref *open.Info);
+        }
+
+        Assert.IsNull(sid, "no token, no SID off Windows");
         Driver.Close(open);
     }
 }

@@ -25,27 +25,24 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
         Assert.IsTrue(File.Exists(OnDisk(@"\native.bin")));
 
         var simulated = Sim.Open(@"\simulated.bin", GenericRead | GenericWrite, FileShareRead, FileCreate, FileNonDirectoryFile);
-        var writeStatus = Driver.Write(open, 0, data, out var written);
-        Assert.AreEqual(Sim.Write(simulated, 0, data, out var simWritten), writeStatus);
-        Assert.AreEqual(simWritten, written, "NumberOfBytesWritten is written through the pointer the stand-in passed");
+        Assert.AreEqual(NtStatus.Success, Driver.Write(open, 0, data, out var written));
+        Assert.AreEqual(NtStatus.Success, Sim.Write(simulated, 0, data, out var simWritten));
+        Assert.AreEqual((uint)data.Length, written, "NumberOfBytesWritten is written through the pointer the stand-in passed");
+        Assert.AreEqual(simWritten, written);
         var buffer = new byte[data.Length + 100];
-        var readStatus = Driver.Read(open, 0, buffer, out var read);
-        Assert.AreEqual(Sim.Read(simulated, 0, new byte[buffer.Length], out var simRead), readStatus);
-        Assert.AreEqual(simRead, read, "ReadLength is written through the pointer the stand-in passed");
-        if (writeStatus == NtStatus.Success)
-        {
-            Assert.AreEqual((uint)data.Length, written);
-            CollectionAssert.AreEqual(data, buffer.AsSpan(0, (int)read).ToArray());
-        }
+        Assert.AreEqual(NtStatus.Success, Driver.Read(open, 0, buffer, out var read));
+        Assert.AreEqual(NtStatus.Success, Sim.Read(simulated, 0, new byte[buffer.Length], out var simRead));
+        Assert.AreEqual((uint)data.Length, read, "ReadLength is written through the pointer the stand-in passed");
+        Assert.AreEqual(simRead, read);
+        CollectionAssert.AreEqual(data, buffer.AsSpan(0, (int)read).ToArray());
+        // WriteToEndOfFile is a flag in the stand-in's DOKAN_FILE_INFO, the offset -1 as the I/O manager sends it.
+        Assert.AreEqual(NtStatus.Success, Driver.Write(open, 0, "tail"u8.ToArray(), out var appended, writeToEndOfFile: true));
+        Assert.AreEqual(4u, appended);
 
         Driver.Close(open);
         Sim.Close(simulated);
         Assert.AreEqual(0, NativeOperations.Handles.Count, "CloseFile found its open by the Context that went through C");
-        Assert.AreEqual(writeStatus == NtStatus.Success ? data.Length : 0, File.ReadAllBytes(OnDisk(@"\native.bin")).Length);
-        if (writeStatus == NtStatus.Success)
-        {
-            CollectionAssert.AreEqual(data, File.ReadAllBytes(OnDisk(@"\native.bin")));
-        }
+        CollectionAssert.AreEqual(data.Concat("tail"u8.ToArray()).ToArray(), File.ReadAllBytes(OnDisk(@"\native.bin")));
     }
 
     [TestMethod]
@@ -109,23 +106,22 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
         }
 
         var all = Find(100, out var names, out var refused);
-        Assert.AreEqual(simStatus, all, Status.Of(all));
+        Assert.AreEqual(NtStatus.Success, simStatus);
+        Assert.AreEqual(NtStatus.Success, all, Status.Of(all));
+        CollectionAssert.AreEquivalent(simEntries.Select(e => e.Name).ToList(), names);
+        CollectionAssert.IsSubsetOf(Enumerable.Range(0, 7).Select(i => $"entry{i}.txt").ToList(), names);
+        Assert.AreEqual(0u, refused);
+        Assert.AreEqual(NtStatus.Success, Driver.FindFiles(directory, null, 100, out var viaFindFiles, out _), "FindFiles without a pattern");
+        CollectionAssert.AreEquivalent(names, viaFindFiles);
+
         var full = Find(3, out var firstThree, out var refusedWhenFull);
-        if (all == NtStatus.Success)
-        {
-            CollectionAssert.AreEquivalent(simEntries.Select(e => e.Name).ToList(), names);
-            Assert.IsTrue(names.Count >= 7, string.Join(", ", names));
-            Assert.AreEqual(0u, refused);
-            Assert.AreEqual(NtStatus.Success, full, "a full buffer ends the listing with success");
-            Assert.AreEqual(3, firstThree.Count);
-            Assert.AreEqual(1u, refusedWhenFull, "after FillFindData answered 'full' the adapter must stop");
-            CollectionAssert.IsSubsetOf(firstThree, names);
-        }
-        else
-        {
-            Assert.AreEqual(all, full);
-            Assert.AreEqual(0, names.Count + firstThree.Count);
-        }
+        Assert.AreEqual(NtStatus.Success, full, "a full buffer ends the listing with success");
+        Assert.AreEqual(3, firstThree.Count);
+        Assert.AreEqual(1u, refusedWhenFull, "after FillFindData answered 'full' the adapter must stop");
+        CollectionAssert.IsSubsetOf(firstThree, names);
+
+        Assert.AreEqual(NtStatus.Success, Driver.FindFiles(directory, "entry[<]?.txt".Replace("[<]", "<", StringComparison.Ordinal), 100, out var matched, out _));
+        CollectionAssert.AreEquivalent(Enumerable.Range(0, 7).Select(i => $"entry{i}.txt").ToList(), matched, "the pattern crossed as UTF-16 too");
 
         Driver.Close(directory);
         Sim.Close(simDirectory);
@@ -139,14 +135,12 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
         var open = Driver.Open(@"\info.bin", FileReadAttributes | Synchronize, FileShareRead, FileOpen);
         var simulated = Sim.Open(@"\info.bin", FileReadAttributes | Synchronize, FileShareRead, FileOpen);
 
-        var status = Driver.GetFileInformation(open, out var information);
-        Assert.AreEqual(Sim.GetFileInformation(simulated, out var expected), status);
+        Assert.AreEqual(NtStatus.Success, Driver.GetFileInformation(open, out var information));
+        Assert.AreEqual(NtStatus.Success, Sim.GetFileInformation(simulated, out var expected));
         // The stand-in fills the struct with 0xA5 first: equality means every field was written.
         Assert.AreEqual(expected, information);
-        if (status == NtStatus.Success)
-        {
-            Assert.AreEqual(12345u, information.nFileSizeLow);
-        }
+        Assert.AreEqual((0u, 12345u), (information.nFileSizeHigh, information.nFileSizeLow));
+        Assert.AreEqual(1u, information.nNumberOfLinks);
 
         Driver.Close(open);
         Sim.Close(simulated);
@@ -159,26 +153,17 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
         var open = Driver.Open(@"\", FileReadAttributes | Synchronize, FileShareRead | FileShareWrite, FileOpen, FileDirectoryFile);
         var simulated = Sim.Open(@"\", FileReadAttributes | Synchronize, FileShareRead | FileShareWrite, FileOpen, FileDirectoryFile);
 
-        var volume = Driver.GetVolumeInformation(open, out var label, out var serial, out var maxComponent, out var flags, out var fsName);
-        Assert.AreEqual(Sim.GetVolumeInformation(simulated, out var simLabel, out var simSerial, out var simMax, out var simFlags, out var simFsName), volume);
+        Assert.AreEqual(NtStatus.Success, Driver.GetVolumeInformation(open, out var label, out var serial, out var maxComponent, out var flags, out var fsName));
+        Assert.AreEqual(NtStatus.Success, Sim.GetVolumeInformation(simulated, out var simLabel, out var simSerial, out var simMax, out var simFlags, out var simFsName));
         Assert.AreEqual((simLabel, simSerial, simMax, simFlags, simFsName), (label, serial, maxComponent, flags, fsName));
-        if (volume == NtStatus.Success)
-        {
-            Assert.AreEqual(NativeOperations.Options.FileSystemName, fsName);
-        }
+        Assert.AreEqual((NativeOperations.Options.VolumeLabel, NativeOperations.Options.FileSystemName), (label, fsName));
+        Assert.AreNotEqual(0xA5A5A5A5u, maxComponent, "the stand-in's filler was replaced");
 
-        var space = Driver.GetDiskFreeSpace(open, out var available, out var total, out var free);
-        Assert.AreEqual(Sim.GetDiskFreeSpace(simulated, out var simAvailable, out var simTotal, out var simFree), space);
+        Assert.AreEqual(NtStatus.Success, Driver.GetDiskFreeSpace(open, out var available, out var total, out var free));
+        Assert.AreEqual(NtStatus.Success, Sim.GetDiskFreeSpace(simulated, out _, out var simTotal, out _));
         // The stand-in fills the three ULONGLONGs with 0xA5…; the adapter's answers must replace them.
-        Assert.AreNotEqual(0xA5A5A5A5A5A5A5A5ul, total);
-        if (space == NtStatus.Success)
-        {
-            Assert.IsTrue(total > 0 && free <= total && available <= free, $"{available} / {free} / {total}");
-        }
-        else
-        {
-            Assert.AreEqual((simAvailable, simTotal, simFree), (available, total, free));
-        }
+        Assert.AreEqual(simTotal, total);
+        Assert.IsTrue(total > 0 && free <= total && available <= free, $"{available} / {free} / {total}");
 
         Driver.Close(open);
         Sim.Close(simulated);
@@ -195,24 +180,29 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
 
         var nativeDelete = Driver.Open(@"\native-del.txt", Delete | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileNonDirectoryFile);
         var simDelete = Sim.Open(@"\sim-del.txt", Delete | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileNonDirectoryFile);
-        var deleteStatus = Driver.SetDeletePending(nativeDelete);
-        Assert.AreEqual(Sim.SetDeletePending(simDelete), deleteStatus);
-        Assert.AreEqual(simDelete.DeletePending, nativeDelete.DeletePending);
+        Assert.AreEqual(NtStatus.Success, Driver.SetDeletePending(nativeDelete));
+        Assert.AreEqual(NtStatus.Success, Sim.SetDeletePending(simDelete));
+        Assert.IsTrue(nativeDelete.DeletePending);
         Driver.Close(nativeDelete);
         Sim.Close(simDelete);
-        Assert.AreEqual(File.Exists(OnDisk(@"\sim-del.txt")), File.Exists(OnDisk(@"\native-del.txt")));
+        Assert.IsFalse(File.Exists(OnDisk(@"\native-del.txt")), "deleted at Cleanup because DeletePending was set in C memory");
+        Assert.IsFalse(File.Exists(OnDisk(@"\sim-del.txt")));
 
         var nativeMove = Driver.Open(@"\native-mv.txt", Delete | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileNonDirectoryFile);
         var simMove = Sim.Open(@"\sim-mv.txt", Delete | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileNonDirectoryFile);
-        var moveStatus = Driver.MoveFile(nativeMove, @"\native-moved.txt", replaceIfExisting: false);
-        Assert.AreEqual(Sim.MoveFile(simMove, @"\sim-moved.txt", replaceIfExisting: false), moveStatus);
+        Assert.AreEqual(NtStatus.Success, Driver.MoveFile(nativeMove, @"\native-moved.txt", replaceIfExisting: false));
+        Assert.AreEqual(NtStatus.Success, Sim.MoveFile(simMove, @"\sim-moved.txt", replaceIfExisting: false));
         Driver.Close(nativeMove);
         Sim.Close(simMove);
-        Assert.AreEqual(File.Exists(OnDisk(@"\sim-moved.txt")), File.Exists(OnDisk(@"\native-moved.txt")));
-        if (moveStatus == NtStatus.Success)
-        {
-            Assert.AreEqual("native-mv", await File.ReadAllTextAsync(OnDisk(@"\native-moved.txt"), Ct));
-        }
+        Assert.IsFalse(File.Exists(OnDisk(@"\native-mv.txt")));
+        Assert.AreEqual("native-mv", await File.ReadAllTextAsync(OnDisk(@"\native-moved.txt"), Ct));
+
+        await File.WriteAllTextAsync(OnDisk(@"\taken.txt"), "taken", Ct);
+        var collide = Driver.Open(@"\native-moved.txt", Delete | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileNonDirectoryFile);
+        Assert.AreEqual(NtStatus.ObjectNameCollision, Driver.MoveFile(collide, @"\taken.txt", replaceIfExisting: false), "ReplaceIfExisting FALSE crossed as a BOOL");
+        Assert.AreEqual(NtStatus.Success, Driver.MoveFile(collide, @"\taken.txt", replaceIfExisting: true));
+        Driver.Close(collide);
+        Assert.AreEqual("native-mv", await File.ReadAllTextAsync(OnDisk(@"\taken.txt"), Ct));
     }
 
     [TestMethod]
@@ -225,35 +215,42 @@ public sealed class NativeScenarioTests(TestContext testContext) : NativeTestBas
         var open = Driver.Open(@"\n.txt", access, FileShareRead | FileShareWrite, FileOpen, FileNonDirectoryFile);
         var sim = Sim.Open(@"\s.txt", access, FileShareRead | FileShareWrite, FileOpen, FileNonDirectoryFile);
 
-        Assert.AreEqual(Sim.Flush(sim), Driver.Flush(open), "FlushFileBuffers");
-        Assert.AreEqual(Sim.SetEndOfFile(sim, 3), Driver.SetEndOfFile(open, 3), "SetEndOfFile");
-        Assert.AreEqual(Sim.SetAllocationSize(sim, 4096), Driver.SetAllocationSize(open, 4096), "SetAllocationSize");
-        Assert.AreEqual(Sim.SetFileAttributes(sim, FileAttributeArchive), Driver.SetFileAttributes(open, FileAttributeArchive), "SetFileAttributes");
+        static void Same(int simulated, int native, string callback)
+        {
+            Assert.AreEqual(NtStatus.Success, simulated, $"{callback} directly: {Status.Of(simulated)}");
+            Assert.AreEqual(NtStatus.Success, native, $"{callback} through the stand-in: {Status.Of(native)}");
+        }
+
+        Same(Sim.Flush(sim), Driver.Flush(open), "FlushFileBuffers");
+        Same(Sim.SetEndOfFile(sim, 3), Driver.SetEndOfFile(open, 3), "SetEndOfFile");
+        Same(Sim.SetAllocationSize(sim, 4096), Driver.SetAllocationSize(open, 4096), "SetAllocationSize");
+        Same(Sim.SetFileAttributes(sim, FileAttributeArchive), Driver.SetFileAttributes(open, FileAttributeArchive), "SetFileAttributes");
         const long time = 133_000_000_000_000_000;
-        Assert.AreEqual(Sim.SetFileTime(sim, null, 0, time), Driver.SetFileTime(open, null, 0, time), "SetFileTime (NULL, 0, a time)");
-        Assert.AreEqual(Sim.SetFileTime(sim, -1, null, null), Driver.SetFileTime(open, -1, null, null), "SetFileTime (-1, NULL, NULL)");
-        Assert.AreEqual(Sim.LockFile(sim, 0, 2), Driver.LockFile(open, 0, 2), "LockFile");
-        Assert.AreEqual(Sim.UnlockFile(sim, 0, 2), Driver.UnlockFile(open, 0, 2), "UnlockFile");
+        Same(Sim.SetFileTime(sim, null, 0, time), Driver.SetFileTime(open, null, 0, time), "SetFileTime (NULL, 0, a time)");
+        Same(Sim.SetFileTime(sim, -1, null, null), Driver.SetFileTime(open, -1, null, null), "SetFileTime (-1, NULL, NULL)");
+        Same(Sim.LockFile(sim, 0, 2), Driver.LockFile(open, 0, 2), "LockFile");
+        Same(Sim.UnlockFile(sim, 0, 2), Driver.UnlockFile(open, 0, 2), "UnlockFile");
 
         var buffer = new byte[512];
         var getSecurity = Driver.GetFileSecurity(open, 0x7, buffer, out var needed);
-        Assert.AreEqual(Sim.GetFileSecurity(sim, 0x7, out var descriptor, 512), getSecurity, "GetFileSecurity");
-        if (getSecurity == NtStatus.Success)
-        {
-            CollectionAssert.AreEqual(descriptor, buffer.AsSpan(0, (int)needed).ToArray());
-        }
+        Same(Sim.GetFileSecurity(sim, 0x7, out var descriptor, 512), getSecurity, "GetFileSecurity");
+        CollectionAssert.AreEqual(descriptor, buffer.AsSpan(0, (int)needed).ToArray(), "the same owner, group and DACL for the same mode");
+        Assert.AreEqual(NtStatus.BufferOverflow, Driver.GetFileSecurity(open, 0x7, new byte[8], out var neededAgain), "a buffer too small");
+        Assert.AreEqual(needed, neededAgain, "LengthNeeded written through the stand-in's pointer");
+        Same(Sim.SetFileSecurity(sim, 0x4, descriptor), Driver.SetFileSecurity(open, 0x4, descriptor), "SetFileSecurity");
 
-        var someDescriptor = descriptor.Length > 0 ? descriptor : [1, 0, 4, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-        Assert.AreEqual(Sim.SetFileSecurity(sim, 0x4, someDescriptor), Driver.SetFileSecurity(open, 0x4, someDescriptor), "SetFileSecurity");
-
-        var streams = Driver.FindStreams(open, 4, out var streamCount);
+        Assert.AreEqual(NtStatus.Success, Driver.FindStreams(open, 4, out var streamCount), "FindStreams");
         var sink = new CountingStreamSink();
         var info = new DOKAN_FILE_INFO { Context = sim.Info.Context };
-        Assert.AreEqual(Operations.FindStreams(sim.Path, ref sink, ref info), streams, "FindStreams");
+        Assert.AreEqual(NtStatus.Success, Operations.FindStreams(sim.Path, ref sink, ref info));
         Assert.AreEqual((uint)sink.Count, streamCount);
+        Assert.AreEqual(1u, streamCount, "::$DATA");
+        Assert.AreEqual(NtStatus.BufferOverflow, Driver.FindStreams(open, 0, out _), "PFillFindStreamData answering FALSE is a full buffer");
 
         Driver.Close(open);
         Sim.Close(sim);
-        Assert.AreEqual(await File.ReadAllTextAsync(OnDisk(@"\s.txt"), Ct), await File.ReadAllTextAsync(OnDisk(@"\n.txt"), Ct));
+        Assert.AreEqual("nat", await File.ReadAllTextAsync(OnDisk(@"\n.txt"), Ct));
+        Assert.AreEqual(File.GetLastWriteTimeUtc(OnDisk(@"\s.txt")), File.GetLastWriteTimeUtc(OnDisk(@"\n.txt")));
+        Assert.AreEqual(DateTime.FromFileTimeUtc(time), File.GetLastWriteTimeUtc(OnDisk(@"\n.txt")), "the FILETIME crossed by pointer");
     }
 }

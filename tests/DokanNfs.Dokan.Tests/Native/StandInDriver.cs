@@ -1,5 +1,4 @@
 using DokanNfs.Dokan.Adapter;
-using DokanNfs.Dokan.Mapping;
 using DokanNfs.Dokan.Native;
 using static DokanNfs.Dokan.Tests.Native.StandIn;
 
@@ -235,7 +234,4 @@ internal struct CountingStreamSink : IFindStreamSink
 internal static class Status
 {
     public static string Of(int status) => $"0x{status:X8}";
-
-    public static bool Opened(int status, uint disposition) =>
-        status >= 0 || (status == NtStatus.ObjectNameCollision && disposition is NtCreate.FileOpenIf or NtCreate.FileOverwriteIf or NtCreate.FileSupersede);
 }
