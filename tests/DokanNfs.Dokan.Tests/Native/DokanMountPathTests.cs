@@ -110,4 +110,12 @@ public sealed class DokanMountPathTests
     [DataRow(190u, "1.9.0")]
     public void Library_versions_read_as_releases(uint version, string text) =>
         Assert.AreEqual(text, DokanVersionException.LibraryVersionText(version));
+
+    [TestMethod]
+    public void Without_a_C_compiler_the_stand_in_tests_fail_saying_how_to_install_one()
+    {
+        var error = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            StandIn.Compile("dokan2_standin.c", Path.Combine(Path.GetTempPath(), "never.so"), compiler: "dokannfs-no-such-cc"));
+        StringAssert.Contains(error.Message, "install a C compiler: apt-get install gcc libc6-dev");
+    }
 }

@@ -46,9 +46,10 @@ internal static unsafe partial class StandIn
         return handle;
     }
 
-    private static void Compile(string source, string output)
+    /// <summary>Runs <paramref name="compiler"/> (cc: whatever C compiler the machine has) to build the shared library.</summary>
+    internal static void Compile(string source, string output, string compiler = "cc")
     {
-        var start = new ProcessStartInfo("cc")
+        var start = new ProcessStartInfo(compiler)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,25 +60,25 @@ internal static unsafe partial class StandIn
             start.ArgumentList.Add(argument);
         }
 
-        Process compiler;
+        Process process;
         try
         {
-            compiler = Process.Start(start) ?? throw new InvalidOperationException($"cc did not start; {CompilerMissing}");
+            process = Process.Start(start) ?? throw new InvalidOperationException($"{compiler} did not start; {CompilerMissing}");
         }
         catch (Win32Exception e)
         {
             throw new InvalidOperationException($"The dokan2 stand-in needs a C compiler and none was found ({e.Message}); {CompilerMissing}", e);
         }
 
-        using (compiler)
+        using (process)
         {
-            var errors = compiler.StandardError.ReadToEndAsync();
-            var messages = compiler.StandardOutput.ReadToEnd();
-            compiler.WaitForExit();
-            if (compiler.ExitCode != 0)
+            var errors = process.StandardError.ReadToEndAsync();
+            var messages = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            if (process.ExitCode != 0)
             {
                 throw new InvalidOperationException(
-                    $"cc could not build the dokan2 stand-in (exit {compiler.ExitCode}); if headers are missing, {CompilerMissing}.\n{messages}{errors.Result}");
+                    $"{compiler} could not build the dokan2 stand-in (exit {process.ExitCode}); if headers are missing, {CompilerMissing}.\n{messages}{errors.Result}");
             }
         }
     }
