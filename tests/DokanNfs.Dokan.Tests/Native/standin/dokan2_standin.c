@@ -370,8 +370,7 @@ EXPORT int32_t DokanCreateFileSystem(DOKAN_OPTIONS *options, DOKAN_OPERATIONS *o
   log_event("mounted", instance->mount_point, NULL, NULL, options->GlobalContext);
   if (operations->Mounted) {
     /* dokan.c: only DokanOptions is set, and the answer is ignored; logged here for the tests. */
-    DOKAN_FILE_INFO info;
-    memset(&info, 0, sizeof info);
+    DOKAN_FILE_INFO info = {0};
     info.DokanOptions = options;
     NTSTATUS status = operations->Mounted(instance->mount_point, &info);
     log_event("mounted-answer", instance->mount_point, NULL, NULL, (uint32_t)status);
@@ -392,8 +391,7 @@ static void unmount(Instance *instance) {
   if (call) {
     NTSTATUS status = 0;
     if (instance->operations->Unmounted) {
-      DOKAN_FILE_INFO info;
-      memset(&info, 0, sizeof info);
+      DOKAN_FILE_INFO info = {0};
       info.DokanOptions = instance->options;
       status = instance->operations->Unmounted(&info);
     }
@@ -583,8 +581,7 @@ EXPORT NTSTATUS standin_create_foreign(const char16_t *mount_point, const char16
   DOKAN_OPTIONS *forged = calloc(1, sizeof *forged);
   if (!forged) return (NTSTATUS)0xC000009A;
   forged->GlobalContext = global_context;
-  DOKAN_FILE_INFO info;
-  memset(&info, 0, sizeof info);
+  DOKAN_FILE_INFO info = {0};
   info.DokanOptions = forged;
   begin_request(&info);
   NTSTATUS status = instance->operations->ZwCreateFile(file_name, NULL, 0x80000000u, 0, 1, 1, 0, &info);
@@ -608,8 +605,7 @@ EXPORT NTSTATUS standin_read_foreign(const char16_t *mount_point, uint64_t globa
   DOKAN_OPTIONS *forged = calloc(1, sizeof *forged);
   if (!forged) return (NTSTATUS)0xC000009A;
   forged->GlobalContext = global_context;
-  DOKAN_FILE_INFO info;
-  memset(&info, 0, sizeof info);
+  DOKAN_FILE_INFO info = {0};
   info.DokanOptions = forged;
   uint32_t read = 0;
   NTSTATUS status = instance->operations->ReadFile(u"\\x", buffer, length, &read, 0, &info);
