@@ -10,6 +10,9 @@ command -v ganesha.nfsd >/dev/null 2>&1 || missing+=(nfs-ganesha)
 dpkg -s nfs-ganesha-vfs >/dev/null 2>&1 || missing+=(nfs-ganesha-vfs)
 command -v setfattr >/dev/null 2>&1 || missing+=(attr)
 command -v nfs-ls >/dev/null 2>&1 || missing+=(libnfs-utils)
+# The Dokan tests build a C stand-in for dokan2 with the machine's C compiler.
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
+dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "The tests need: ${missing[*]}. Install them with:" >&2
