@@ -27,8 +27,8 @@ internal enum ConsoleVerbosity
 internal sealed class CliLogging : IDisposable
 {
     private const string ConsoleTemplate = "{Timestamp:HH:mm:ss} {Level:u3} {Message:lj}{NewLine}{Exception}";
-    private const string VerboseConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} [{SourceContext}] {Message:lj}{NewLine}{Exception}";
-    private const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext} {Message:lj} {Properties:j}{NewLine}{Exception}";
+    private const string VerboseConsoleTemplate = "{Timestamp:HH:mm:ss.fff} {Level:u3} [{SourceContext:l}] {Message:lj}{NewLine}{Exception}";
+    private const string FileTemplate = "{Timestamp:yyyy-MM-dd HH:mm:ss.fff zzz} [{Level:u3}] {SourceContext:l} {Message:lj} {Properties:j}{NewLine}{Exception}";
 
     private readonly Logger _logger;
 
@@ -69,12 +69,7 @@ internal sealed class CliLogging : IDisposable
             _ when longRunning => settings.ConsoleLevel ?? new LogLevelSetting(LogEventLevel.Information),
             _ => LogLevelSetting.Off,
         };
-        var file = settings.FilePath switch
-        {
-            null => longRunning ? DefaultFilePath : null,
-            "" => null,
-            var path => path,
-        };
+        var file = FileFor(settings, longRunning);
         var fileLevel = file is null ? LogLevelSetting.Off : settings.FileLevel;
 
         var levels = new[] { console, fileLevel }.Where(l => !l.IsOff).Select(l => l.Level).ToList();
@@ -133,6 +128,18 @@ internal sealed class CliLogging : IDisposable
         }
 
         return new CliLogging(configuration.CreateLogger(), minimum, console, file);
+    }
+
+    /// <summary>The file a run logs to: the configured path; none when it is ""; when not configured, the default for a mount only.</summary>
+    public static string? FileFor(LoggingSettings settings, bool longRunning)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.FilePath switch
+        {
+            null => longRunning ? DefaultFilePath : null,
+            "" => null,
+            var path => path,
+        };
     }
 
     /// <summary>Flushes and closes the sinks.</summary>

@@ -36,6 +36,7 @@ internal sealed class MountAgent
     private volatile string _state = "mounting";
     private volatile string? _lastError;
     private volatile Attempt? _current;
+    private CancellationTokenSource? _stop;
 
     public MountAgent(MountRequest request, MountEnvironment environment)
     {
@@ -56,7 +57,18 @@ internal sealed class MountAgent
     public INfsFileSystem? FileSystem => _current?.Counting;
 
     /// <summary>Ends the mount as "unmount" on the pipe does.</summary>
-    public void RequestUnmount() => _unmountRequested.TrySetResult();
+    public void RequestUnmount()
+    {
+        _unmountRequested.TrySetResult();
+        try
+        {
+            Volatile.Read(ref _stop)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The run has ended already.
+        }
+    }
 
     /// <summary>
     /// Runs until unmounted (by request or <paramref name="cancellationToken"/> after mounting: returns) or
@@ -69,7 +81,12 @@ internal sealed class MountAgent
 
         using var identity = ClientIdentity.AcquireOrCreateEphemeral(Path.Combine(_env.StateDirectory, "identities", Request.MountPoint.FileSafeName));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var onUnmount = _unmountRequested.Task.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        Volatile.Write(ref _stop, stop);
+        if (_unmountRequested.Task.IsCompleted)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+        }
+
         using var scope = _logger.BeginScope(new Dictionary<string, object> { ["MountPoint"] = Request.MountPoint.Text });
         _env.Registry.Write(Entry());
         await using var control = new ControlServer(PipeName, HandleAsync, _logger);
@@ -163,6 +180,7 @@ internal sealed class MountAgent
         finally
         {
             _env.Registry.Remove(Id);
+            Volatile.Write(ref _stop, null);
         }
     }
 

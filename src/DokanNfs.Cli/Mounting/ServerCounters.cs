@@ -49,10 +49,13 @@ internal sealed class ServerCounters(string server)
         set => Volatile.Write(ref _client, value);
     }
 
-    public void Record(FsOperation operation, long startTimestamp)
+    /// <summary>One request of <paramref name="operation"/> that started at <paramref name="startTimestamp"/> (Stopwatch) and ended now.</summary>
+    public void Record(FsOperation operation, long startTimestamp) =>
+        RecordMicroseconds(operation, (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds);
+
+    public void RecordMicroseconds(FsOperation operation, long micros)
     {
         Interlocked.Increment(ref _calls[(int)operation]);
-        var micros = (long)Stopwatch.GetElapsedTime(startTimestamp).TotalMicroseconds;
         Interlocked.Increment(ref _latency[Bucket(micros)]);
     }
 
