@@ -158,7 +158,7 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
     }
 
     [TestMethod]
-    public async Task A_second_mount_at_the_same_point_is_refused_while_the_first_runs()
+    public async Task A_running_mount_is_found_by_any_spelling_of_its_mount_point()
     {
         var server = await StartServerAsync();
         var mounter = new FakeDriveMounter();
