@@ -83,8 +83,8 @@ internal sealed class NamespaceAttribution : IServerAttribution
         return snapshot;
     }
 
-    private long Version() =>
-        _fs.GraftCount + ((long)_fs.MirrorCount << 16) + ((long)_fs.MigrationCount << 32) + ((long)Volatile.Read(ref _unmounts) << 48);
+    /// <summary>What changes whenever the tree does: grafts, mirror mounts, migrations, unmounts (each only grows).</summary>
+    private TreeVersion Version() => new(_fs.GraftCount, _fs.MirrorCount, _fs.MigrationCount, Volatile.Read(ref _unmounts));
 
     private Snapshot Build()
     {
@@ -111,7 +111,9 @@ internal sealed class NamespaceAttribution : IServerAttribution
         return counters;
     }
 
-    private sealed record Snapshot(long Version, (string Prefix, ServerCounters Counters)[] Mounts);
+    private readonly record struct TreeVersion(int Grafts, int Mirrors, int Migrations, int Unmounts);
+
+    private sealed record Snapshot(TreeVersion Version, (string Prefix, ServerCounters Counters)[] Mounts);
 }
 
 /// <summary>Everything against one server: for a file system that is not a namespace (tests).</summary>
