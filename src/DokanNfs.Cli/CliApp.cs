@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.CommandLine.Parsing;
 using DokanNfs.Cli.Commands;
+using DokanNfs.Cli.Persist;
 
 namespace DokanNfs.Cli;
 
@@ -13,7 +14,7 @@ internal static class CliApp
         var options = new ConnectionOptions();
         var root = new RootCommand(
             "dokannfs: an NFSv4 client. Locations are nfs://host[:port]/path[?port=&uid=&gid=&vers=], host:/path or \\\\host\\path; "
-            + "--port, --uid, --gid and --vers win over the same keys in a URL.");
+            + "--port, --uid, --gid and --vers win over the same keys in a URL. mount maps an export as a Windows drive.");
         options.AddTo(root);
         root.Subcommands.Add(PingCommand.Create(options));
         root.Subcommands.Add(LsCommand.Create(options));
@@ -24,6 +25,11 @@ internal static class CliApp
         root.Subcommands.Add(RmCommand.Create(options));
         root.Subcommands.Add(MvCommand.Create(options));
         root.Subcommands.Add(LnCommand.Create(options));
+        root.Subcommands.Add(MountCommand.Create(options));
+        root.Subcommands.Add(UnmountCommand.Create(options));
+        root.Subcommands.Add(ListCommand.Create(options));
+        root.Subcommands.Add(StatsCommand.Create(options));
+        root.Subcommands.Add(PersistCommand.Create(options));
         return root;
     }
 
@@ -53,7 +59,13 @@ internal static class CliApp
             return ExitCodes.BadArguments;
         }
 
-        return await parse.InvokeAsync();
+        // Ctrl+C cancels the command's token; a mount then unmounts, closing its files on the server, which may
+        // take longer than System.CommandLine's default two seconds before it ends the process.
+        var configuration = new InvocationConfiguration
+        {
+            ProcessTerminationTimeout = parse.CommandResult.Command.Name == "mount" ? MountCommand.UnmountGrace : TimeSpan.FromSeconds(2),
+        };
+        return await parse.InvokeAsync(configuration);
     }
 
     /// <summary>"-x" or "--name", but not "-" (stdin by convention) or "-1" (a negative number).</summary>

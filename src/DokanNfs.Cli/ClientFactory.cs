@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Namespace;
+using Microsoft.Extensions.Logging;
 
 namespace DokanNfs.Cli;
 
@@ -19,6 +20,12 @@ internal static class ClientFactory
     /// (or a server that cannot bind 2049) behind a referral. Not an option users are meant to set.
     /// </summary>
     internal const string ReferralPortVariable = "DOKANNFS_REFERRAL_PORT";
+
+    /// <summary>The run's logging (CliRuntime sets it); null: the clients log nothing.</summary>
+    public static ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>The category the client core logs under.</summary>
+    public const string ClientLogCategory = "DokanNfs.Client";
 
     /// <summary>
     /// The server's whole namespace as a drive whose paths are the server's own paths (mounted at "/"), so
@@ -74,10 +81,10 @@ internal static class ClientFactory
             SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
         };
-        return new NfsClient(server, options);
+        return new NfsClient(server, options, LoggerFactory?.CreateLogger(ClientLogCategory));
     }
 
-    private static int ReferralPort()
+    public static int ReferralPort()
     {
         var text = Environment.GetEnvironmentVariable(ReferralPortVariable);
         if (string.IsNullOrEmpty(text))
@@ -90,7 +97,7 @@ internal static class ClientFactory
             : throw CliException.BadArguments($"{ReferralPortVariable}={text} is not a port number.");
     }
 
-    private static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
+    public static async Task<IPAddress> ResolveAsync(string host, CancellationToken cancellationToken)
     {
         if (IPAddress.TryParse(host, out var literal))
         {

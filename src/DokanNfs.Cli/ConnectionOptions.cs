@@ -6,8 +6,9 @@ using DokanNfs.Core.Client;
 namespace DokanNfs.Cli;
 
 /// <summary>
-/// The options every command shares (--port, --uid, --gid, --vers, --timeout, --verbose), declared once on
-/// the root command as recursive options so they may be written before or after the command name.
+/// The options every command shares (--port, --uid, --gid, --vers, --timeout, --verbose, --quiet, --set),
+/// declared once on the root command as recursive options so they may be written before or after the
+/// command name.
 /// <para>
 /// The same settings may come from an nfs:// URL's query (<c>?port=…&amp;uid=…&amp;gid=…&amp;vers=…</c>).
 /// An explicit flag always wins over the URL, and the URL over the default, one setting at a time: a
@@ -75,8 +76,23 @@ internal sealed class ConnectionOptions
 
     public Option<bool> Verbose { get; } = new("--verbose", "-v")
     {
-        Description = "Print the full exception (with stack trace) when a command fails.",
+        Description = "Log debug detail to the console, and print the full exception (with stack trace) when a command fails.",
         Recursive = true,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "Log only errors to the console (mount logs information by default).",
+        Recursive = true,
+    };
+
+    /// <summary>The command-line layer of the configuration (Configuration/ConfigurationLoader.cs): it wins over every file and variable.</summary>
+    public Option<string[]> Set { get; } = new("--set")
+    {
+        Description = "Set a configuration key for this run, e.g. --set Logging:File:Level=Debug (repeatable; wins over files and DOKANNFS__ variables).",
+        HelpName = "KEY=VALUE",
+        Recursive = true,
+        Arity = ArgumentArity.OneOrMore,
     };
 
     public void AddTo(Command root)
@@ -87,12 +103,35 @@ internal sealed class ConnectionOptions
         root.Options.Add(Vers);
         root.Options.Add(Timeout);
         root.Options.Add(Verbose);
+        root.Options.Add(Quiet);
+        root.Options.Add(Set);
     }
 
     /// <summary>Parses an NFS location and settles its connection settings: flag, then URL query, then default.</summary>
     public NfsTarget Resolve(ParseResult parse, string text)
     {
         ArgumentNullException.ThrowIfNull(parse);
+        var url = ParseLocation(text);
+
+        // NfsUrl has already put ?port= (or the URL's own :port) into url.Port.
+        var port = parse.GetValue(Port) ?? url.Port;
+        var uid = parse.GetValue(Uid) ?? QueryId(url, "uid") ?? 0;
+        var gid = parse.GetValue(Gid) ?? QueryId(url, "gid") ?? 0;
+        var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "4.0");
+        if (!TryParseVersion(versText, out var minor, out var error))
+        {
+            throw CliException.BadArguments(error);
+        }
+
+        var timeout = parse.GetValue(Timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
+        var settings = new ConnectionSettings(url.Host, port, uid, gid, minor, timeout);
+        return new NfsTarget(url with { Port = port }, settings);
+    }
+
+    /// <summary>Parses an NFS location as every command takes it: one of the three forms, with only the known URL keys.</summary>
+    public static NfsUrl ParseLocation(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
         if (text.StartsWith('-'))
         {
             // System.CommandLine hands an unknown option to a free argument slot; name it for what it is.
@@ -112,19 +151,22 @@ internal sealed class ConnectionOptions
             }
         }
 
-        // NfsUrl has already put ?port= (or the URL's own :port) into url.Port.
-        var port = parse.GetValue(Port) ?? url.Port;
-        var uid = parse.GetValue(Uid) ?? QueryId(url, "uid") ?? 0;
-        var gid = parse.GetValue(Gid) ?? QueryId(url, "gid") ?? 0;
-        var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "4.0");
-        if (!TryParseVersion(versText, out var minor, out error))
+        return url;
+    }
+
+    /// <summary>"4" or "4.0" to minor version 0; anything else is refused with a message saying what is supported.</summary>
+    public static bool TryParseVersion(string text, out uint minorVersion, out string error)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        minorVersion = 0;
+        error = string.Empty;
+        if (text.Trim() is "4" or "4.0")
         {
-            throw CliException.BadArguments(error);
+            return true;
         }
 
-        var timeout = parse.GetValue(Timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
-        var settings = new ConnectionSettings(url.Host, port, uid, gid, minor, timeout);
-        return new NfsTarget(url with { Port = port }, settings);
+        error = $"NFS version '{text}' is not supported: only 4.0 for now.";
+        return false;
     }
 
     private static T? ParseNumber<T>(ArgumentResult result, string option, string what, Func<string, T?> parse)
@@ -140,7 +182,7 @@ internal sealed class ConnectionOptions
         return null;
     }
 
-    private static uint? ParseId(string text) =>
+    public static uint? ParseId(string text) =>
         uint.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
 
     private static uint? QueryId(NfsUrl url, string key)
@@ -151,19 +193,6 @@ internal sealed class ConnectionOptions
         }
 
         return ParseId(text) ?? throw CliException.BadArguments($"{key}={text} is not a numeric id.");
-    }
-
-    private static bool TryParseVersion(string text, out uint minorVersion, out string error)
-    {
-        minorVersion = 0;
-        error = string.Empty;
-        if (text.Trim() is "4" or "4.0")
-        {
-            return true;
-        }
-
-        error = $"NFS version '{text}' is not supported: only 4.0 for now.";
-        return false;
     }
 }
 

@@ -14,14 +14,27 @@ namespace DokanNfs.Cli;
 internal static class ErrorReporter
 {
     /// <summary>Runs a command's body, turning whatever it throws into a message and an exit code.</summary>
-    public static async Task<int> RunAsync(ParseResult parse, ConnectionOptions options, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(ParseResult parse, ConnectionOptions options, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunAsync(parse, options, (_, ct) => body(ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts the run's configuration and logging (<see cref="CliRuntime"/>; a mistake in the configuration is
+    /// reported like any other), runs the body with them, and turns whatever it throws into a message and an
+    /// exit code. <paramref name="longRunning"/>: a command that stays (mount), which logs to the console and a file.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parse, ConnectionOptions options, Func<CliRuntime, CancellationToken, Task<int>> body, CancellationToken cancellationToken, bool longRunning = false)
     {
         ArgumentNullException.ThrowIfNull(parse);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(body);
+        CliRuntime? runtime = null;
         try
         {
-            return await body(cancellationToken);
+            runtime = CliRuntime.Start(parse, options, longRunning);
+            return await body(runtime, cancellationToken);
         }
         catch (Exception ex)
         {
@@ -35,6 +48,10 @@ internal static class ErrorReporter
 
             return code;
         }
+        finally
+        {
+            runtime?.Dispose();
+        }
     }
 
     /// <summary>Prints a problem that does not stop the command (a skipped file); the caller fails at the end.</summary>
@@ -46,6 +63,7 @@ internal static class ErrorReporter
         return exception switch
         {
             CliException cli => (cli.ExitCode, cli.Message),
+            PlatformNotSupportedException unsupported => (ExitCodes.NotSupported, unsupported.Message),
             NfsReferralException referral => (ExitCodes.Failure, referral.Message),
             NfsMovedException moved => (ExitCodes.Failure, DescribeReferral(moved)),
             NfsException nfs => DescribeNfs(nfs),

@@ -24,6 +24,12 @@ internal static class ExitCodes
     /// <summary>The server answered with something the client cannot use: an unexpected NFS or RPC error.</summary>
     public const int ProtocolError = 7;
 
+    /// <summary>
+    /// Not possible on this machine: mapping a drive needs Windows with the Dokan 2.x driver installed. The
+    /// file commands, which need neither, work everywhere.
+    /// </summary>
+    public const int NotSupported = 8;
+
     /// <summary>Ctrl+C, as shells report SIGINT (128 + 2).</summary>
     public const int Interrupted = 130;
 }

@@ -17,7 +17,9 @@ internal sealed record CliResult(int ExitCode, byte[] StdOutBytes, string StdErr
 
 /// <summary>
 /// Runs the built dokannfs as a user would: <c>dotnet dokannfs.dll ARGS</c> in a child process with stdin,
-/// stdout and stderr redirected (so it is not on a terminal) and its own state directory.
+/// stdout and stderr redirected (so it is not on a terminal), its own state directory, and its own machine
+/// and user configuration directories (empty unless a test writes a dokannfs.json there), so the machine's
+/// /etc/dokannfs and ~/.config/dokannfs never reach a test.
 /// </summary>
 internal sealed class CliRunner(string stateDirectory)
 {
@@ -29,6 +31,12 @@ internal sealed class CliRunner(string stateDirectory)
     public static string DotnetHost { get; } = FindDotnet();
 
     public string StateDirectory { get; } = stateDirectory;
+
+    /// <summary>DOKANNFS_CONFIG_DIR of the child: where its machine dokannfs.json is read from.</summary>
+    public string MachineConfigDirectory => Path.Combine(StateDirectory, "config-machine");
+
+    /// <summary>DOKANNFS_USER_CONFIG_DIR of the child: where its user dokannfs.json is read from.</summary>
+    public string UserConfigDirectory => Path.Combine(StateDirectory, "config-user");
 
     /// <summary>Extra environment variables for the child (e.g. the test-only DOKANNFS_REFERRAL_PORT).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
@@ -53,6 +61,14 @@ internal sealed class CliRunner(string stateDirectory)
         }
 
         start.Environment["DOKANNFS_STATE_DIR"] = StateDirectory;
+        start.Environment["DOKANNFS_CONFIG_DIR"] = MachineConfigDirectory;
+        start.Environment["DOKANNFS_USER_CONFIG_DIR"] = UserConfigDirectory;
+        foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("DOKANNFS__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            // Configuration variables of the machine running the tests are not the test's.
+            start.Environment.Remove(name);
+        }
+
         foreach (var (name, value) in Environment)
         {
             start.Environment[name] = value;

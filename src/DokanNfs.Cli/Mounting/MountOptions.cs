@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using DokanNfs.Core.Client;
+using DokanNfs.Namespace;
+
+namespace DokanNfs.Cli.Mounting;
+
+/// <summary>
+/// The settled options of one mount, from the <c>-o key=value,…</c> text users know from Windows' <c>mount</c>
+/// and ms-nfs41-client's <c>nfs_mount</c> (<see cref="MountOptionParser"/>). <see cref="MountPlan"/> turns them into
+/// the client, namespace and adapter options.
+/// </summary>
+internal sealed record MountOptions
+{
+    /// <summary>The Linux client's and Dokan's practical ceiling: 1 MiB per READ or WRITE.</summary>
+    public const uint MaxTransferSize = 1024 * 1024;
+
+    /// <summary>Below this a READ or WRITE carries more header than data.</summary>
+    public const uint MinTransferSize = 4096;
+
+    /// <summary>The longest NTFS volume label.</summary>
+    public const int MaxLabelLength = 32;
+
+    /// <summary>NFS minor version; only 0 for now (ConnectionOptions.TryParseVersion).</summary>
+    public uint MinorVersion { get; init; }
+
+    /// <summary>The server's port; null: the URL's (2049 unless it says otherwise).</summary>
+    public int? Port { get; init; }
+
+    public uint ReadSize { get; init; } = MaxTransferSize;
+
+    public uint WriteSize { get; init; } = MaxTransferSize;
+
+    /// <summary>timeo: how long to wait for one reply before the call counts as unanswered.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>retrans: with a soft mount, a call fails after <see cref="Timeout"/> × (retrans + 1) without an answer.</summary>
+    public int Retransmissions { get; init; } = 1;
+
+    public NfsMountType MountType { get; init; } = NfsMountType.Hard;
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>uid= : the AUTH_SYS uid of requests no configured account covers; null: the identity map's anonymous uid.</summary>
+    public uint? Uid { get; init; }
+
+    /// <summary>gid= : as <see cref="Uid"/>, for the gid.</summary>
+    public uint? Gid { get; init; }
+
+    public bool CaseInsensitive { get; init; }
+
+    public ReferralPolicy Referrals { get; init; } = ReferralPolicy.FollowAll;
+
+    /// <summary>The volume label Explorer shows; null: "NFS".</summary>
+    public string? Label { get; init; }
+
+    /// <summary>With a soft mount, how long a server may stay silent before calls fail.</summary>
+    public TimeSpan SoftTimeout => Timeout * (Retransmissions + 1);
+
+    /// <summary>
+    /// The options as <c>-o</c> would spell them, every key given, in a fixed order: what <c>list</c> shows and
+    /// what parsing again gives back.
+    /// </summary>
+    public string ToOptionString(int defaultPort)
+    {
+        var text = new StringBuilder();
+        foreach (var (key, value) in ToDictionary(defaultPort))
+        {
+            if (text.Length > 0)
+            {
+                text.Append(',');
+            }
+
+            text.Append(value switch
+            {
+                "true" => key,
+                "false" when key == "ro" => "rw",
+                "false" when key == "casesensitive" => "caseinsensitive",
+                _ => key + "=" + value,
+            });
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Each -o key and its value (flags as "true"/"false"), for <c>list --json</c>.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ToDictionary(int defaultPort)
+    {
+        var list = new List<KeyValuePair<string, string>>
+        {
+            new("vers", "4." + MinorVersion.ToString(CultureInfo.InvariantCulture)),
+            new("sec", "sys"),
+            new("port", Number(Port ?? defaultPort)),
+            new("rsize", Number(ReadSize)),
+            new("wsize", Number(WriteSize)),
+            new("timeo", Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)),
+            new("retrans", Number(Retransmissions)),
+            new("mtype", MountType == NfsMountType.Hard ? "hard" : "soft"),
+            new("ro", ReadOnly ? "true" : "false"),
+            new("casesensitive", CaseInsensitive ? "false" : "true"),
+            new("referrals", MountOptionParser.FormatReferrals(Referrals)),
+        };
+        if (Uid is { } uid)
+        {
+            list.Add(new("uid", Number(uid)));
+        }
+
+        if (Gid is { } gid)
+        {
+            list.Add(new("gid", Number(gid)));
+        }
+
+        if (Label is { } label)
+        {
+            list.Add(new("label", label));
+        }
+
+        return list;
+    }
+
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+}
