@@ -7,7 +7,8 @@
 
 $script:Utf8NoBom = [System.Text.UTF8Encoding]::new($false)
 
-# dokannfs exit codes (README.md, "Using dokannfs") and the PowerShell error category of each.
+# dokannfs exit codes (README.md, "Using dokannfs"; 8: mount needs Windows and the Dokan driver) and the
+# PowerShell error category of each.
 $script:ExitCodeCategories = @{
     2 = [System.Management.Automation.ErrorCategory]::InvalidArgument
     3 = [System.Management.Automation.ErrorCategory]::ObjectNotFound
@@ -15,6 +16,7 @@ $script:ExitCodeCategories = @{
     5 = [System.Management.Automation.ErrorCategory]::ConnectionError
     6 = [System.Management.Automation.ErrorCategory]::OperationTimeout
     7 = [System.Management.Automation.ErrorCategory]::ProtocolError
+    8 = [System.Management.Automation.ErrorCategory]::NotInstalled
 }
 
 function Test-DokanNfsWindows {
@@ -245,8 +247,10 @@ function Get-DokanNfsDriveList {
             Url = [string]$entry.url
             Server = [string]$entry.server
             Export = [string]$entry.export
+            Label = [string]$entry.label
             Options = $entry.options
             State = [string]$entry.state
+            LastError = [string]$entry.lastError
             ProcessId = [int]$entry.pid
             Nested = $nested
         }

@@ -20,7 +20,8 @@ function Mount-NfsDrive {
     If dokannfs exits before the drive appears (a bad option, an unreachable server, the Dokan driver
     missing), or the drive has not appeared after -TimeoutSec seconds, the background process is
     stopped and the error carries what dokannfs printed and its exit code
-    ($_.Exception.Data.ExitCode).
+    ($_.Exception.Data.ExitCode; the error category follows it: 2 InvalidArgument, 4 PermissionDenied,
+    5 ConnectionError, 6 OperationTimeout, 8 NotInstalled, ...).
 
     .PARAMETER Url
     The export: nfs://server[:port]/path, server:/path or \\server\path.
@@ -293,9 +294,10 @@ function Get-NfsDrive {
 
     .DESCRIPTION
     Runs `dokannfs list --json` and returns one DokanNfs.Drive object per mount: MountPoint, Url, Server,
-    Export, Options (as dokannfs reports them), State (mounted, reconnecting, ...), ProcessId (the dokannfs
-    process serving it) and Nested (the referral and mirror mounts grafted under it, each with Path,
-    Server, Export and State). Nothing mapped gives no output.
+    Export, Label, Options (as dokannfs reports them), State (mounting, mounted, reconnecting, ...),
+    LastError (why it is not mounted, when it is not), ProcessId (the dokannfs process serving it) and
+    Nested (the referral and mirror mounts grafted under it, each with Path, Server, Export and State).
+    Nothing mapped gives no output.
 
     .PARAMETER MountPoint
     Only these drive letters or folders. A mount point with nothing mounted is a non-terminating error.
