@@ -15,7 +15,8 @@ function Mount-NfsDrive {
     .DESCRIPTION
     Starts `dokannfs mount URL MOUNTPOINT` as a hidden background process and waits until
     `dokannfs list` shows the new mount, then returns it as a DokanNfs.Drive object. The drive stays
-    mapped until Dismount-NfsDrive (or `dokannfs unmount`), or until that process ends.
+    mapped, also after this PowerShell session ends, until Dismount-NfsDrive (or `dokannfs unmount`), or
+    until that process ends.
 
     If dokannfs exits before the drive appears (a bad option, an unreachable server, the Dokan driver
     missing), or the drive has not appeared after -TimeoutSec seconds, the background process is

@@ -34,7 +34,7 @@ public sealed class SmokeServerTests(TestContext testContext)
             var hello = await ChildProcess.RunCliAsync(state, testContext.CancellationToken, "cat", url + "/hello.txt");
 
             Assert.AreEqual(0, listing.ExitCode, listing.ToString());
-            Assert.AreEqual("/export:\ndocs\nhello.txt\n\n/export/docs:\nreadme.txt\n", listing.StdOut, listing.ToString());
+            Assert.AreEqual("/export:\ndocs\nhello.txt\n\n/export/docs:\nreadme.txt\n", listing.StdOut.ReplaceLineEndings("\n"), listing.ToString());
             Assert.AreEqual(0, hello.ExitCode, hello.ToString());
             Assert.AreEqual("Hello from DokanNfs\n", hello.StdOut, "the bytes the workflow compares Z:\\hello.txt with");
             Assert.Contains("Hello from DokanNfs`n", Repository.ReadText(".github/workflows/windows.yml"));
