@@ -118,7 +118,7 @@ function ConvertTo-DokanNfsCommandLine {
         }
         else {
             $escaped = [regex]::Replace($argument, '(\\*)"', { param($match) $match.Groups[1].Value * 2 + '\"' })
-            $escaped = [regex]::Replace($escaped, '(\\+)$', { param($match) $match.Groups[1].Value * 2 })
+            $escaped = [regex]::Replace($escaped, '(\\+)\z', { param($match) $match.Groups[1].Value * 2 })
             '"' + $escaped + '"'
         }
     }
