@@ -5,10 +5,14 @@
   The Windows counterpart of scripts/test.sh and .ci/run, without apt-get. The integration tests start
   NFS-Ganesha servers, so `test` needs ganesha.nfsd on PATH (Linux or WSL); without it they fail with a
   message saying how to install it.
+  `installer` publishes, then builds artifacts/DokanNfs-<version>-x64.msi from installer/DokanNfs.wxs with
+  the WiX v4 tool (Windows only: dotnet tool install --global wix --version 4.0.4).
 .EXAMPLE
   ./build.ps1 test
 .EXAMPLE
   ./build.ps1 publish -Configuration Release -Runtime win-x64
+.EXAMPLE
+  ./build.ps1 installer
 #>
 [CmdletBinding()]
 param(
@@ -45,10 +49,19 @@ switch ($Target) {
         Write-Output "$passed passed, $failed failed"
         exit $status
     }
-    'publish' {
-        Invoke-Dotnet publish src/DokanNfs.Cli/DokanNfs.Cli.csproj -c $Configuration -r $Runtime --self-contained false -o $Output
+    { $_ -in 'publish', 'installer' } {
+        # English resources only: installer/DokanNfs.wxs lists every published file, and dokannfs speaks English.
+        Invoke-Dotnet publish src/DokanNfs.Cli/DokanNfs.Cli.csproj -c $Configuration -r $Runtime --self-contained false -p:SatelliteResourceLanguages=en -o $Output
     }
     'installer' {
-        throw 'The installer is built from installer/ once it exists (see installer/README.md).'
+        if (-not (Get-Command wix -ErrorAction SilentlyContinue)) {
+            throw 'The installer needs the WiX v4 tool: dotnet tool install --global wix --version 4.0.4'
+        }
+        $version = (Select-Xml -Path (Join-Path $PSScriptRoot 'Directory.Build.props') -XPath '//Version').Node.InnerText
+        $msi = Join-Path $PSScriptRoot "artifacts/DokanNfs-$version-x64.msi"
+        $publishDir = (Resolve-Path -LiteralPath $Output).Path
+        & wix build (Join-Path $PSScriptRoot 'installer/DokanNfs.wxs') -arch x64 -d "PublishDir=$publishDir" -d "RepoRoot=$PSScriptRoot" -d "ProductVersion=$version" -o $msi
+        if ($LASTEXITCODE -ne 0) { throw "wix build failed with exit code $LASTEXITCODE" }
+        Write-Output "Built $msi"
     }
 }
