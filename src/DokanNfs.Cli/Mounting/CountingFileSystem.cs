@@ -31,6 +31,19 @@ internal sealed class CountingFileSystem(INfsFileSystem inner, IServerAttributio
         }
     }
 
+    public async ValueTask<NfsAttributes> GetFileSystemAttributesAsync(string path, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            return await inner.GetFileSystemAttributesAsync(path, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Attribution.For(path).Record(FsOperation.GETATTR, start);
+        }
+    }
+
     public async IAsyncEnumerable<NfsFsEntry> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();

@@ -343,6 +343,28 @@ public sealed class DokanVolume : IAsyncDisposable
     /// </summary>
     private static (uint Library, uint Driver) AcquireDokan()
     {
+        lock (ProcessLock)
+        {
+            var versions = CheckDokan();
+            if (_dokanUsers++ == 0)
+            {
+                DokanNativeMethods.DokanInit();
+            }
+
+            return versions;
+        }
+    }
+
+    /// <summary>
+    /// Whether a drive can be mapped here: Windows (or the tests' stand-in), a 64-bit process, dokan2 present,
+    /// library and driver new enough. Throws <see cref="PlatformNotSupportedException"/>,
+    /// <see cref="DokanNotInstalledException"/> or <see cref="DokanVersionException"/> saying what is missing;
+    /// mounts nothing. Front ends call it before contacting the server, so the user learns the real reason first.
+    /// </summary>
+    public static void EnsureAvailable() => _ = CheckDokan();
+
+    private static (uint Library, uint Driver) CheckDokan()
+    {
         if (!StandInLoaded && !OperatingSystem.IsWindows())
         {
             throw new PlatformNotSupportedException(
@@ -354,43 +376,35 @@ public sealed class DokanVolume : IAsyncDisposable
             throw new PlatformNotSupportedException("Mapping a drive needs a 64-bit process: the Dokan structures are declared for x64.");
         }
 
-        lock (ProcessLock)
+        uint library, driver;
+        try
         {
-            uint library, driver;
-            try
-            {
-                library = DokanNativeMethods.DokanVersion();
-                driver = DokanNativeMethods.DokanDriverVersion();
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                throw DokanNotInstalledException.LibraryMissing(e);
-            }
-
-            if (library < DokanConstants.DokanMinimumCompatibleVersion)
-            {
-                throw new DokanVersionException(
-                    "library", DokanVersionException.LibraryVersionText(library), DokanVersionException.LibraryVersionText(DokanConstants.DokanMinimumCompatibleVersion));
-            }
-
-            if (driver == 0)
-            {
-                throw DokanNotInstalledException.DriverMissing();
-            }
-
-            if (driver < MinimumDriverVersion)
-            {
-                throw new DokanVersionException(
-                    "driver", DokanVersionException.DriverVersionText(driver), DokanVersionException.DriverVersionText(MinimumDriverVersion) + " (Dokan 2.x)");
-            }
-
-            if (_dokanUsers++ == 0)
-            {
-                DokanNativeMethods.DokanInit();
-            }
-
-            return (library, driver);
+            library = DokanNativeMethods.DokanVersion();
+            driver = DokanNativeMethods.DokanDriverVersion();
         }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            throw DokanNotInstalledException.LibraryMissing(e);
+        }
+
+        if (library < DokanConstants.DokanMinimumCompatibleVersion)
+        {
+            throw new DokanVersionException(
+                "library", DokanVersionException.LibraryVersionText(library), DokanVersionException.LibraryVersionText(DokanConstants.DokanMinimumCompatibleVersion));
+        }
+
+        if (driver == 0)
+        {
+            throw DokanNotInstalledException.DriverMissing();
+        }
+
+        if (driver < MinimumDriverVersion)
+        {
+            throw new DokanVersionException(
+                "driver", DokanVersionException.DriverVersionText(driver), DokanVersionException.DriverVersionText(MinimumDriverVersion) + " (Dokan 2.x)");
+        }
+
+        return (library, driver);
     }
 
     private static void ReleaseDokan()

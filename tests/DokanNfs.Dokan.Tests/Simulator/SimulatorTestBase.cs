@@ -9,7 +9,10 @@ namespace DokanNfs.Dokan.Tests.Simulator;
 /// A real NFS-Ganesha per test, its export mounted through the trigger layer as a drive root, the adapter
 /// over it, and the Windows I/O simulator driving the adapter. Cleanup releases the adapter's opens, the
 /// namespace, the client and the server, in that order; the server log is written out when a test failed.
+/// Every test under it needs Linux with NFS-Ganesha (and, for Native/, a C compiler): the category lets the
+/// Windows workflow run the rest.
 /// </summary>
+[TestCategory("Ganesha")]
 public abstract class SimulatorTestBase(TestContext testContext)
 {
     protected const string Export = "/export";

@@ -147,6 +147,8 @@ public sealed class MountStatisticsTests
 
         public ValueTask<NfsAttributes> GetAttributesAsync(string path, CancellationToken cancellationToken) => ValueTask.FromResult(Attributes);
 
+        public ValueTask<NfsAttributes> GetFileSystemAttributesAsync(string path, CancellationToken cancellationToken) => ValueTask.FromResult(Attributes);
+
         public async IAsyncEnumerable<NfsFsEntry> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             await Task.Yield();
