@@ -182,6 +182,49 @@ public sealed class ExplorerScenarioTests(TestContext testContext) : ScenarioTes
         AssertNoOpensLeft();
     }
 
+    [TestMethod]
+    public async Task Explorer_makes_a_new_folder_and_names_it()
+    {
+        await MountDriveAsync();
+
+        // §2 "New folder": the probe, the create (LIST_DIRECTORY | SYNCHRONIZE, share RW, CREATE, DIRECTORY_FILE,
+        // NORMAL), close, the reopen with FILE_TRAVERSE | SYNCHRONIZE; then the name the user types is a rename.
+        var probe = Sim.Create(@"\New folder", FileReadAttributes, WindowsIoSimulator.ShareAll, FileOpen);
+        Assert.AreEqual(NtStatus.ObjectNameNotFound, probe.Status);
+        var created = Sim.Create(@"\New folder", WindowsIoSimulator.EnumerateAccess, FileShareRead | FileShareWrite, FileCreate, FileDirectoryFile, FileAttributeNormal);
+        Assert.AreEqual(NtStatus.Success, created.Status);
+        Assert.IsTrue(created.Handle!.IsDirectory);
+        Sim.Close(created.Handle);
+        var reopened = Sim.Open(@"\New folder", FileTraverse | Synchronize, FileShareRead | FileShareWrite, FileOpen);
+        Assert.IsTrue(reopened.IsDirectory);
+        Sim.Close(reopened);
+        Assert.AreEqual(NtStatus.Success, Sim.ExplorerRenames(@"\New folder", @"\Projects"));
+
+        CollectionAssert.AreEqual(new[] { "Projects" }, ExportRootNames());
+        Assert.AreEqual((UnixFileMode)0x1ED, File.GetUnixFileMode(OnDisk(@"\Projects")), "DokanAdapterOptions.NewDirectoryMode, 0755");
+        AssertOnlyTheseDidNotSucceed(
+            @"ZwCreateFile \New folder = ObjectNameNotFound",
+            @"ZwCreateFile \Projects = ObjectNameNotFound"); // the rename's target probe (FILE_ADD_SUBDIRECTORY)
+        AssertNoOpensLeft();
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "case-sensitive drive")]
+    [DataRow(true, DisplayName = "case-insensitive drive")]
+    public async Task Explorer_renaming_a_file_to_another_case_of_its_name_changes_the_name_on_the_server(bool caseInsensitive)
+    {
+        await MountAsync(new DokanAdapterOptions { CaseInsensitive = caseInsensitive });
+        Sim.DriverChecksShareAccess = true;
+        File.WriteAllText(OnDisk(@"\report.txt"), "content");
+
+        Assert.AreEqual(NtStatus.Success, Sim.ExplorerRenames(@"\report.txt", @"\Report.TXT"));
+
+        CollectionAssert.AreEqual(new[] { "Report.TXT" }, ExportRootNames(), "the new spelling, on the server");
+        Assert.AreEqual("content", File.ReadAllText(OnDisk(@"\Report.TXT")));
+        Assert.AreEqual("Report.TXT", Sim.ExplorerLists(@"\").Single().Name);
+        AssertNoOpensLeft();
+    }
+
     /// <summary>Explorer's recursive permanent delete of <paramref name="folder"/> (§2 "Delete"), statuses asserted.</summary>
     private void DeleteTree(string folder)
     {
