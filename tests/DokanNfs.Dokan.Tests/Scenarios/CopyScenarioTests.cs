@@ -55,26 +55,37 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
     }
 
     [TestMethod]
-    public async Task Robocopy_sets_a_placeholder_time_first_and_the_real_times_last_so_the_next_run_finds_nothing_to_copy()
+    public async Task Robocopy_sets_a_placeholder_time_first_and_the_real_times_and_attributes_last_so_the_next_run_finds_nothing_to_copy()
     {
         await MountDriveAsync();
-        Directory.CreateDirectory(OnDisk(@"\backup"));
         const long Length = (3L << 20) + 12_345;
         var times = new SimFileTimes(Ticks(2019, 1, 1, 0, 0, 0), Ticks(2022, 2, 2, 2, 2, 2, 2), Ticks(2021, 12, 31, 23, 59, 59, 9_999_999));
+        var folderTimes = new SimFileTimes(Ticks(2017, 7, 7, 7, 7, 7), Ticks(2017, 8, 8, 8, 8, 8), Ticks(2017, 9, 9, 9, 9, 9, 900));
 
-        Sim.RobocopyCopiesFile(new PseudoRandomStream(seed: 7, Length), @"\backup\data.bin", times, FileAttributeArchive);
+        // §3: the folder, the file (placeholder time, data, the source's READONLY | ARCHIVE and real times), then the
+        // folder's own times once its content is there.
+        Sim.RobocopyMakesFolder(@"\backup");
+        Sim.RobocopyCopiesFile(new PseudoRandomStream(seed: 7, Length), @"\backup\data.bin", times, FileAttributeReadOnly | FileAttributeArchive);
+        Sim.RobocopySetsFolderTimes(@"\backup", folderTimes);
 
         Assert.AreEqual(Sha256Of(new PseudoRandomStream(seed: 7, Length)), Sha256OnDisk(@"\backup\data.bin"));
         Assert.AreEqual(times.LastWrite, MtimeOnDisk(@"\backup\data.bin"), "the real time, not the 1980 placeholder nor the time of the last write");
+        Assert.AreEqual((UnixFileMode)0x124, ModeOnDisk(@"\backup\data.bin"), "READONLY: no write bits (0444)");
+        Assert.AreEqual(folderTimes.LastWrite, Directory.GetLastWriteTimeUtc(OnDisk(@"\backup")).ToFileTimeUtc(), "the folder's time, set after its content");
 
         // robocopy's next run compares size and LastWriteTime from a listing (Get-ChildItem's kind: no per-entry opens, §3).
-        var listing = Sim.ExplorerLists(@"\backup");
-        var copied = listing.Single();
+        var copied = Sim.ExplorerLists(@"\backup").Single();
         Assert.AreEqual((ulong)Length, copied.Size);
         Assert.AreEqual(times.LastWrite, copied.LastWriteTime, "same size and time as the source: nothing to copy again");
-        var setTimes = Sim.Calls.Where(c => c.Request.StartsWith("SetFileTime", StringComparison.Ordinal)).ToList();
-        Assert.HasCount(2, setTimes, "the placeholder before the data, the real times after it");
-        Assert.IsTrue(Sim.Calls.ToList().IndexOf(setTimes[0]) < Sim.Calls.ToList().FindIndex(c => c.Request.StartsWith("WriteFile", StringComparison.Ordinal)));
+        Assert.AreEqual(FileAttributeReadOnly, copied.Attributes);
+        var folder = Sim.ExplorerLists(@"\").Single();
+        Assert.AreEqual(folderTimes.LastWrite, folder.LastWriteTime);
+        var calls = Sim.Calls.ToList();
+        static bool IsSetTime(SimCall c) => c.Request.StartsWith(@"SetFileTime \backup\data.bin", StringComparison.Ordinal);
+        static bool IsWrite(SimCall c) => c.Request.StartsWith("WriteFile", StringComparison.Ordinal);
+        Assert.AreEqual(2, calls.Count(IsSetTime), "the placeholder before the data, the real times after it");
+        Assert.IsLessThan(calls.FindIndex(IsWrite), calls.FindIndex(IsSetTime));
+        Assert.IsGreaterThan(calls.FindLastIndex(IsWrite), calls.FindLastIndex(IsSetTime));
         AssertOnlyTheseDidNotSucceed();
         AssertNoOpensLeft();
     }

@@ -231,6 +231,56 @@ public sealed partial class WindowsIoSimulator
     }
 
     /// <summary>
+    /// robocopy making a destination folder (§3, [I]): CreateDirectory's ZwCreateFile(dir, LIST_DIRECTORY | SYNCHRONIZE,
+    /// share RW, CREATE, DIRECTORY_FILE | SYNCHRONOUS_IO_NONALERT | OPEN_FOR_BACKUP_INTENT) → Cleanup, CloseFile.
+    /// </summary>
+    public void RobocopyMakesFolder(string directory)
+    {
+        var created = Create(directory, EnumerateAccess, FileShareRead | FileShareWrite, FileCreate, FileDirectoryFile | FileSynchronousIoNonAlert | FileOpenForBackupIntent);
+        Assert.AreEqual(NtStatus.Success, created.Status, $"§3 robocopy mkdir {directory}");
+        Assert.IsTrue(created.Handle!.IsDirectory);
+        Close(created.Handle);
+    }
+
+    /// <summary>
+    /// robocopy giving a copied folder its source's times once everything inside is copied (§3, [I]): ZwCreateFile(dir,
+    /// FILE_WRITE_ATTRIBUTES | SYNCHRONIZE, share RWD, OPEN, DIRECTORY_FILE | SYNCHRONOUS_IO_NONALERT |
+    /// OPEN_FOR_BACKUP_INTENT) → SetFileAttributes(0), SetFileTime → Cleanup, CloseFile.
+    /// </summary>
+    public void RobocopySetsFolderTimes(string directory, SimFileTimes times)
+    {
+        var handle = Open(directory, FileWriteAttributes | Synchronize, ShareAll, FileOpen, FileDirectoryFile | FileSynchronousIoNonAlert | FileOpenForBackupIntent);
+        Assert.AreEqual(NtStatus.Success, SetFileAttributes(handle, 0), $"§3 robocopy folder attributes {directory}");
+        Assert.AreEqual(NtStatus.Success, SetFileTime(handle, times.Creation, times.LastAccess, times.LastWrite), $"§3 robocopy folder times {directory}");
+        Close(handle);
+    }
+
+    /// <summary>
+    /// The loader starting a program from the drive ([I]; §1.6 for Explorer reading executables): ZwCreateFile(exe,
+    /// FILE_READ_DATA | FILE_EXECUTE | SYNCHRONIZE, share R | D, OPEN, SYNCHRONOUS_IO_NONALERT | NON_DIRECTORY_FILE) →
+    /// GetFileInformation → the image section is made and the handle closed (Cleanup) → the pages read as the process
+    /// touches them, by paging I/O on the cleaned-up open. The open comes back for its CloseFile, when the process ends.
+    /// </summary>
+    public SimHandle LoaderRunsImage(string path, out byte[] image)
+    {
+        var handle = Open(path, FileReadData | FileExecute | Synchronize, FileShareRead | FileShareDelete, FileOpen, FileSynchronousIoNonAlert | FileNonDirectoryFile);
+        Assert.AreEqual(NtStatus.Success, GetFileInformation(handle, out var information), $"loader GetFileInformation {path}");
+        Cleanup(handle);
+        var size = ((long)information.nFileSizeHigh << 32) | information.nFileSizeLow;
+        image = new byte[size];
+        var page = new byte[4096];
+        for (var offset = (size - 1) / page.Length * page.Length; offset >= 0; offset -= page.Length)
+        {
+            // Pages come in the order the process touches them, not front to back: last page first here.
+            Assert.AreEqual(NtStatus.Success, Read(handle, offset, page, out var read, pagingIo: true), $"loader paging read @{offset}");
+            Assert.AreEqual((uint)Math.Min(page.Length, size - offset), read, "a page, clipped at the end of file");
+            page.AsSpan(0, (int)read).CopyTo(image.AsSpan((int)offset));
+        }
+
+        return handle;
+    }
+
+    /// <summary>
     /// Classic Notepad opening a file (§3, [I]): ZwCreateFile(f, GENERIC_READ, share RW, OPEN, SYNCHRONOUS_IO_NONALERT |
     /// NON_DIRECTORY_FILE) → GetFileInformation for the size → the file read through a mapped view, i.e. paging I/O
     /// reads of whole pages → Cleanup, CloseFile. The bytes come back.
