@@ -91,6 +91,54 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
     }
 
     [TestMethod]
+    [Timeout(60_000, CooperativeCancellation = true)]
+    public async Task Robocopy_with_eight_threads_copies_sixteen_files_at_once_while_Explorer_lists_the_folder()
+    {
+        await MountDriveAsync();
+        Sim.RobocopyMakesFolder(@"\mt");
+        const int Files = 16;
+        static long LengthOf(int i) => (1L << 20) + (i * 4099);
+        SimFileTimes TimesOf(int i) => new(Ticks(2016, 1, 1 + i, 0, 0, 0), Ticks(2016, 2, 1 + i, 0, 0, 0), Ticks(2016, 3, 1 + i, 1, 2, 3, i * 1000 + 7));
+
+        // robocopy /MT:8 (§3): eight copies in flight, each the whole single-file sequence on its own handle.
+        using var gate = new SemaphoreSlim(8);
+        var copies = Enumerable.Range(0, Files).Select(i => Task.Run(
+            async () =>
+            {
+                await gate.WaitAsync(Ct);
+                try
+                {
+                    Sim.RobocopyCopiesFile(new PseudoRandomStream((ulong)(100 + i), LengthOf(i)), $@"\mt\file{i:D2}.bin", TimesOf(i), FileAttributeArchive);
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            },
+            Ct)).ToList();
+        while (!copies.TrueForAll(t => t.IsCompleted))
+        {
+            Assert.IsLessThanOrEqualTo(Files, Sim.ExplorerLists(@"\mt").Count, "Explorer refreshing the folder meanwhile");
+        }
+
+        await Task.WhenAll(copies);
+
+        var listing = Sim.ExplorerLists(@"\mt").ToDictionary(e => e.Name, StringComparer.Ordinal);
+        Assert.HasCount(Files, listing);
+        for (var i = 0; i < Files; i++)
+        {
+            var path = $@"\mt\file{i:D2}.bin";
+            Assert.AreEqual(Sha256Of(new PseudoRandomStream((ulong)(100 + i), LengthOf(i))), Sha256OnDisk(path), path);
+            Assert.AreEqual(TimesOf(i).LastWrite, MtimeOnDisk(path), path);
+            Assert.AreEqual((ulong)LengthOf(i), listing[$"file{i:D2}.bin"].Size, path);
+            Assert.AreEqual(TimesOf(i).LastWrite, listing[$"file{i:D2}.bin"].LastWriteTime, path);
+        }
+
+        AssertOnlyTheseDidNotSucceed();
+        AssertNoOpensLeft();
+    }
+
+    [TestMethod]
     public async Task Cmd_copy_over_an_existing_longer_file_opens_it_with_open_if_and_leaves_exactly_the_new_content()
     {
         await MountDriveAsync();

@@ -107,5 +107,41 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
         AssertNoOpensLeft();
     }
 
+    [TestMethod]
+    public async Task PowerShell_Set_Content_empties_an_existing_file_then_writes_and_creates_a_missing_one()
+    {
+        await MountDriveAsync();
+        File.WriteAllText(OnDisk(@"\settings.ini"), "[old]\nvery=long content that must go\n");
+
+        Sim.PowerShellSetsContent(@"\settings.ini", Ascii("[new]\r\n"));
+        Sim.PowerShellSetsContent(@"\added.ini", Ascii("[added]\r\n"), exists: false);
+
+        Assert.AreEqual("[new]\r\n", File.ReadAllText(OnDisk(@"\settings.ini")));
+        Assert.AreEqual("[added]\r\n", File.ReadAllText(OnDisk(@"\added.ini")));
+        AssertOnlyTheseDidNotSucceed(
+            @"ZwCreateFile \settings.ini = ObjectNameCollision", // OPEN_IF on the existing file: "opened"
+            @"ZwCreateFile \added.ini = ObjectNameNotFound"); // OVERWRITE of a missing file
+        AssertNoOpensLeft();
+    }
+
+    [TestMethod]
+    public async Task A_DotNet_File_Replace_leaves_the_new_content_under_the_name_and_the_old_one_as_the_backup()
+    {
+        await MountDriveAsync();
+        File.WriteAllText(OnDisk(@"\config.json"), "{ \"version\": 1 }");
+        File.WriteAllText(OnDisk(@"\config.json.tmp"), "{ \"version\": 2, \"longer\": true }");
+        File.WriteAllText(OnDisk(@"\config.json.bak"), "an older backup");
+        var replacedInode = HostFacts.Inode(OnDisk(@"\config.json"));
+
+        Sim.DotNetReplacesFile(@"\config.json.tmp", @"\config.json", @"\config.json.bak");
+
+        CollectionAssert.AreEqual(new[] { "config.json", "config.json.bak" }, ExportRootNames());
+        Assert.AreEqual("{ \"version\": 2, \"longer\": true }", File.ReadAllText(OnDisk(@"\config.json")));
+        Assert.AreEqual("{ \"version\": 1 }", File.ReadAllText(OnDisk(@"\config.json.bak")), "the old backup replaced by the old file");
+        Assert.AreEqual(replacedInode, HostFacts.Inode(OnDisk(@"\config.json.bak")));
+        AssertOnlyTheseDidNotSucceed(@"ZwCreateFile \config.json = ObjectNameNotFound"); // the second rename's target probe
+        AssertNoOpensLeft();
+    }
+
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);
 }

@@ -5,6 +5,7 @@ using DokanNfs.Dokan.Security;
 using DokanNfs.Dokan.Tests.Info;
 using DokanNfs.Dokan.Tests.Simulator;
 using static DokanNfs.Dokan.Adapter.NtCreate;
+using static DokanNfs.Dokan.Tests.Simulator.WindowsIoSimulator;
 
 namespace DokanNfs.Dokan.Tests.Scenarios;
 
@@ -81,6 +82,14 @@ public sealed class ExplorerScenarioTests(TestContext testContext) : ScenarioTes
             Assert.AreEqual(i % 7 == 3 ? FileAttributeReadOnly : FileAttributeNormal, entry.Attributes, name);
             Assert.AreEqual(MtimeOnDisk($@"\big\{name}"), entry.LastWriteTime, name);
         }
+
+        // §1.3's other form: LIST_DIRECTORY | READ_ATTRIBUTES | SYNCHRONIZE, SYNCHRONOUS_IO_NONALERT only, so
+        // IsDirectory is false on entry and the file system must set it.
+        var variant = Sim.Open(@"\big", EnumerateAccess | FileReadAttributes, WindowsIoSimulator.ShareAll, FileOpen, FileSynchronousIoNonAlert);
+        Assert.IsTrue(variant.IsDirectory, "IsDirectory set by the adapter");
+        Assert.AreEqual(NtStatus.Success, Sim.FindFilesWithPattern(variant, "*", out var again));
+        Sim.Close(variant);
+        CollectionAssert.AreEquivalent(entries.Select(e => e.Name).ToList(), again.Select(e => e.Name).ToList());
 
         // §1.4 the per-entry look (attribute open, GetFileInformation twice, GetFileSecurity) for a sample.
         var sample = entries.Where((_, index) => index % 50 == 0).ToList();

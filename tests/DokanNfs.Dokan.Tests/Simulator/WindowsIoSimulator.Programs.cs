@@ -314,6 +314,43 @@ public sealed partial class WindowsIoSimulator
     public void CmdRedirects(string path, byte[] line, bool exists = true) =>
         OverwriteWith(path, CmdRedirectAccess, line, exists, "§3 echo >");
 
+    /// <summary>
+    /// PowerShell's Set-Content (§3, [S/I]): ZwCreateFile(f, GENERIC_WRITE, share W, OVERWRITE) to empty the file — not
+    /// found for a new one — closed at once; then an OpenOrCreate write open (mapped GENERIC_WRITE, share R, OPEN_IF),
+    /// WriteFile(0, text), Cleanup, CloseFile.
+    /// </summary>
+    public void PowerShellSetsContent(string path, byte[] content, bool exists = true)
+    {
+        var truncated = Create(path, MappedGenericWrite, FileShareWrite, FileOverwrite, FileSynchronousIoNonAlert | FileNonDirectoryFile);
+        Assert.AreEqual(exists ? NtStatus.Success : NtStatus.ObjectNameNotFound, truncated.Status, $"§3 Set-Content OVERWRITE {path}");
+        CloseIfOpened(truncated);
+        var opened = Create(path, MappedGenericWrite, FileShareRead, FileOpenIf, FileSynchronousIoNonAlert | FileNonDirectoryFile);
+        Assert.AreEqual(exists ? NtStatus.ObjectNameCollision : NtStatus.Success, opened.Status, $"§3 Set-Content OPEN_IF {path}");
+        Assert.AreEqual(NtStatus.Success, Write(opened.Handle!, 0, content, out var written), $"§3 Set-Content WriteFile {path}");
+        Assert.AreEqual((uint)content.Length, written);
+        Close(opened.Handle!);
+    }
+
+    /// <summary>
+    /// .NET's File.Replace / ReplaceFileW (§3 [T]): the file to be replaced opened with SYNCHRONIZE | READ_CONTROL |
+    /// DELETE | FILE_READ_ATTRIBUTES | FILE_READ_EA | FILE_WRITE_DATA (0x13008A), the replacement with read/write | DELETE
+    /// | WRITE_DAC | WRITE_OWNER, share 0; the replaced file's attributes and times copied onto the replacement
+    /// (SetFileAttributes, SetFileTime); MoveFile(replaced → backup, replace), MoveFile(replacement → replaced,
+    /// replace); both closed. Every status asserted.
+    /// </summary>
+    public void DotNetReplacesFile(string replacement, string replaced, string backup)
+    {
+        var target = Open(replaced, 0x13008A, 0, FileOpen, FileSynchronousIoNonAlert | FileNonDirectoryFile);
+        var source = Open(replacement, MappedGenericReadWrite | Delete | WriteDac | WriteOwner, 0, FileOpen, FileSynchronousIoNonAlert | FileNonDirectoryFile);
+        Assert.AreEqual(NtStatus.Success, GetFileInformation(target, out var original), $"File.Replace GetFileInformation {replaced}");
+        Assert.AreEqual(NtStatus.Success, SetFileAttributes(source, original.dwFileAttributes), "File.Replace copies the attributes");
+        Assert.AreEqual(NtStatus.Success, SetFileTime(source, WindowsInfo.ToTicks(original.ftCreationTime), null, null), "File.Replace keeps the creation time");
+        Assert.AreEqual(NtStatus.Success, Rename(target, backup, replaceIfExisting: true), $"File.Replace {replaced} → {backup}");
+        Assert.AreEqual(NtStatus.Success, Rename(source, replaced, replaceIfExisting: true), $"File.Replace {replacement} → {replaced}");
+        Close(source);
+        Close(target);
+    }
+
     private void OverwriteWith(string path, uint access, byte[] content, bool exists, string what)
     {
         var created = Create(path, access, FileShareRead, FileOverwriteIf, FileSynchronousIoNonAlert | FileNonDirectoryFile);
