@@ -151,8 +151,13 @@ public sealed partial class NfsDokanOperations
             }
         }
 
-        Wait(_fs.RenameAsync(path, newPath, Ct), ref info);
-        NoteOwnRename(path, newPath, context?.IsDirectory ?? false); // .Changes.cs
+        using (BeginOwnChange(path)) // .Changes.cs: a listing meanwhile announces neither name
+        using (BeginOwnChange(newPath))
+        {
+            Wait(_fs.RenameAsync(path, newPath, Ct), ref info);
+            NoteOwnRename(path, newPath, context?.IsDirectory ?? false); // .Changes.cs
+        }
+
         RenameOpens(path, newPath);
         return NtStatus.Success;
     }

@@ -51,7 +51,7 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
             @"ZwCreateFile \big.bin = ObjectNameNotFound",
             @"GetFileSecurity \big.bin = BufferOverflow");
         Assert.AreEqual(64, Sim.Calls.Count(c => c.Request.StartsWith(@"WriteFile \big.bin@", StringComparison.Ordinal)), "1 MiB writes");
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -87,7 +87,7 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
         Assert.IsLessThan(calls.FindIndex(IsWrite), calls.FindIndex(IsSetTime));
         Assert.IsGreaterThan(calls.FindLastIndex(IsWrite), calls.FindLastIndex(IsSetTime));
         AssertOnlyTheseDidNotSucceed();
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -135,7 +135,7 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
         }
 
         AssertOnlyTheseDidNotSucceed();
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -165,6 +165,6 @@ public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBas
         AssertOnlyTheseDidNotSucceed(
             @"ZwCreateFile \d\* = ObjectNameInvalid",
             @"ZwCreateFile \d\a = ObjectNameCollision"); // OPEN_IF on the existing file: "opened"
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 }

@@ -61,7 +61,7 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
             @"GetFileSecurity \notes.txt = Success",
             @"Cleanup \notes.txt = Success",
             @"CloseFile \notes.txt = Success");
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -78,7 +78,7 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
             @"WriteFile \new.txt@0 = Success",
             @"Cleanup \new.txt = Success",
             @"CloseFile \new.txt = Success");
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -104,7 +104,7 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
             @"WriteFile \fresh.txt@0 = Success",
             @"Cleanup \fresh.txt = Success",
             @"CloseFile \fresh.txt = Success");
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -121,7 +121,7 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
         AssertOnlyTheseDidNotSucceed(
             @"ZwCreateFile \settings.ini = ObjectNameCollision", // OPEN_IF on the existing file: "opened"
             @"ZwCreateFile \added.ini = ObjectNameNotFound"); // OVERWRITE of a missing file
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     [TestMethod]
@@ -140,7 +140,7 @@ public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestB
         Assert.AreEqual("{ \"version\": 1 }", File.ReadAllText(OnDisk(@"\config.json.bak")), "the old backup replaced by the old file");
         Assert.AreEqual(replacedInode, HostFacts.Inode(OnDisk(@"\config.json.bak")));
         AssertOnlyTheseDidNotSucceed(@"ZwCreateFile \config.json = ObjectNameNotFound"); // the second rename's target probe
-        AssertNoOpensLeft();
+        AssertQuietEnd();
     }
 
     private static string Invariant(FormattableString text) => FormattableString.Invariant(text);

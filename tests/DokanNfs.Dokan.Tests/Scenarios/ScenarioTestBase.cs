@@ -56,8 +56,15 @@ public abstract class ScenarioTestBase(TestContext testContext) : SimulatorTestB
     protected FileContext ContextOf(SimHandle handle) =>
         Operations.Handles.Find(handle.Info.Context) ?? throw new AssertFailedException($"no open behind {handle}");
 
-    /// <summary>Every open the scenario made has been released (Cleanup and CloseFile came for each).</summary>
-    protected void AssertNoOpensLeft() => Assert.AreEqual(0, Operations.Handles.Count, "opens the adapter still holds");
+    /// <summary>
+    /// Every open the scenario made has been released (Cleanup and CloseFile came for each), and none of the changes
+    /// the scenario made through the adapter was announced back to Windows (issue 6 §11: only changes made elsewhere are).
+    /// </summary>
+    protected void AssertQuietEnd()
+    {
+        Assert.AreEqual(0, Operations.Handles.Count, "opens the adapter still holds");
+        Assert.IsEmpty(Host.Notifications, "own changes announced: " + string.Join("; ", Host.Notifications));
+    }
 
     /// <summary>The requests since the last <see cref="WindowsIoSimulator.ClearCalls"/> that did not answer STATUS_SUCCESS, in order.</summary>
     protected void AssertOnlyTheseDidNotSucceed(params string[] expected) =>
