@@ -1,7 +1,6 @@
 using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text;
-using DokanNfs.Dokan.Adapter;
 using DokanNfs.Dokan.Mapping;
 using DokanNfs.Dokan.Native;
 using DokanNfs.Dokan.Tests.Simulator;
@@ -52,9 +51,6 @@ public abstract class ScenarioTestBase(TestContext testContext) : SimulatorTestB
     protected static ulong FileIndexOf(in BY_HANDLE_FILE_INFORMATION information) => ((ulong)information.nFileIndexHigh << 32) | information.nFileIndexLow;
 
     protected static long LastWriteOf(in BY_HANDLE_FILE_INFORMATION information) => WindowsInfo.ToTicks(information.ftLastWriteTime);
-
-    protected FileContext ContextOf(SimHandle handle) =>
-        Operations.Handles.Find(handle.Info.Context) ?? throw new AssertFailedException($"no open behind {handle}");
 
     /// <summary>
     /// Every open the scenario made has been released (Cleanup and CloseFile came for each), and none of the changes
