@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using DokanNfs.Core.Client;
 
@@ -28,6 +29,14 @@ internal sealed class ChangeTracker
     private readonly Lru<DirectoryNode> _directories;
     private readonly Lru<FileNode> _files;
 
+    /// <summary>
+    /// Paths the adapter is creating, removing or renaming right now (how many calls each). A listing that runs
+    /// meanwhile may or may not see such a name, and neither is a change made elsewhere (found by
+    /// Scenarios/CopyScenarioTests: robocopy /MT with Explorer refreshing the folder got its own creates announced).
+    /// </summary>
+    private readonly Dictionary<string, int> _ownInFlight = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _ownInFlightBySpan;
+
     public ChangeTracker(int directoryCapacity = DefaultDirectoryCapacity, int fileCapacity = DefaultFileCapacity, int maxNames = DefaultMaxNames)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(directoryCapacity);
@@ -35,6 +44,7 @@ internal sealed class ChangeTracker
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxNames);
         _directories = new Lru<DirectoryNode>(directoryCapacity);
         _files = new Lru<FileNode>(fileCapacity);
+        _ownInFlightBySpan = _ownInFlight.GetAlternateLookup<ReadOnlySpan<char>>();
         MaxNames = maxNames;
     }
 
@@ -160,7 +170,7 @@ internal sealed class ChangeTracker
                 return false;
             }
 
-            return !existed && node.Baseline;
+            return !existed && node.Baseline && !IsOwnInFlight(ref listing, name);
         }
     }
 
@@ -170,18 +180,7 @@ internal sealed class ChangeTracker
     /// </summary>
     public bool ListedFile(ref Listing listing, string name, ulong change)
     {
-        var length = listing.PrefixLength + name.Length;
-        var buffer = listing.Buffer ?? throw new InvalidOperationException("The listing has ended.");
-        if (buffer.Length < length)
-        {
-            var larger = ArrayPool<char>.Shared.Rent(length);
-            buffer.AsSpan(0, listing.PrefixLength).CopyTo(larger);
-            ReturnBuffer(ref listing);
-            listing.Buffer = buffer = larger;
-        }
-
-        name.AsSpan().CopyTo(buffer.AsSpan(listing.PrefixLength));
-        var path = buffer.AsSpan(0, length);
+        var path = ChildKey(ref listing, name);
         lock (_sync)
         {
             var node = _files.Find(path);
@@ -219,7 +218,7 @@ internal sealed class ChangeTracker
                 if (mark.Generation < listing.Generation)
                 {
                     _ = node.Names.Remove(name); // allowed while enumerating a Dictionary
-                    if (node.Baseline)
+                    if (node.Baseline && !(_ownInFlight.Count > 0 && _ownInFlight.ContainsKey(Join(listing.Directory, name))))
                     {
                         (vanished ??= []).Add((name, mark.IsDirectory));
                     }
@@ -236,6 +235,56 @@ internal sealed class ChangeTracker
 
         return vanished;
     }
+
+    /// <summary>
+    /// The adapter starts creating, removing or renaming <paramref name="path"/>: until the returned scope is disposed,
+    /// listings neither announce the name appearing nor vanishing (<see cref="Created"/> / <see cref="Removed"/>
+    /// then record the outcome silently).
+    /// </summary>
+    public OwnChange BeginOwnChange(string path)
+    {
+        lock (_sync)
+        {
+            CollectionsMarshal.GetValueRefOrAddDefault(_ownInFlight, path, out _)++;
+        }
+
+        return new OwnChange(this, path);
+    }
+
+    private void EndOwnChange(string path)
+    {
+        lock (_sync)
+        {
+            ref var count = ref CollectionsMarshal.GetValueRefOrNullRef(_ownInFlight, path);
+            if (!Unsafe.IsNullRef(ref count) && --count == 0)
+            {
+                _ = _ownInFlight.Remove(path);
+            }
+        }
+    }
+
+    /// <summary>Under the lock: the listed child <paramref name="name"/> is being created, removed or renamed by the adapter.</summary>
+    private bool IsOwnInFlight(ref Listing listing, string name) =>
+        _ownInFlight.Count > 0 && _ownInFlightBySpan.ContainsKey(ChildKey(ref listing, name));
+
+    /// <summary>"directory/name" in the listing's buffer (grown when needed): a child's key without allocating one.</summary>
+    private static ReadOnlySpan<char> ChildKey(ref Listing listing, string name)
+    {
+        var length = listing.PrefixLength + name.Length;
+        var buffer = listing.Buffer ?? throw new InvalidOperationException("The listing has ended.");
+        if (buffer.Length < length)
+        {
+            var larger = ArrayPool<char>.Shared.Rent(length);
+            buffer.AsSpan(0, listing.PrefixLength).CopyTo(larger);
+            ReturnBuffer(ref listing);
+            listing.Buffer = buffer = larger;
+        }
+
+        name.AsSpan().CopyTo(buffer.AsSpan(listing.PrefixLength));
+        return buffer.AsSpan(0, length);
+    }
+
+    private static string Join(string directory, string name) => directory == "/" ? "/" + name : directory + "/" + name;
 
     /// <summary>The adapter changed <paramref name="path"/> itself (data, size, times, attributes): forget its change value.</summary>
     public void Forget(string path)
@@ -337,6 +386,12 @@ internal sealed class ChangeTracker
         internal char[]? Buffer { get; set; }
 
         internal int PrefixLength { get; }
+    }
+
+    /// <summary>A create, remove or rename of the adapter's own in progress (see <see cref="BeginOwnChange"/>).</summary>
+    internal readonly struct OwnChange(ChangeTracker tracker, string path) : IDisposable
+    {
+        public void Dispose() => tracker?.EndOwnChange(path);
     }
 
     /// <summary>A name of a directory: whether it is a directory, and the listing that last saw it.</summary>

@@ -32,6 +32,12 @@ public sealed partial class NfsDokanOperations
     /// <summary>The adapter removed <paramref name="path"/> (Cleanup of a delete-pending open).</summary>
     internal void NoteOwnRemove(string path) => _changes.Removed(path);
 
+    /// <summary>
+    /// The adapter starts creating, removing or renaming <paramref name="path"/>: a listing that runs before the
+    /// matching NoteOwn* call neither announces the name appearing nor vanishing. Dispose when the call is done.
+    /// </summary>
+    internal ChangeTracker.OwnChange BeginOwnChange(string path) => _changes.BeginOwnChange(path);
+
     /// <summary>Seam: MoveFile calls it after a rename succeeded (the lead wires it).</summary>
     internal void NoteOwnRename(string from, string to, bool isDirectory) => _changes.Renamed(from, to, isDirectory);
 

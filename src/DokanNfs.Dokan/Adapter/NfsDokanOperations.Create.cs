@@ -217,6 +217,7 @@ public sealed partial class NfsDokanOperations
         }
 
         var readOnly = (request.FileAttributes & FileAttributeReadOnly) != 0;
+        using var ownCreate = BeginOwnChange(request.Path); // .Changes.cs: a listing meanwhile does not announce it
         if (request.WantDirectory)
         {
             try
@@ -469,8 +470,12 @@ public sealed partial class NfsDokanOperations
         {
             try
             {
-                await _fs.RemoveAsync(context.Path, Ct).ConfigureAwait(false);
-                NoteOwnRemove(context.Path); // .Changes.cs: not announced back to Windows
+                var path = context.Path;
+                using (BeginOwnChange(path)) // .Changes.cs: a listing meanwhile does not announce it
+                {
+                    await _fs.RemoveAsync(path, Ct).ConfigureAwait(false);
+                    NoteOwnRemove(path); // .Changes.cs: not announced back to Windows
+                }
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

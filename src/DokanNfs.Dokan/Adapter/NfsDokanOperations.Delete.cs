@@ -1,3 +1,4 @@
+using DokanNfs.Core.Client;
 using DokanNfs.Dokan.Mapping;
 using DokanNfs.Dokan.Native;
 using static DokanNfs.Dokan.Adapter.NtCreate;
@@ -47,6 +48,15 @@ public sealed partial class NfsDokanOperations
 
             var context = ContextOf(ref info);
             path = context?.Path ?? path;
+            if (Options.CaseInsensitive && string.Equals(newPath, path, StringComparison.Ordinal)
+                && WindowsPath.TryToNfsPath(newFileName, 0, out var spelled) == NtStatus.Success)
+            {
+                // Only the case changes ("report.txt" → "Report.TXT"): the case-insensitive lookup found the source
+                // itself, which would make this a no-op. NTFS gives the file the spelling asked for, so the last
+                // component keeps the caller's (found by the Explorer rename scenario, Scenarios/ExplorerScenarioTests).
+                newPath = WindowsPath.Combine(NfsPath.SplitLast(path).Parent, WindowsPath.NameOf(spelled));
+            }
+
             using (CredentialScope.Use(context?.Credential))
             {
                 return Rename(context, path, newPath, replaceIfExisting, ref info);
@@ -141,8 +151,13 @@ public sealed partial class NfsDokanOperations
             }
         }
 
-        Wait(_fs.RenameAsync(path, newPath, Ct), ref info);
-        NoteOwnRename(path, newPath, context?.IsDirectory ?? false); // .Changes.cs
+        using (BeginOwnChange(path)) // .Changes.cs: a listing meanwhile announces neither name
+        using (BeginOwnChange(newPath))
+        {
+            Wait(_fs.RenameAsync(path, newPath, Ct), ref info);
+            NoteOwnRename(path, newPath, context?.IsDirectory ?? false); // .Changes.cs
+        }
+
         RenameOpens(path, newPath);
         return NtStatus.Success;
     }

@@ -241,30 +241,8 @@ public sealed class MoveFileTests(TestContext testContext) : SimulatorTestBase(t
         Assert.IsFalse(File.Exists(target.PathInExport("a.txt")));
     }
 
-    [TestMethod]
-    public async Task An_Office_style_safe_save_leaves_the_new_content_under_the_original_name_and_no_leftovers()
-    {
-        await MountAsync();
-        File.WriteAllText(OnDisk(@"\report.docx"), "old version");
-
-        // Write the new version to a temporary file.
-        var temp = Sim.Open(@"\~WRD0001.tmp", ReadWrite | Delete, 0, FileCreate, FileNonDirectoryFile, FileAttributeArchive);
-        await ContextOf(temp).Handle!.WriteAsync(0, Encoding.ASCII.GetBytes("new version"), Ct);
-        Sim.Close(temp);
-
-        // Rename the original to a backup, the temporary over the original, and delete the backup on close.
-        var original = Sim.Open(@"\report.docx", RenameAccess, ShareAll, FileOpen);
-        Assert.AreEqual(NtStatus.Success, Sim.MoveFile(original, @"\~WRL0001.tmp", replaceIfExisting: true));
-        Sim.Close(original);
-        var replacement = Sim.Open(@"\~WRD0001.tmp", RenameAccess, ShareAll, FileOpen);
-        Assert.AreEqual(NtStatus.Success, Sim.MoveFile(replacement, @"\report.docx", replaceIfExisting: true));
-        Sim.Close(replacement);
-        var backup = Sim.Open(@"\~WRL0001.tmp", RenameAccess, ShareAll, FileOpen, FileNonDirectoryFile | FileDeleteOnClose);
-        Sim.Close(backup);
-
-        Assert.AreEqual("new version", File.ReadAllText(OnDisk(@"\report.docx")));
-        CollectionAssert.AreEqual(new[] { "report.docx" }, Directory.GetFileSystemEntries(ExportDirectory).Select(Path.GetFileName).ToArray());
-    }
+    // An Office-style safe save (temporary file, original to a backup with replace, temporary over the original,
+    // backup deleted on close) is Scenarios/OfficeScenarioTests, shaped as Word sends it.
 
     private FileContext ContextOf(SimHandle handle) =>
         Operations.Handles.Find(handle.Info.Context) ?? throw new AssertFailedException($"no open behind {handle}");

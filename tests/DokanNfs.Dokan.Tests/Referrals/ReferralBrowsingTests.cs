@@ -1,5 +1,6 @@
 using System.Net;
 using DokanNfs.Dokan.Mapping;
+using DokanNfs.Dokan.Security;
 using DokanNfs.Dokan.Tests.Info;
 using DokanNfs.Dokan.Tests.Simulator;
 using DokanNfs.TestSupport.Ganesha;
@@ -33,11 +34,14 @@ public sealed class ReferralBrowsingTests(TestContext testContext) : SimulatorTe
         var point = rootEntries.Single(e => e.Name == "ref");
         Assert.AreEqual(FileAttributeDirectory, point.Attributes, "a plain directory: no READONLY, no SYSTEM, so no desktop.ini read");
 
-        // Then it looks at every entry (§1.4); a folder without READONLY / SYSTEM gets no desktop.ini probe (§1.5).
+        // Then it looks at every entry (§1.4: attributes and GetFileSecurity); a folder without READONLY / SYSTEM
+        // gets no desktop.ini probe (§1.5).
         foreach (var entry in rootEntries)
         {
-            var information = Sim.ExplorerLooksAt(@"\" + entry.Name);
+            var information = Sim.ExplorerLooksAt(@"\" + entry.Name, out var descriptor);
             Assert.AreEqual(entry.Attributes, information.dwFileAttributes, entry.Name);
+            Assert.IsTrue(SecurityDescriptorReader.TryGetOwner(descriptor, out var owner), entry.Name);
+            Assert.AreEqual(Sid.UnixUser(0), owner, $"{entry.Name}: uid 0 (root's file; the unmounted point's synthesized owner \"0\")");
         }
 
         Assert.AreEqual(0, FileSystem.GraftCount, "browsing the parent does not mount the point");
@@ -52,6 +56,7 @@ public sealed class ReferralBrowsingTests(TestContext testContext) : SimulatorTe
         CollectionAssert.AreEquivalent(new[] { "hello.txt", "docs" }, inside.Select(e => e.Name).ToList(), "the target server's listing");
         Assert.AreEqual((ulong)"bytes that live on B".Length, inside.Single(e => e.Name == "hello.txt").Size);
 
+        Assert.AreEqual(NtStatus.ObjectNameNotFound, Sim.ExplorerProbesDesktopIni(@"\ref"), "§1.5 inside the point: B has none");
         var hello = Sim.ExplorerLooksAt(@"\ref\hello.txt");
         Assert.AreEqual(HostFacts.Inode(_target.PathInExport("hello.txt")), ((ulong)hello.nFileIndexHigh << 32) | hello.nFileIndexLow, "answered by B");
         var after = Sim.ExplorerLists(@"\");

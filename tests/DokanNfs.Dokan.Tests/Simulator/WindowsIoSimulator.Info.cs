@@ -54,21 +54,8 @@ public sealed partial class WindowsIoSimulator
         return status;
     }
 
-    /// <summary>
-    /// Explorer opening the volume root (§1.1): ZwCreateFile("\", SYNCHRONIZE, share RW, OPEN) → GetFileInformation,
-    /// GetVolumeInformation, GetFileInformation, GetDiskFreeSpace → Cleanup, CloseFile. Asserts every status.
-    /// </summary>
-    public BY_HANDLE_FILE_INFORMATION ExplorerOpensRoot()
-    {
-        var root = Open(@"\", Synchronize, FileShareRead | FileShareWrite, FileOpen);
-        Assert.IsTrue(root.IsDirectory, "the root is a directory");
-        Assert.AreEqual(NtStatus.Success, GetFileInformation(root, out var information));
-        Assert.AreEqual(NtStatus.Success, GetVolumeInformation(root, out _, out _, out _, out _, out _));
-        Assert.AreEqual(NtStatus.Success, GetFileInformation(root, out _));
-        Assert.AreEqual(NtStatus.Success, GetDiskFreeSpace(root, out _, out _, out _));
-        Close(root);
-        return information;
-    }
+    /// <summary>Explorer opening the volume root (§1.1); the full sequence is <see cref="ExplorerOpensRoot(out SimVolume)"/>.</summary>
+    public BY_HANDLE_FILE_INFORMATION ExplorerOpensRoot() => ExplorerOpensRoot(out _);
 
     /// <summary>
     /// Explorer listing a folder (§1.3): ZwCreateFile(dir, LIST_DIRECTORY | SYNCHRONIZE, share RWD, OPEN,
@@ -83,18 +70,10 @@ public sealed partial class WindowsIoSimulator
     }
 
     /// <summary>
-    /// Explorer's look at one entry after listing (§1.4): ZwCreateFile(entry, READ_ATTRIBUTES, share RWD, OPEN,
-    /// OPEN_REPARSE_POINT) → GetFileInformation twice → Cleanup, CloseFile. (GetFileSecurity, which Explorer also
-    /// sends, is the security callbacks' business and is left out here.)
+    /// Explorer's look at one entry after listing (§1.4), GetFileSecurity included; the full sequence is
+    /// <see cref="ExplorerLooksAt(string, out byte[])"/>.
     /// </summary>
-    public BY_HANDLE_FILE_INFORMATION ExplorerLooksAt(string path)
-    {
-        var handle = Open(path, FileReadAttributes, FileShareRead | FileShareWrite | FileShareDelete, FileOpen, FileOpenReparsePoint);
-        Assert.AreEqual(NtStatus.Success, GetFileInformation(handle, out var information), $"GetFileInformation {path}");
-        Assert.AreEqual(NtStatus.Success, GetFileInformation(handle, out _), $"GetFileInformation {path} again");
-        Close(handle);
-        return information;
-    }
+    public BY_HANDLE_FILE_INFORMATION ExplorerLooksAt(string path) => ExplorerLooksAt(path, out _);
 
     /// <summary>Explorer's desktop.ini probe (§1.5): READ_ATTRIBUTES, BACKUP_INTENT | OPEN_REPARSE_POINT; the status it got.</summary>
     public int ExplorerProbesDesktopIni(string directory)

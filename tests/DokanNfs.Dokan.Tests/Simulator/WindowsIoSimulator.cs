@@ -26,6 +26,13 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
     public SimCreateResult Create(
         string path, uint desiredAccess, uint shareAccess, uint disposition, uint createOptions = 0, uint fileAttributes = 0, uint? processId = null)
     {
+        var refused = NtStatus.Success;
+        DriverChecksCreate(path, desiredAccess, shareAccess, disposition, ref refused);
+        if (refused != NtStatus.Success)
+        {
+            return new SimCreateResult(refused, null);
+        }
+
         var handle = new SimHandle(path, processId ?? DefaultProcessId, new DOKAN_FILE_INFO
         {
             ProcessId = processId ?? DefaultProcessId,
@@ -37,6 +44,11 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
         // dokan create.c: OBJECT_NAME_COLLISION from OPEN_IF / OVERWRITE_IF / SUPERSEDE means "existed, opened".
         var opened = status >= 0
             || (status == NtStatus.ObjectNameCollision && disposition is NtCreate.FileOpenIf or NtCreate.FileOverwriteIf or NtCreate.FileSupersede);
+        if (opened)
+        {
+            OnOpened(handle, desiredAccess, shareAccess);
+        }
+
         return new SimCreateResult(status, opened ? handle : null);
     }
 
@@ -69,6 +81,7 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
             Operations.CloseFile(handle.Path, ref i);
             return NtStatus.Success;
         });
+        OnClosed(handle);
     }
 
     /// <summary>CloseHandle as a program sees it: Cleanup, then CloseFile.</summary>
@@ -194,7 +207,9 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
             Operations.MoveFile(handle.Path, newPath, replaceIfExisting, ref i));
         if (status >= 0)
         {
+            var oldPath = handle.Path;
             handle.Path = newPath;
+            OnRenamed(handle, oldPath);
         }
 
         return status;
@@ -230,6 +245,17 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
 
     private delegate int Request(ref DOKAN_FILE_INFO info);
 
+    // The driver's per-file state and the call log (WindowsIoSimulator.Kernel.cs).
+    partial void DriverChecksCreate(string path, uint desiredAccess, uint shareAccess, uint disposition, ref int refused);
+
+    partial void OnOpened(SimHandle handle, uint desiredAccess, uint shareAccess);
+
+    partial void OnClosed(SimHandle handle);
+
+    partial void OnRenamed(SimHandle handle, string oldPath);
+
+    partial void OnCompleted(string description, int status);
+
     /// <summary>One request: a DOKAN_FILE_INFO of its own built from the open's, under the driver's deadline.</summary>
     private int Run(SimHandle handle, string description, Request request)
     {
@@ -247,6 +273,8 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
         {
             Host.EndRequest(requestId, description);
         }
+
+        OnCompleted(description, status);
 
         handle.Info.Context = info.Context;
         handle.Info.IsDirectory = info.IsDirectory;
