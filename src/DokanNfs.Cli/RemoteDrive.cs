@@ -11,6 +11,9 @@ internal sealed class RemoteDrive(NfsClient client, NamespaceFileSystem fileSyst
 {
     public INfsFileSystem FileSystem => fileSystem;
 
+    /// <summary>The mount <paramref name="path"/> is on: the deepest at or above it.</summary>
+    public Mount Mount(string path) => fileSystem.Tree.Find(NfsPath.Normalize(path));
+
     /// <summary>The namespace first (it unmounts referral targets and closes their clients), then the root's client.</summary>
     public async ValueTask DisposeAsync()
     {

@@ -13,7 +13,7 @@ internal static class StatCommand
     public static Command Create(ConnectionOptions options)
     {
         var url = CommandArguments.Url("url", "The object to describe: " + CommandArguments.UrlForms + ".");
-        var json = new Option<bool>("--json") { Description = "Print one JSON object (path, type, size, mode, numlinks, owner, group, fileid, fsid, spaceused, atime, mtime, ctime, change)." };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (path, type, size, mode, numlinks, owner, group, fileid, fsid, spaceused, server, mount, atime, mtime, ctime, change)." };
         var command = new Command("stat", "Show the attributes of a file, directory or link on an NFS server.") { url, json };
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async ct =>
         {
@@ -22,6 +22,7 @@ internal static class StatCommand
             var fs = drive.FileSystem;
             var node = await Remote.GetAttrAsync(fs, target.Path, ct);
             var a = node.Attributes;
+            var mount = drive.Mount(node.Path);
             var stat = new StatJson
             {
                 Path = node.Path,
@@ -34,6 +35,8 @@ internal static class StatCommand
                 FileId = a.FileId,
                 Fsid = a.Fsid is { } fsid ? string.Create(CultureInfo.InvariantCulture, $"{fsid.Major}:{fsid.Minor}") : null,
                 SpaceUsed = a.SpaceUsed,
+                Server = mount is null ? null : $"{mount.Server}:{mount.ExportPath}",
+                Mount = mount?.DrivePath,
                 ATime = Formats.FullTime(a.TimeAccess),
                 MTime = Formats.FullTime(a.TimeModify),
                 CTime = Formats.FullTime(a.TimeMetadata),
@@ -65,6 +68,7 @@ internal static class StatCommand
                 ("modify", stat.MTime ?? "?"),
                 ("ctime", stat.CTime ?? "?"),
                 ("change", Formats.Number(stat.Change)),
+                ("server", stat.Server is null ? "?" : stat.Server + (stat.Mount is "/" or null ? string.Empty : $" (nested mount at {stat.Mount})")),
             ];
             foreach (var (label, value) in lines)
             {

@@ -89,6 +89,14 @@ internal sealed record StatJson
     [JsonPropertyName("spaceused")]
     public ulong? SpaceUsed { get; init; }
 
+    /// <summary>The server that answered, "address:port:/export" of the mount the path is on.</summary>
+    [JsonPropertyName("server")]
+    public string? Server { get; init; }
+
+    /// <summary>The drive path of that mount: "/" for the export named in the URL, deeper for a grafted referral or mirror mount.</summary>
+    [JsonPropertyName("mount")]
+    public string? Mount { get; init; }
+
     [JsonPropertyName("atime")]
     public string? ATime { get; init; }
 

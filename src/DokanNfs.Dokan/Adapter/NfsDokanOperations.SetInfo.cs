@@ -162,7 +162,6 @@ public sealed partial class NfsDokanOperations
                     {
                         Wait(_fs.SetAttributesAsync(context.Path, attributes, Ct), ref info);
                         NoteOwnChange(context.Path);
-                    NoteOwnChange(context.Path);
                     }
                 }
             }

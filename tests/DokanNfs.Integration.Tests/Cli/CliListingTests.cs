@@ -154,6 +154,7 @@ public sealed class CliListingTests(TestContext testContext) : CliTestBase(testC
         Assert.Contains("modify: 2021-03-04T05:06:07Z\n", result.StdOut);
         Assert.MatchesRegex(@"(?m)^fileid: [1-9]\d*$", result.StdOut);
         Assert.MatchesRegex(@"(?m)^  fsid: \d+:\d+$", result.StdOut);
+        Assert.Contains($"server: {server.EndPoint}:/\n", result.StdOut, "the root mount answered");
         Assert.MatchesRegex(@"(?m)^change: \d+$", result.StdOut);
     }
 

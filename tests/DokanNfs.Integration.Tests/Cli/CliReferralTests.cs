@@ -37,6 +37,21 @@ public sealed class CliReferralTests(TestContext testContext) : CliTestBase(test
     }
 
     [TestMethod]
+    public async Task Stat_beneath_the_referral_names_the_target_server_and_the_nested_mount()
+    {
+        var (a, b) = await StartAsync();
+
+        var plain = ExpectOk(await RunAsync("stat", Url(a, "ref/hello.txt")));
+        using var json = JsonDocument.Parse(ExpectOk(await RunAsync("stat", "--json", Url(a, "ref/hello.txt"))).StdOut);
+
+        Assert.Contains($"server: {b.Address}:2049:/export (nested mount at /export/ref)\n", plain.StdOut.ReplaceLineEndings("\n"));
+        Assert.AreEqual($"{b.Address}:2049:/export", json.RootElement.GetProperty("server").GetString());
+        Assert.AreEqual("/export/ref", json.RootElement.GetProperty("mount").GetString());
+        using var root = JsonDocument.Parse(ExpectOk(await RunAsync("stat", "--json", Url(a, "a.txt"))).StdOut);
+        Assert.AreEqual("/", root.RootElement.GetProperty("mount").GetString());
+    }
+
+    [TestMethod]
     public async Task Stat_of_the_referral_shows_the_synthesized_directory_without_contacting_the_target()
     {
         var (a, b) = await StartAsync();
