@@ -12,6 +12,9 @@ public sealed partial class NfsDokanOperations
 {
     private const uint OwnerWriteBits = 0x92; // 0222: what READONLY takes away
 
+    /// <summary>Drive paths whose delete waits for their last open's Cleanup (see <see cref="RemoveAtCleanup"/>).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _deleteWhenLastClosed = new(StringComparer.Ordinal);
+
     /// <summary>MAXIMUM_ALLOWED (winnt.h): whatever the caller may have; read, and write where the file allows it.</summary>
     private const uint MaximumAllowed = 0x02000000;
 
@@ -38,6 +41,12 @@ public sealed partial class NfsDokanOperations
             if (status != NtStatus.Success)
             {
                 return status;
+            }
+
+            if (!_deleteWhenLastClosed.IsEmpty && _deleteWhenLastClosed.ContainsKey(path))
+            {
+                // The object is to go when its last open is cleaned up; NTFS refuses new opens meanwhile.
+                return NtStatus.DeletePending;
             }
 
             using (CredentialScope.Use(credential))
@@ -403,11 +412,46 @@ public sealed partial class NfsDokanOperations
             return;
         }
 
-        var remove = info.DeletePending != 0 || context.DeleteOnClose;
+        var remove = RemoveAtCleanup(context, info.DeletePending != 0 || context.DeleteOnClose);
         using (CredentialScope.Use(context.Credential))
         {
             Wait(ReleaseAsync(context, remove), ref info);
         }
+    }
+
+    /// <summary>
+    /// Whether this Cleanup removes the object. A delete (on close, or pending by disposition) takes effect when
+    /// the object's LAST open is cleaned up, as on NTFS: with other opens still live it is remembered and done by
+    /// the last one. <paramref name="context"/> has begun its cleanup, so it does not count itself.
+    /// </summary>
+    private bool RemoveAtCleanup(FileContext context, bool deleteRequested)
+    {
+        if (!deleteRequested && (_deleteWhenLastClosed.IsEmpty || !_deleteWhenLastClosed.ContainsKey(context.Path)))
+        {
+            return false;
+        }
+
+        if (HasOtherLiveOpen(context))
+        {
+            _deleteWhenLastClosed[context.Path] = 0;
+            return false;
+        }
+
+        _deleteWhenLastClosed.TryRemove(context.Path, out _);
+        return true;
+    }
+
+    private bool HasOtherLiveOpen(FileContext context)
+    {
+        foreach (var other in Handles.Snapshot())
+        {
+            if (other.Id != context.Id && !other.IsCleanedUp && string.Equals(other.Path, context.Path, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>CloseFile: the last reference is gone. Whatever Cleanup did not release (it may never have run) goes now.</summary>
@@ -425,7 +469,7 @@ public sealed partial class NfsDokanOperations
             if (context.TryBeginCleanup())
             {
                 // No Cleanup came: a delete that was due then (on close, or pending by disposition) is done here.
-                Wait(ReleaseAsync(context, removeIfPending: context.DeleteOnClose || info.DeletePending != 0), ref info);
+                Wait(ReleaseAsync(context, RemoveAtCleanup(context, context.DeleteOnClose || info.DeletePending != 0)), ref info);
             }
 
             if (context.LateHandle is { } late)
