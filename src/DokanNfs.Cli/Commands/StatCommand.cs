@@ -68,7 +68,7 @@ internal static class StatCommand
                 ("modify", stat.MTime ?? "?"),
                 ("ctime", stat.CTime ?? "?"),
                 ("change", Formats.Number(stat.Change)),
-                ("server", stat.Server is null ? "?" : stat.Server + (stat.Mount is "/" or null ? string.Empty : $" (nested mount at {stat.Mount})")),
+                ("server", stat.Server is null ? "?" : stat.Server + (stat.Mount is "/" or null ? string.Empty : $" (mounted at {stat.Mount})")),
             ];
             foreach (var (label, value) in lines)
             {

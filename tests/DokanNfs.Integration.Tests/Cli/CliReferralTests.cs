@@ -44,11 +44,12 @@ public sealed class CliReferralTests(TestContext testContext) : CliTestBase(test
         var plain = ExpectOk(await RunAsync("stat", Url(a, "ref/hello.txt")));
         using var json = JsonDocument.Parse(ExpectOk(await RunAsync("stat", "--json", Url(a, "ref/hello.txt"))).StdOut);
 
-        Assert.Contains($"server: {b.Address}:2049:/export (nested mount at /export/ref)\n", plain.StdOut.ReplaceLineEndings("\n"));
+        Assert.Contains($"server: {b.Address}:2049:/export (mounted at /export/ref)\n", plain.StdOut.ReplaceLineEndings("\n"));
         Assert.AreEqual($"{b.Address}:2049:/export", json.RootElement.GetProperty("server").GetString());
         Assert.AreEqual("/export/ref", json.RootElement.GetProperty("mount").GetString());
         using var root = JsonDocument.Parse(ExpectOk(await RunAsync("stat", "--json", Url(a, "a.txt"))).StdOut);
-        Assert.AreEqual("/", root.RootElement.GetProperty("mount").GetString());
+        Assert.AreEqual($"{a.EndPoint}:/export", root.RootElement.GetProperty("server").GetString());
+        Assert.AreEqual("/export", root.RootElement.GetProperty("mount").GetString());
     }
 
     [TestMethod]
