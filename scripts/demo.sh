@@ -113,7 +113,7 @@ run ls -R "$url"
 
 echo
 echo "== Entering the referral: the client follows fs_locations to $second_addr:$second_port and grafts a"
-echo "   nested mount at /archive. stat's 'server' line names the server that answered."
+echo "   nested mount at /export/archive. stat's 'server' line names the server that answered."
 run ls -l "$url/archive/reports"
 run stat "$url/archive/reports/q3.txt"
 run cat "$url/archive/reports/q3.txt"
