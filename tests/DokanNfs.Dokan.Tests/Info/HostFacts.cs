@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Globalization;
+using DokanNfs.TestSupport.Host;
 
 namespace DokanNfs.Dokan.Tests.Info;
 
@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Info;
 internal static class HostFacts
 {
     /// <summary>The inode number: what Ganesha's VFS FSAL reports as fileid.</summary>
-    public static ulong Inode(string hostPath) => ulong.Parse(Run("stat", "-c", "%i", hostPath).Trim(), CultureInfo.InvariantCulture);
+    public static ulong Inode(string hostPath) => ulong.Parse(HostCommand.Run("stat", "-c", "%i", hostPath).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>chmod: Ganesha's tests run on Linux only.</summary>
     public static void SetMode(string hostPath, UnixFileMode mode)
@@ -23,7 +23,7 @@ internal static class HostFacts
     /// <summary>statvfs of the file system holding <paramref name="hostPath"/>, in bytes.</summary>
     public static (ulong Total, ulong Free, ulong Available) Space(string hostPath)
     {
-        var parts = Run("stat", "-f", "-c", "%b %f %a %S", hostPath).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var parts = HostCommand.Run("stat", "-f", "-c", "%b %f %a %S", hostPath).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var blockSize = ulong.Parse(parts[3], CultureInfo.InvariantCulture);
         return (
             ulong.Parse(parts[0], CultureInfo.InvariantCulture) * blockSize,
@@ -54,19 +54,4 @@ internal static class HostFacts
 
     /// <summary>Waits one timestamp tick, so the next change to a directory gives it another change attribute.</summary>
     public static void NextTick() => Thread.Sleep(20);
-
-    private static string Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
-    }
 }

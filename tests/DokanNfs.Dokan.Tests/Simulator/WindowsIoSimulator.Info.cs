@@ -14,7 +14,7 @@ public sealed partial class WindowsIoSimulator
     /// </summary>
     public int FindFilesWithPattern(SimHandle handle, string pattern, out List<SimFindEntry> entries, int capacity = int.MaxValue)
     {
-        var sink = new CappedSink(capacity);
+        var sink = new ListSink(capacity);
         var status = Run(handle, $"FindFilesWithPattern {handle.Path} {pattern}", (ref DOKAN_FILE_INFO i) =>
             Operations.FindFilesWithPattern(handle.Path, pattern, ref sink, ref i));
         entries = sink.Entries;
@@ -24,7 +24,7 @@ public sealed partial class WindowsIoSimulator
     /// <summary>FindFiles (no pattern) as the library calls it when FindFilesWithPattern is not implemented.</summary>
     public int FindFilesOnly(SimHandle handle, out List<SimFindEntry> entries, int capacity = int.MaxValue)
     {
-        var sink = new CappedSink(capacity);
+        var sink = new ListSink(capacity);
         var status = Run(handle, $"FindFiles {handle.Path}", (ref DOKAN_FILE_INFO i) => Operations.FindFiles(handle.Path, ref sink, ref i));
         entries = sink.Entries;
         return status;
@@ -86,34 +86,6 @@ public sealed partial class WindowsIoSimulator
         }
 
         return result.Status;
-    }
-
-    private sealed class CappedSink(int capacity) : IFindDataSink
-    {
-        public List<SimFindEntry> Entries { get; } = [];
-
-        public unsafe bool Add(ref WIN32_FIND_DATAW data)
-        {
-            if (Entries.Count >= capacity)
-            {
-                return false;
-            }
-
-            string name;
-            fixed (char* p = data.cFileName)
-            {
-                name = new string(p);
-            }
-
-            Entries.Add(new SimFindEntry(
-                name,
-                data.dwFileAttributes,
-                ((ulong)data.nFileSizeHigh << 32) | data.nFileSizeLow,
-                WindowsInfo.ToTicks(data.ftCreationTime),
-                WindowsInfo.ToTicks(data.ftLastAccessTime),
-                WindowsInfo.ToTicks(data.ftLastWriteTime)));
-            return true;
-        }
     }
 
     private sealed class StreamSink : IFindStreamSink

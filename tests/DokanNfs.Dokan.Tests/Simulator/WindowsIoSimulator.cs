@@ -285,12 +285,18 @@ public sealed partial class WindowsIoSimulator(NfsDokanOperations operations, Re
     private static FILETIME? ToFileTime(long? ticks) =>
         ticks is { } t ? new FILETIME { dwLowDateTime = (uint)t, dwHighDateTime = (uint)((ulong)t >> 32) } : null;
 
-    private sealed class ListSink : IFindDataSink
+    /// <summary>Collects entries as Dokan's FillFindData does; false ("buffer full") after <paramref name="capacity"/>.</summary>
+    private sealed class ListSink(int capacity = int.MaxValue) : IFindDataSink
     {
         public List<SimFindEntry> Entries { get; } = [];
 
         public unsafe bool Add(ref WIN32_FIND_DATAW data)
         {
+            if (Entries.Count >= capacity)
+            {
+                return false;
+            }
+
             string name;
             fixed (char* p = data.cFileName)
             {

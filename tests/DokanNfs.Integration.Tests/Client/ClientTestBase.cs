@@ -1,10 +1,10 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.TestSupport.Ganesha;
+using DokanNfs.TestSupport.Host;
 
 namespace DokanNfs.Integration.Tests.Client;
 
@@ -95,7 +95,7 @@ public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(
     /// <summary>The uid and gid of a host file, as the server's file system has them (.NET has no API for it).</summary>
     protected static (int Uid, int Gid) HostOwner(string hostPath)
     {
-        var text = Run("stat", "-c", "%u:%g", hostPath).Trim();
+        var text = HostCommand.Run("stat", "-c", "%u:%g", hostPath).Trim();
         var parts = text.Split(':');
         return (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[1], CultureInfo.InvariantCulture));
     }
@@ -116,24 +116,9 @@ public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(
 
     /// <summary>The inode number of a host file: what Ganesha's VFS FSAL reports as fileid.</summary>
     protected static ulong HostInode(string hostPath) =>
-        ulong.Parse(Run("stat", "-c", "%i", hostPath).Trim(), CultureInfo.InvariantCulture);
+        ulong.Parse(HostCommand.Run("stat", "-c", "%i", hostPath).Trim(), CultureInfo.InvariantCulture);
 
     /// <summary>The bytes a host file really occupies (st_blocks × 512): small for a sparse file.</summary>
     protected static long HostAllocatedBytes(string hostPath) =>
-        long.Parse(Run("stat", "-c", "%b", hostPath).Trim(), CultureInfo.InvariantCulture) * 512;
-
-    private static string Run(string program, params string[] arguments)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{program} did not start.");
-        var output = process.StandardOutput.ReadToEnd();
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        return process.ExitCode == 0 ? output : throw new InvalidOperationException($"{program} failed ({process.ExitCode}): {error}");
-    }
+        long.Parse(HostCommand.Run("stat", "-c", "%b", hostPath).Trim(), CultureInfo.InvariantCulture) * 512;
 }
