@@ -51,6 +51,13 @@ public interface INfsFileSystem
     ValueTask RenameAsync(string from, string to, CancellationToken cancellationToken);
 
     ValueTask<NfsAttributes> SetAttributesAsync(string path, SetAttributes attributes, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Which of <paramref name="access"/> the server would grant the caller on <paramref name="path"/> (ACCESS,
+    /// RFC 7530 §16.1) — a check ahead of an operation whose failure could not be reported later. A file system
+    /// that cannot tell answers all of them.
+    /// </summary>
+    ValueTask<Access4> AccessAsync(string path, Access4 access, CancellationToken cancellationToken) => ValueTask.FromResult(access);
 }
 
 /// <summary>An open regular file.</summary>

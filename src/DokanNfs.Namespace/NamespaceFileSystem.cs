@@ -78,6 +78,18 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
         return attributes;
     }
 
+    public async ValueTask<Access4> AccessAsync(string path, Access4 access, CancellationToken cancellationToken)
+    {
+        var target = NfsPath.Normalize(path);
+        var (_, granted) = await RunAsync(
+            target,
+            (m, serverPath, ct) => m.Client.AccessAsync(serverPath, access, ct),
+            static granted => granted,
+            null,
+            cancellationToken).ConfigureAwait(false);
+        return granted;
+    }
+
     public async IAsyncEnumerable<NfsFsEntry> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var directory = NfsPath.Normalize(path);

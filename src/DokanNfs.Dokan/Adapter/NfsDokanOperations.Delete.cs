@@ -1,4 +1,5 @@
 using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
 using DokanNfs.Dokan.Mapping;
 using DokanNfs.Dokan.Native;
 using static DokanNfs.Dokan.Adapter.NtCreate;
@@ -98,11 +99,23 @@ public sealed partial class NfsDokanOperations
                 var attributes = Wait(_fs.GetAttributesAsync(path, Ct), ref info);
                 if (WindowsInfo.IsDirectory(attributes))
                 {
-                    return IsEmptyDirectory(path, ref info) ? NtStatus.Success : NtStatus.DirectoryNotEmpty;
+                    if (!IsEmptyDirectory(path, ref info))
+                    {
+                        return NtStatus.DirectoryNotEmpty;
+                    }
+                }
+                else if ((WindowsInfo.FileAttributes(attributes) & FileAttributeReadOnly) != 0)
+                {
+                    // A file without the owner's write bit is READONLY to Windows, and NTFS refuses to delete those.
+                    return NtStatus.CannotDelete;
                 }
 
-                // A file without the owner's write bit is READONLY to Windows, and NTFS refuses to delete those.
-                return (WindowsInfo.FileAttributes(attributes) & FileAttributeReadOnly) != 0 ? NtStatus.CannotDelete : NtStatus.Success;
+                // Cleanup cannot fail, so ask now whether the server would let this user remove the name
+                // (ACCESS4_DELETE on the parent, RFC 7530 §16.1): a read-only export or a directory the user may not
+                // write would otherwise only show up as a delete that silently did not happen.
+                var parent = NfsPath.SplitLast(path).Parent;
+                var granted = Wait(_fs.AccessAsync(parent, Access4.Delete, Ct), ref info);
+                return (granted & Access4.Delete) != 0 ? NtStatus.Success : NtStatus.AccessDenied;
             }
         }
         catch (Exception e)

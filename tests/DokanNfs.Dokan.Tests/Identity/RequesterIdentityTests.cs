@@ -74,6 +74,27 @@ public sealed class RequesterIdentityTests(TestContext testContext) : SimulatorT
     }
 
     [TestMethod]
+    public async Task A_delete_the_server_would_refuse_is_refused_when_asked_not_lost_at_Cleanup()
+    {
+        await MountWithAsync("refuse");
+        Directory.CreateDirectory(OnDisk(@"\locked"));
+        File.WriteAllText(OnDisk(@"\locked\f.txt"), "root's");
+        File.SetUnixFileMode(OnDisk(@"\locked\f.txt"), (UnixFileMode)0x1B6); // 0666: Bob may write it, not unlink it
+
+        var handle = Sim.Open(@"\locked\f.txt", NtCreate.Delete | FileReadAttributes, FileShareRead | FileShareWrite | FileShareDelete, FileOpen, processId: BobProcess);
+        Assert.AreEqual(NtStatus.AccessDenied, Sim.SetDeletePending(handle), "the directory is root's 0755: Bob may not remove names in it");
+        Sim.Close(handle);
+        Assert.IsTrue(File.Exists(OnDisk(@"\locked\f.txt")));
+
+        var own = Sim.Open(@"\shared\mine.txt", GenericWrite | NtCreate.Delete, FileShareRead, FileCreate, processId: BobProcess);
+        Sim.Close(own);
+        var again = Sim.Open(@"\shared\mine.txt", NtCreate.Delete | FileReadAttributes, FileShareRead | FileShareDelete, FileOpen, processId: BobProcess);
+        Assert.AreEqual(NtStatus.Success, Sim.SetDeletePending(again), "in the 0777 directory he may");
+        Sim.Close(again);
+        Assert.IsFalse(File.Exists(OnDisk(@"\shared\mine.txt")));
+    }
+
+    [TestMethod]
     public async Task Unmapped_users_are_refused_when_configured_so()
     {
         await MountWithAsync("refuse");
