@@ -73,7 +73,7 @@ public enum NfsFileVersionCheck
     ChangedElsewhere,
 
     /// <summary>
-    /// Older than the newest version the server had confirmed to us as stable: the server lost committed
+    /// Older than the last version the server had confirmed to us as stable: the server lost committed
     /// updates (the seed's "gap"). Reported, never patched over.
     /// </summary>
     WentBack,
@@ -87,12 +87,14 @@ public static class NfsFileVersionRules
 {
     /// <summary>
     /// Classifies <paramref name="found"/> (the file's version now; null when the server did not say) against
-    /// <paramref name="stable"/> (the newest version the server confirmed as stable to us: at OPEN, after a
-    /// FILE_SYNC WRITE, a COMMIT or a SETATTR), <paramref name="latest"/> (the newest version our own operations
+    /// <paramref name="stable"/> (the last version the server confirmed as stable to us: at OPEN, after a
+    /// FILE_SYNC WRITE, a COMMIT or a SETATTR), <paramref name="latest"/> (the last version our own operations
     /// produced) and <paramref name="own"/> (every version our uncommitted writes saw before and after).
-    /// Change values are compared for order only to tell <see cref="NfsFileVersionCheck.WentBack"/> from
-    /// <see cref="NfsFileVersionCheck.ChangedElsewhere"/>: both keep our data apart, so a server whose change
-    /// attribute is not monotonic gets the wrong name, never the wrong action.
+    /// Versions are matched for equality; change values are compared for order only to tell
+    /// <see cref="NfsFileVersionCheck.WentBack"/> from <see cref="NfsFileVersionCheck.ChangedElsewhere"/>: both
+    /// keep our data apart, so where the change attribute does not grow (on Ganesha it is max(mtime, ctime), and
+    /// an EXCLUSIVE4 create keeps its verifier in the times until the SETATTR after it sets them back) the
+    /// report gets the wrong name, never the data the wrong action.
     /// </summary>
     public static NfsFileVersionCheck Classify(NfsFileVersion? found, NfsFileVersion stable, NfsFileVersion latest, IEnumerable<NfsFileVersion> own)
     {
@@ -108,17 +110,12 @@ public static class NfsFileVersionRules
             return NfsFileVersionCheck.Unchanged;
         }
 
-        if (now.Change < stable.Change)
-        {
-            return NfsFileVersionCheck.WentBack;
-        }
-
         if (now == stable || own.Contains(now))
         {
             return NfsFileVersionCheck.OwnEarlierVersion;
         }
 
-        return NfsFileVersionCheck.ChangedElsewhere;
+        return now.Change < stable.Change ? NfsFileVersionCheck.WentBack : NfsFileVersionCheck.ChangedElsewhere;
     }
 
     /// <summary>True when uncommitted data may be written again over a file found in <paramref name="check"/>.</summary>

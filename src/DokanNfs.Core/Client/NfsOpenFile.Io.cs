@@ -209,7 +209,7 @@ public sealed partial class NfsOpenFile
             }
             else
             {
-                NoteOwnVersion(after, stable: true);
+                NoteOwnVersion(after, stable: true, byWrite: true);
             }
 
             written += (int)result.Count;
@@ -335,7 +335,7 @@ public sealed partial class NfsOpenFile
         }
 
         Interlocked.Add(ref _uncommittedBytes, data.Length);
-        NoteOwnVersion(after, stable: false);
+        NoteOwnVersion(after, stable: false, byWrite: true);
     }
 
     private void DropUncommitted()

@@ -14,8 +14,8 @@ public sealed partial class NfsOpenFile
 {
     private readonly Lock _versionLock = new();
 
-    // The newest version the server confirmed as stable to us (OPEN, a FILE_SYNC WRITE, a COMMIT, a SETATTR)
-    // and the newest our own operations produced or, with nothing uncommitted, that we saw.
+    // The last version the server confirmed as stable to us (OPEN, a FILE_SYNC WRITE, a COMMIT, a SETATTR)
+    // and the last our own operations produced or, with nothing uncommitted, that we saw.
     private NfsFileVersion _stable;
     private NfsFileVersion _latest;
 
@@ -34,7 +34,7 @@ public sealed partial class NfsOpenFile
     /// <summary>The last write conflict of this handle (kept after it was reported), or null.</summary>
     public NfsWriteConflictException? Conflict { get; private set; }
 
-    /// <summary>The newest version of the file our own operations produced (or saw, with nothing uncommitted).</summary>
+    /// <summary>The last version of the file our own operations produced (or saw, with nothing uncommitted).</summary>
     public NfsFileVersion LatestVersion
     {
         get
@@ -46,7 +46,7 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    /// <summary>The newest version the server confirmed to us as stable.</summary>
+    /// <summary>The last version the server confirmed to us as stable.</summary>
     public NfsFileVersion StableVersion
     {
         get
@@ -170,7 +170,9 @@ public sealed partial class NfsOpenFile
             await ResolveAsync(commit.Verifier, cancellationToken).ConfigureAwait(false);
         }
 
-        // What this COMMIT covered is on stable storage now (the resolution took the others out of the list).
+        // What this COMMIT covered is on stable storage now (the resolution took the others out of the list),
+        // up to the version the last of those writes left.
+        NfsFileVersion? committed = null;
         lock (_uncommittedLock)
         {
             foreach (var write in pending)
@@ -179,8 +181,16 @@ public sealed partial class NfsOpenFile
                 {
                     Interlocked.Add(ref _uncommittedBytes, -write.Length);
                     ArrayPool<byte>.Shared.Return(write.Data);
-                    NoteOwnVersion(write.After, stable: true);
+                    committed = write.After ?? committed;
                 }
+            }
+        }
+
+        if (committed is { } version)
+        {
+            lock (_versionLock)
+            {
+                _stable = version;
             }
         }
 
@@ -434,8 +444,11 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    /// <summary>A version one of our own operations produced; <paramref name="stable"/> when the server confirmed it durable.</summary>
-    private void NoteOwnVersion(NfsFileVersion? version, bool stable)
+    /// <summary>
+    /// A version one of our own operations produced; <paramref name="stable"/> when the server confirmed it
+    /// durable; <paramref name="byWrite"/> for a WRITE's (several may be in flight at once).
+    /// </summary>
+    private void NoteOwnVersion(NfsFileVersion? version, bool stable, bool byWrite = false)
     {
         if (version is not { } v)
         {
@@ -444,13 +457,18 @@ public sealed partial class NfsOpenFile
 
         lock (_versionLock)
         {
-            // Change values grow (a counter, or a time); among equal ones the later answer wins.
-            if (v.Change >= _latest.Change)
+            // The later answer wins, whatever the value: change attributes do not always grow (Ganesha's is
+            // max(mtime, ctime); an EXCLUSIVE4 create keeps its verifier in the times and the SETATTR after it
+            // sets them back). But of WRITEs in flight together the last answered need not be the last carried
+            // out; a WRITE only moves the times forward, so among WRITEs the greatest change is the newest.
+            // A wrong pick only renames the check (OwnEarlierVersion for Unchanged): every WRITE's version is in
+            // its record.
+            if (!byWrite || v.Change >= _latest.Change)
             {
                 _latest = v;
             }
 
-            if (stable && v.Change >= _stable.Change)
+            if (stable && (!byWrite || v.Change >= _stable.Change))
             {
                 _stable = v;
             }
@@ -470,10 +488,7 @@ public sealed partial class NfsOpenFile
 
         lock (_versionLock)
         {
-            if (version.Change >= _latest.Change)
-            {
-                _latest = version;
-            }
+            _latest = version;
         }
     }
 
