@@ -83,7 +83,7 @@ public enum NfsFileVersionCheck
 }
 
 /// <summary>The decision table of <see cref="NfsFileVersionCheck"/>, apart from any I/O so it can be tested on its own.</summary>
-public static class NfsFileVersionRules
+internal static class NfsFileVersionRules
 {
     /// <summary>
     /// Classifies <paramref name="found"/> (the file's version now; null when the server did not say) against

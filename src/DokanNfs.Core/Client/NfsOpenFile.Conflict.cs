@@ -210,7 +210,7 @@ public sealed partial class NfsOpenFile
 }
 
 /// <summary>Names of conflict copies: "report (conflict 2026-11-21 093012 from HOST).docx".</summary>
-public static class ConflictNames
+internal static class ConflictNames
 {
     /// <summary>The longest name most servers take (NAME_MAX); the tag is kept whole, the stem is shortened.</summary>
     public const int MaxNameBytes = 255;

@@ -107,9 +107,9 @@ public sealed partial class NfsOpenFile
     /// After the reclaims of a server restart (issue 8 §4): the file's attributes are read again and its version
     /// compared with what this handle knew. The cached attributes become the server's current ones; a file that
     /// changed under the handle, went back to an older version (the server lost committed updates) or is gone is
-    /// logged and shown in <see cref="VersionCheck"/>, not patched. A handle with data uncommitted (or WRITEs in
-    /// flight, whose versions are not known yet) is resolved by its next COMMIT instead, which the client starts
-    /// once recovery is done: the versions of all its writes are needed to tell ours from someone else's.
+    /// logged and shown in <see cref="VersionCheck"/>, not patched. For a handle with data uncommitted (or WRITEs
+    /// in flight, whose versions are not known yet) the version is judged by its next COMMIT instead, which the
+    /// client starts once recovery is done: the versions of all its writes are needed to tell ours from others'.
     /// Part of recovery, so one attempt, sent directly; what fails here is left to that COMMIT or the next I/O.
     /// </summary>
     internal async ValueTask RevalidateAfterRestartAsync(ReclaimTally tally)
@@ -117,15 +117,6 @@ public sealed partial class NfsOpenFile
         if (IsClosed || Lost is not null)
         {
             return;
-        }
-
-        lock (_uncommittedLock)
-        {
-            if (_uncommitted.Count > 0 || _writesInFlight > 0)
-            {
-                ResolveAfterRestart();
-                return;
-            }
         }
 
         NfsAttributes attributes;
@@ -153,6 +144,12 @@ public sealed partial class NfsOpenFile
             VersionCheck = NfsFileVersionCheck.Gone;
             tally.FilesGone++;
             _client.LogVersionChecked(Path, NfsFileVersionCheck.Gone, "no file", LatestVersion, StableVersion);
+            if (UncommittedBytes > 0)
+            {
+                // Its COMMIT will find it gone too, and keep the data in a conflict copy.
+                ResolveAfterRestart();
+            }
+
             return;
         }
         catch (Exception ex) when (ex is NfsException or Rpc.RpcException)
@@ -161,6 +158,15 @@ public sealed partial class NfsOpenFile
         }
 
         Attributes = attributes;
+        lock (_uncommittedLock)
+        {
+            if (_uncommitted.Count > 0 || _writesInFlight > 0)
+            {
+                ResolveAfterRestart();
+                return;
+            }
+        }
+
         var found = NfsFileVersion.Of(attributes);
         NfsFileVersion stable, latest;
         lock (_versionLock)

@@ -285,6 +285,28 @@ public sealed class LostWriteRecoveryTests
     }
 
     [TestMethod]
+    public async Task After_a_restart_cached_directory_handles_are_dropped_and_walks_start_from_the_root_again()
+    {
+        await using var server = await FakeNfsServer.StartAsync();
+        server.CreateDirectory("/export/dir");
+        server.CreateFile("/export/dir/a", "a"u8);
+        server.CreateFile("/export/dir/b", "b"u8);
+        await using var client = Connect(server);
+        await using var file = await client.OpenAsync("/export/dir/a", OpenRequest.ForRead, Ct);
+        var mark = server.RecordCount;
+        await client.GetAttrAsync("/export/dir/b", Ct);
+        Assert.AreEqual(NfsOpnum4.PutFh, Walks(server, mark).Single().Ops[0].Op, "before the restart a walk starts at the cached directory");
+
+        server.RebootWithGrace();
+        Assert.AreEqual(1, await file.ReadAsync(0, new byte[1], Ct));
+        mark = server.RecordCount;
+        await client.GetAttrAsync("/export/dir/b", Ct);
+
+        Assert.AreEqual(NfsOpnum4.PutRootFh, Walks(server, mark).Single().Ops[0].Op, "after it, from the root: every binding is looked up again");
+        Assert.HasCount(1, client.RecoveryEvents);
+    }
+
+    [TestMethod]
     public async Task Handle_whose_reclaim_was_refused_saves_its_uncommitted_data_when_closed()
     {
         await using var server = await FakeNfsServer.StartAsync();
@@ -307,6 +329,9 @@ public sealed class LostWriteRecoveryTests
 
     private static NfsClient ConnectLogged(FakeNfsServer server, RecordingLogger log) =>
         new(server.EndPoint, FastOptions with { Identity = ClientIdentity.Create(), ConflictHostName = Host }, log);
+
+    private static List<CompoundRequest> Walks(FakeNfsServer server, int mark) =>
+        [.. server.RecordsSince(mark).Where(r => r.Request.Tag == "walk").Select(r => r.Request)];
 
     private static NfsFileVersion Version(VerifyArgs verify) =>
         new(BinaryPrimitives.ReadUInt64BigEndian(verify.Values), BinaryPrimitives.ReadUInt64BigEndian(verify.Values.AsSpan(8)));
