@@ -44,4 +44,16 @@ internal static partial class ClientLog
 
     [LoggerMessage(2012, LogLevel.Information, "{Server}: {Path}: reclaimed the open ({Access}/{Deny}) and {Locks} locks")]
     public static partial void Reclaimed(ILogger logger, string server, string path, OpenShareAccess access, OpenShareDeny deny, int locks);
+
+    [LoggerMessage(2013, LogLevel.Warning, "{Server}: {Path}: after the server restart the file is {Check}: found {Found}, our last {Latest}, last stable {Stable}")]
+    public static partial void VersionChecked(ILogger logger, string server, string path, NfsFileVersionCheck check, string found, NfsFileVersion latest, NfsFileVersion stable);
+
+    [LoggerMessage(2014, LogLevel.Information, "{Server}: {Path}: the server lost {Bytes} uncommitted bytes; the file is {Check} ({Found}): writing them again")]
+    public static partial void RewritingLostWrites(ILogger logger, string server, string path, long bytes, NfsFileVersionCheck check, string found);
+
+    [LoggerMessage(2015, LogLevel.Warning, "{Server}: {Path}: the server lost {Bytes} uncommitted bytes and the file is {Check} ({Reason}); they were saved to {Copy}")]
+    public static partial void ConflictCopySaved(ILogger logger, string server, string path, long bytes, NfsFileVersionCheck check, string reason, string copy);
+
+    [LoggerMessage(2016, LogLevel.Error, "{Server}: {Path}: {Bytes} bytes the server lost could not be saved to {Copy}: {Error}")]
+    public static partial void ConflictCopyFailed(ILogger logger, string server, string path, long bytes, string copy, string error);
 }

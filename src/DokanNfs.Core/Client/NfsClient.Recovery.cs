@@ -113,6 +113,18 @@ public sealed partial class NfsClient
                     }
                 }
 
+                if (reboot)
+                {
+                    // Issue 8 §4: what we knew before the restart is checked against the server's current
+                    // versions. Cached directory handles bind paths to handles, which only a walk can check, so
+                    // they are dropped and the next walks look again; every open file's version is compared.
+                    Handles.Clear();
+                    foreach (var file in ReclaimOrder())
+                    {
+                        await file.RevalidateAfterRestartAsync(tally).ConfigureAwait(false);
+                    }
+                }
+
                 break;
             }
             catch (NfsException ex) when (ex.Status is NfsStat4.StaleClientId or NfsStat4.Expired && attempt < 5)
@@ -126,7 +138,20 @@ public sealed partial class NfsClient
         // Only now is the state rebuilt: a call that read its stateid or owner before this point and meets a
         // stale one finds the generation moved on, and goes again instead of starting another recovery.
         Interlocked.Increment(ref _clientIdGeneration);
-        var recorded = new NfsRecoveryEvent(DateTimeOffset.UtcNow, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost);
+
+        // Data the restart may have lost is resolved now rather than at the handle's next flush: the sooner it
+        // is written again, the smaller the window for another client to find the file without it.
+        foreach (var file in _openFiles.Keys.Where(f => f.NeedsResolution))
+        {
+            _ = NfsCallContext.StartDetached(file.ResolveDetachedAsync);
+        }
+
+        var recorded = new NfsRecoveryEvent(DateTimeOffset.UtcNow, reason, tally.OpensReclaimed, tally.LocksReclaimed, tally.OpensLost, tally.LocksLost)
+        {
+            FilesChanged = tally.FilesChanged,
+            FilesWentBack = tally.FilesWentBack,
+            FilesGone = tally.FilesGone,
+        };
         lock (_recoveryEvents)
         {
             _recoveryEvents.Add(recorded);
@@ -154,6 +179,18 @@ public sealed partial class NfsClient
 
     internal void LogReclaimed(string path, OpenShareAccess access, OpenShareDeny deny, int locks) =>
         ClientLog.Reclaimed(_logger, ServerName, path, access, deny, locks);
+
+    internal void LogVersionChecked(string path, NfsFileVersionCheck check, string found, NfsFileVersion latest, NfsFileVersion stable) =>
+        ClientLog.VersionChecked(_logger, ServerName, path, check, found, latest, stable);
+
+    internal void LogRewritingLostWrites(string path, long bytes, NfsFileVersionCheck check, string found) =>
+        ClientLog.RewritingLostWrites(_logger, ServerName, path, bytes, check, found);
+
+    internal void LogConflictCopySaved(string path, long bytes, NfsFileVersionCheck check, string reason, string copy) =>
+        ClientLog.ConflictCopySaved(_logger, ServerName, path, bytes, check, reason, copy);
+
+    internal void LogConflictCopyFailed(string path, long bytes, string copy, string error) =>
+        ClientLog.ConflictCopyFailed(_logger, ServerName, path, bytes, copy, error);
 }
 
 /// <summary>What one recovery reclaimed and lost.</summary>
@@ -163,4 +200,7 @@ internal sealed class ReclaimTally
     public int LocksReclaimed;
     public int OpensLost;
     public int LocksLost;
+    public int FilesChanged;
+    public int FilesWentBack;
+    public int FilesGone;
 }

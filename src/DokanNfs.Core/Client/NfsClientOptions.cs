@@ -1,3 +1,4 @@
+using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Core.Client;
@@ -57,4 +58,15 @@ public sealed record NfsClientOptions
 
     /// <summary>The name of the server in id strings and messages (its host name as the user wrote it).</summary>
     public string? ServerName { get; init; }
+
+    /// <summary>
+    /// A local directory for conflict copies: data the server lost in a restart before it was committed, which
+    /// could not be written again because the file had changed elsewhere (see <see cref="NfsWriteConflictException"/>).
+    /// Null (the default): the copy is made on the server beside the file, and only if that fails locally, in
+    /// the identity's state directory (else the temporary directory) under "conflicts".
+    /// </summary>
+    public string? ConflictDirectory { get; init; }
+
+    /// <summary>The name that marks conflict copies made by this client ("… (conflict … from HOST)"); the machine name by default.</summary>
+    public string? ConflictHostName { get; init; }
 }

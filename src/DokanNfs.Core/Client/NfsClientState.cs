@@ -14,4 +14,14 @@ public enum NfsLeaseState
 }
 
 /// <summary>One recovery the client went through, as logged.</summary>
-public sealed record NfsRecoveryEvent(DateTimeOffset At, string Reason, int OpensReclaimed, int LocksReclaimed, int OpensLost, int LocksLost);
+public sealed record NfsRecoveryEvent(DateTimeOffset At, string Reason, int OpensReclaimed, int LocksReclaimed, int OpensLost, int LocksLost)
+{
+    /// <summary>Open files found changed by someone else after a server restart (issue 8 §4).</summary>
+    public int FilesChanged { get; init; }
+
+    /// <summary>Open files found older than what the server had confirmed as stable: it lost committed updates.</summary>
+    public int FilesWentBack { get; init; }
+
+    /// <summary>Open files the restarted server no longer has.</summary>
+    public int FilesGone { get; init; }
+}

@@ -21,6 +21,13 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        return await ReadUnguardedAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The READs of <see cref="ReadAsync"/>, without waiting for data the server lost to be resolved.</summary>
+    private async ValueTask<int> ReadUnguardedAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
         var chunk = (int)await _client.GetReadSizeAsync(cancellationToken).ConfigureAwait(false);
         if (buffer.Length <= chunk)
         {
@@ -62,87 +69,40 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken).ConfigureAwait(false);
-        if (data.Length <= chunk)
+
+        // Counted in flight, so that data the server lost is resolved only once no WRITE of ours is under way
+        // (its version would otherwise look like someone else's).
+        await EnterWriteAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            await WriteChunkAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+            if (data.Length <= chunk)
+            {
+                await WriteChunkAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                var chunks = (data.Length + chunk - 1) / chunk;
+                await Parallel.ForAsync(
+                    0,
+                    chunks,
+                    new ParallelOptions { MaxDegreeOfParallelism = _client.Options.IoParallelism, CancellationToken = cancellationToken },
+                    async (i, ct) =>
+                    {
+                        var start = i * chunk;
+                        await WriteChunkAsync(offset + start, data.Slice(start, Math.Min(chunk, data.Length - start)), stable, ct).ConfigureAwait(false);
+                    }).ConfigureAwait(false);
+            }
         }
-        else
+        finally
         {
-            var chunks = (data.Length + chunk - 1) / chunk;
-            await Parallel.ForAsync(
-                0,
-                chunks,
-                new ParallelOptions { MaxDegreeOfParallelism = _client.Options.IoParallelism, CancellationToken = cancellationToken },
-                async (i, ct) =>
-                {
-                    var start = i * chunk;
-                    await WriteChunkAsync(offset + start, data.Slice(start, Math.Min(chunk, data.Length - start)), stable, ct).ConfigureAwait(false);
-                }).ConfigureAwait(false);
+            ExitWrite();
         }
 
         if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
         {
             await CommitAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// COMMIT (RFC 7530 §16.3). If the server's write verifier differs from the one an UNSTABLE write got,
-    /// the server lost that data (it restarted): those ranges are written again, FILE_SYNC.
-    /// </summary>
-    public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
-    {
-        UncommittedWrite[] pending;
-        lock (_uncommittedLock)
-        {
-            if (_uncommitted.Count == 0)
-            {
-                return;
-            }
-
-            pending = [.. _uncommitted];
-        }
-
-        var verifier = await RunIoAsync(
-            (fileHandle, _, ct) => _client.RunAsync(
-                "commit",
-                fileHandle,
-                static (ref CompoundEncoder e, NfsFh fh) =>
-                {
-                    e.PutFh(fh);
-                    e.Commit(0, 0);
-                },
-                static (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    results.PutFh(ref r);
-                    return results.Commit(ref r);
-                },
-                ct,
-                retryAfterRecovery: false,
-                Credential),
-            cancellationToken).ConfigureAwait(false);
-
-        foreach (var write in pending)
-        {
-            if (write.Verifier != verifier)
-            {
-                _client.LogWriteVerifierChanged(Path, write.Verifier, verifier, write.Length);
-                await WriteChunkAsync(write.Offset, write.Data.AsMemory(0, write.Length), StableHow4.FileSync, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        lock (_uncommittedLock)
-        {
-            foreach (var write in pending)
-            {
-                if (_uncommitted.Remove(write))
-                {
-                    Interlocked.Add(ref _uncommittedBytes, -write.Length);
-                    ArrayPool<byte>.Shared.Return(write.Data);
-                }
-            }
         }
     }
 
@@ -211,20 +171,27 @@ public sealed partial class NfsOpenFile
         {
             var slice = data[written..];
             var at = offset + written;
-            var result = await RunIoAsync(
+            // WRITE4res carries no attributes in NFSv4.0: GETATTR(change, size) before and after it gives the
+            // versions the write was based on and produced, which decide what may be written again after a
+            // server restart (NfsOpenFile.Versions.cs).
+            var (result, before, after) = await RunIoAsync(
                 (fileHandle, stateId, ct) => _client.RunAsync(
                     "write",
                     new WriteCall(fileHandle, stateId, at, slice, stable),
                     static (ref CompoundEncoder e, WriteCall c) =>
                     {
                         e.PutFh(c.Fh);
+                        e.GetAttr(NfsFileVersion.Mask);
                         e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
+                        e.GetAttr(NfsFileVersion.Mask);
                     },
                     static (ref XdrReader r) =>
                     {
                         var results = CompoundResults.Begin(ref r);
                         results.PutFh(ref r);
-                        return results.Write(ref r);
+                        var before = NfsFileVersion.Decode(ref results, ref r);
+                        var write = results.Write(ref r);
+                        return (write, before, NfsFileVersion.Decode(ref results, ref r));
                     },
                     ct,
                     retryAfterRecovery: false,
@@ -238,7 +205,11 @@ public sealed partial class NfsOpenFile
 
             if (result.Committed == StableHow4.Unstable)
             {
-                KeepUncommitted(offset + written, slice[..(int)result.Count], result.WriteVerf);
+                KeepUncommitted(offset + written, slice[..(int)result.Count], result.WriteVerf, before, after);
+            }
+            else
+            {
+                NoteOwnVersion(after, stable: true, byWrite: true);
             }
 
             written += (int)result.Count;
@@ -354,16 +325,17 @@ public sealed partial class NfsOpenFile
         return FileHandle;
     }
 
-    private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier)
+    private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier, NfsFileVersion? before, NfsFileVersion? after)
     {
         var copy = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(copy);
         lock (_uncommittedLock)
         {
-            _uncommitted.Add(new UncommittedWrite(offset, copy, data.Length, verifier));
+            _uncommitted.Add(new UncommittedWrite(offset, copy, data.Length, verifier, before, after));
         }
 
         Interlocked.Add(ref _uncommittedBytes, data.Length);
+        NoteOwnVersion(after, stable: false, byWrite: true);
     }
 
     private void DropUncommitted()
@@ -380,7 +352,11 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier);
+    /// <summary>
+    /// One WRITE the server answered UNSTABLE: its bytes (a pooled buffer), the write verifier it got, and the
+    /// file's versions just before and after it (null when the server gave none).
+    /// </summary>
+    private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier, NfsFileVersion? Before, NfsFileVersion? After);
 
     private readonly record struct IoCall(NfsFh Fh, StateId4 StateId, long Offset, Memory<byte> Buffer);
 

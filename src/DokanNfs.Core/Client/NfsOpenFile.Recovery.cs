@@ -104,6 +104,104 @@ public sealed partial class NfsOpenFile
     }
 
     /// <summary>
+    /// After the reclaims of a server restart (issue 8 §4): the file's attributes are read again and its version
+    /// compared with what this handle knew. The cached attributes become the server's current ones; a file that
+    /// changed under the handle, went back to an older version (the server lost committed updates) or is gone is
+    /// logged and shown in <see cref="VersionCheck"/>, not patched. For a handle with data uncommitted (or WRITEs
+    /// in flight, whose versions are not known yet) the version is judged by its next COMMIT instead, which the
+    /// client starts once recovery is done: the versions of all its writes are needed to tell ours from others'.
+    /// Part of recovery, so one attempt, sent directly; what fails here is left to that COMMIT or the next I/O.
+    /// </summary>
+    internal async ValueTask RevalidateAfterRestartAsync(ReclaimTally tally)
+    {
+        if (IsClosed || Lost is not null)
+        {
+            return;
+        }
+
+        NfsAttributes attributes;
+        try
+        {
+            attributes = await _client.AttemptAsync(
+                "getattr",
+                FileHandle,
+                static (ref CompoundEncoder e, NfsFh fh) =>
+                {
+                    e.PutFh(fh);
+                    e.GetAttr(AttributeRequests.Stat);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    return results.GetAttr(ref r);
+                },
+                CancellationToken.None,
+                Credential).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.Stale)
+        {
+            VersionCheck = NfsFileVersionCheck.Gone;
+            tally.FilesGone++;
+            _client.LogVersionChecked(Path, NfsFileVersionCheck.Gone, "no file", LatestVersion, StableVersion);
+            if (UncommittedBytes > 0)
+            {
+                // Its COMMIT will find it gone too, and keep the data in a conflict copy.
+                ResolveAfterRestart();
+            }
+
+            return;
+        }
+        catch (Exception ex) when (ex is NfsException or Rpc.RpcException)
+        {
+            return;
+        }
+
+        Attributes = attributes;
+        lock (_uncommittedLock)
+        {
+            if (_uncommitted.Count > 0 || _writesInFlight > 0)
+            {
+                ResolveAfterRestart();
+                return;
+            }
+        }
+
+        var found = NfsFileVersion.Of(attributes);
+        NfsFileVersion stable, latest;
+        lock (_versionLock)
+        {
+            (stable, latest) = (_stable, _latest);
+        }
+
+        var check = NfsFileVersionRules.Classify(found, stable, latest, []);
+        VersionCheck = check;
+        if (check is NfsFileVersionCheck.Unchanged or NfsFileVersionCheck.OwnEarlierVersion)
+        {
+            return;
+        }
+
+        if (check == NfsFileVersionCheck.WentBack)
+        {
+            tally.FilesWentBack++;
+        }
+        else
+        {
+            tally.FilesChanged++;
+        }
+
+        _client.LogVersionChecked(Path, check, found?.ToString() ?? "no version", latest, stable);
+        if (found is { } adopted)
+        {
+            // Reported once: from here on the file as it is now is what this handle knows.
+            lock (_versionLock)
+            {
+                (_stable, _latest) = (adopted, adopted);
+            }
+        }
+    }
+
+    /// <summary>
     /// A lock the server would not give back while the open was reclaimed: the handle fails from now on, but the
     /// server holds its open and the locks reclaimed before, which <see cref="CloseAsync"/> gives back.
     /// </summary>

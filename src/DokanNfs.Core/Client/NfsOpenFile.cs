@@ -30,6 +30,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Attributes = attributes;
         Delegation = delegation;
         Credential = owner.Credential;
+        InitVersion(attributes);
     }
 
     public string Path { get; }
@@ -80,6 +81,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             },
             cancellationToken,
             credential: Credential).ConfigureAwait(false);
+        NoteObservedVersion(Attributes);
         return Attributes;
     }
 
@@ -88,9 +90,18 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(attributes);
         ThrowIfLost();
+        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        if (attributes.Size is not null)
+        {
+            // Data written before a size change is committed first (as the Linux client flushes before a
+            // truncate): written again after a server restart, it would land after the truncation it preceded.
+            await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         Attributes = await RunIoAsync(
             (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false, Credential),
             cancellationToken).ConfigureAwait(false);
+        NoteOwnVersion(NfsFileVersion.Of(Attributes), stable: true);
         return Attributes;
     }
 
@@ -233,16 +244,18 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 }
 
                 // Otherwise the server holds nothing of ours to release. Data it never committed cannot be
-                // written through a lost open: say so rather than drop it quietly.
+                // written through a lost open: it is kept in a conflict copy, and the error says where.
                 if (UncommittedBytes > 0)
                 {
-                    throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes} bytes written but not committed could not be saved");
+                    var (copy, local) = await SaveUncommittedOfLostHandleAsync().ConfigureAwait(false);
+                    var saved = copy is null ? "could not be saved" : $"were saved to {(local ? "the local file " : string.Empty)}{copy}";
+                    throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes} bytes written but not committed {saved}");
                 }
 
                 return;
             }
 
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
+            await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
             await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
 
             // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
@@ -257,6 +270,9 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
+
+        // Closed; a write conflict found on the way (or earlier, and not yet reported) is reported now.
+        ThrowConflictOnce();
     }
 
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);

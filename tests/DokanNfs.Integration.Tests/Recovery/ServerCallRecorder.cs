@@ -25,8 +25,14 @@ public sealed record RecordedCall(int Connection, uint Xid, CompoundRequest Requ
     /// <summary>The seqid of the call's seqid-bearing operation (OPEN, CLOSE, LOCK, …), or null.</summary>
     public uint? SeqId => Request.Ops.Select(o => o.OwnerSeqId).FirstOrDefault(s => s is not null);
 
-    /// <summary>The first operation after PUTFH / PUTROOTFH: what the call is about.</summary>
-    public NfsOpnum4 MainOp => Request.Ops.FirstOrDefault(o => o.Op is not (NfsOpnum4.PutFh or NfsOpnum4.PutRootFh))?.Op ?? NfsOpnum4.Illegal;
+    /// <summary>
+    /// What the call is about: the first operation after PUTFH / PUTROOTFH that is not a GETATTR or VERIFY around
+    /// it (a WRITE goes as PUTFH, GETATTR, WRITE, GETATTR; a rewrite as PUTFH, VERIFY, WRITE, GETATTR), else the
+    /// first after PUTFH / PUTROOTFH.
+    /// </summary>
+    public NfsOpnum4 MainOp =>
+        (Request.Ops.FirstOrDefault(o => o.Op is not (NfsOpnum4.PutFh or NfsOpnum4.PutRootFh or NfsOpnum4.GetAttr or NfsOpnum4.Verify or NfsOpnum4.NVerify))
+            ?? Request.Ops.FirstOrDefault(o => o.Op is not (NfsOpnum4.PutFh or NfsOpnum4.PutRootFh)))?.Op ?? NfsOpnum4.Illegal;
 
     public override string ToString() => $"#{Connection} xid {Xid:x8} {Request} seqid {SeqId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-"} -> {Status?.ToString() ?? "no reply"}";
 }

@@ -164,6 +164,51 @@ public sealed class FakeNfsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The change attribute of the object at <paramref name="path"/>.</summary>
+    public ulong ChangeOf(string path)
+    {
+        lock (_lock)
+        {
+            return FileSystem.Get(path).Change;
+        }
+    }
+
+    /// <summary>
+    /// Another client's write, done behind the client under test: <paramref name="bytes"/> at
+    /// <paramref name="offset"/> of the file (extending it as needed), with a new change attribute and times.
+    /// </summary>
+    public void WriteFileElsewhere(string path, int offset, ReadOnlySpan<byte> bytes)
+    {
+        lock (_lock)
+        {
+            var node = FileSystem.Get(path);
+            var data = node.Data;
+            if (offset + bytes.Length > data.Length)
+            {
+                Array.Resize(ref data, offset + bytes.Length);
+            }
+
+            bytes.CopyTo(data.AsSpan(offset));
+            node.Data = data;
+            FileSystem.Touch(node, data: true);
+        }
+    }
+
+    /// <summary>
+    /// What a server crash that lost updates leaves (call it with <see cref="Reboot"/>): the file's bytes and
+    /// change attribute as they were at an earlier moment.
+    /// </summary>
+    public void RollBackFile(string path, ReadOnlySpan<byte> content, ulong change)
+    {
+        var bytes = content.ToArray();
+        lock (_lock)
+        {
+            var node = FileSystem.Get(path);
+            node.Data = bytes;
+            node.Change = change;
+        }
+    }
+
     /// <summary>The filehandle the server gives out for <paramref name="path"/> now.</summary>
     public NfsFh FileHandleOf(string path)
     {
