@@ -136,6 +136,9 @@ public sealed partial class NfsDokanOperations : IAsyncDisposable
 
     internal static int ToNtStatus(Exception exception) => exception switch
     {
+        // Our unwritten data could not go back over another client's change and was saved as a conflict copy:
+        // the open file is no longer the one the program wrote (issue 8 §3).
+        NfsWriteConflictException => NtStatus.FileInvalid,
         NfsException nfs => NfsStatusMapping.ToNtStatus(nfs.Status),
         NfsReferralException => NtStatus.BadNetworkPath,
         RpcTimeoutException => NtStatus.IoTimeout,
