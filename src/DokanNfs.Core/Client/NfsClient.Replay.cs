@@ -88,7 +88,7 @@ public sealed partial class NfsClient
                         resolveAgain = true;
                         continue;
                     }
-                    catch (RpcException ex) when (ex is RpcConnectionLostException or RpcTimeoutException && !cancellationToken.IsCancellationRequested)
+                    catch (RpcException ex) when (OutcomeUnknown(ex) && !cancellationToken.IsCancellationRequested)
                     {
                         _replayLog.MarkUnknown(entry);
                         ReplayLogMessages.OutcomeUnknown(_logger, ServerName, entry.ToString(), ex.Message);
@@ -117,6 +117,14 @@ public sealed partial class NfsClient
             _replayLog.Remove(entry);
         }
     }
+
+    /// <summary>
+    /// True for a failure after which the call may or may not have run: the connection died with it in flight, or (hard
+    /// mount) no reply came in time. A soft mount's timeout is its answer — the caller asked to be told, not to wait
+    /// another soft timeout while the outcome is checked — and is given back as it always was.
+    /// </summary>
+    private bool OutcomeUnknown(RpcException error) =>
+        error is RpcConnectionLostException || (error is RpcTimeoutException && _options.Mount == NfsMountType.Hard);
 
     private void Resolved(ReplayEntry entry, ReplayVerdict verdict, string observed)
     {

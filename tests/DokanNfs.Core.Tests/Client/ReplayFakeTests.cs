@@ -320,6 +320,57 @@ public sealed class ReplayFakeTests
         Assert.AreEqual(0, client.ReplayLogCount, "entries leave the log once final");
     }
 
+    [TestMethod]
+    public async Task Versions_come_with_the_walk_each_call_needed_anyway_so_no_call_costs_another_round_trip()
+    {
+        await using var server = await StartAsync();
+        server.CreateFile(Dir + "/f", "x"u8);
+        await using var client = Connect(server);
+        await client.GetAttrAsync(Dir, Ct);
+
+        async Task<int> CompoundsOf(Func<Task> call)
+        {
+            var mark = server.RecordCount;
+            await call();
+            return server.RecordCount - mark;
+        }
+
+        Assert.AreEqual(2, await CompoundsOf(async () => await client.SetAttrAsync(Dir + "/f", new SetAttributes { Mode = 0x180 }, Ct)), "walk, SETATTR");
+        Assert.AreEqual(3, await CompoundsOf(async () => await client.LinkAsync(Dir + "/f", Dir + "/g", Ct)), "walk to the file, walk to the name, LINK");
+        Assert.AreEqual(3, await CompoundsOf(async () => await client.RenameAsync(Dir + "/g", Dir + "/h", Ct)), "two walks, RENAME");
+        Assert.AreEqual(2, await CompoundsOf(async () => await client.RemoveAsync(Dir + "/h", Ct)), "walk, REMOVE");
+        Assert.AreEqual(2, await CompoundsOf(async () => await client.CreateDirectoryAsync(Dir + "/sub", null, Ct)), "walk, CREATE");
+        var walk = server.Records[^2].Request;
+        Assert.AreEqual("sub", walk.OpsOf<LookupArgs>().Last().Name, "the walk looked at the name too: " + walk);
+        Assert.AreEqual(0, client.ReplayLogCount);
+        Assert.IsEmpty(client.ReplayResolutions);
+        AssertNoServerErrors(server);
+    }
+
+    [TestMethod]
+    public async Task An_open_that_may_create_is_in_the_log_while_in_flight_with_the_versions_it_is_based_on()
+    {
+        await using var server = await StartAsync();
+        await using var client = Connect(server);
+        await client.EnsureClientIdAsync(Ct);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Intercept(NfsOpnum4.Open, FakeNfsFault.Held(release.Task));
+
+        var open = client.OpenAsync(Dir + "/new", new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct).AsTask();
+        await WaitForAsync(() => client.ReplayLogCount == 1);
+        var entry = client.ReplayLog.Snapshot().Single();
+        Assert.AreEqual(ReplayOperation.Open, entry.Operation);
+        Assert.AreEqual(server.VersionOf(Dir)!.Value.FileId, entry["directory"].Before!.Value.FileId);
+        Assert.IsNull(entry["file"].Before, "the name was free");
+        Assert.AreEqual(0, client.UnresolvedCallCount, "in flight is not unknown: nothing waits");
+
+        release.SetResult();
+        await using var file = await open;
+        Assert.AreEqual(0, client.ReplayLogCount);
+        Assert.IsNotNull(entry["directory"].ChangeAfter, "the versions after came with the reply");
+        Assert.IsNotNull(entry["file"].ChangeAfter, "and the file's, from the GETATTR after the OPEN");
+    }
+
     private static async Task<FakeNfsServer> StartAsync()
     {
         var server = await FakeNfsServer.StartAsync();
