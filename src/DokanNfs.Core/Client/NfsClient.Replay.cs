@@ -8,8 +8,12 @@ namespace DokanNfs.Core.Client;
 // recorded in the replay log with the versions it is based on before it is sent; if the connection dies after it
 // may have reached the server, its outcome is resolved from the server's state — applied, moot, safe to replay
 // (then sent again behind VERIFY, RFC 7530 §16.35) or in conflict — before new calls on its objects go on.
-// NFSv4.0 has no exactly-once semantics (no sessions, RFC 7530 §3.1 / §9.1.8 covers only seqid-bearing calls), so
-// a blind re-send of REMOVE could delete a file another client created meanwhile; this never re-sends blindly.
+// NFSv4.0 has no exactly-once semantics (only seqid-bearing calls have a replay cache, RFC 7530 §9.1.8; sessions
+// bring it in NFSv4.1, RFC 8881 §2.10.6), so a blind re-send of REMOVE could delete a file another client created
+// meanwhile; this never re-sends blindly. Limits: a copy of the first request that the server runs late (after a hard
+// mount's call timeout) acts only on the objects the walk found, but a late SETATTR can still land after another
+// client's; a RENAME onto a free name cannot VERIFY that the name is still free, so a name created in the instant
+// between the check and the replay is replaced. The log is in memory: a client process that dies loses it.
 public sealed partial class NfsClient
 {
     /// <summary>How many resolutions <see cref="ReplayResolutions"/> keeps, newest last.</summary>
