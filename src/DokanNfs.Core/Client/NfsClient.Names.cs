@@ -17,87 +17,92 @@ public sealed partial class NfsClient
     public ValueTask<NfsNode> CreateSymlinkAsync(string path, string target, SetAttributes? attributes, CancellationToken cancellationToken) =>
         CreateAsync(path, NfsFtype4.Lnk, target, attributes ?? new SetAttributes { Mode = 0x1FF }, cancellationToken);
 
-    /// <summary>REMOVE of a file, link or empty directory.</summary>
+    /// <summary>
+    /// REMOVE of a file, link or empty directory (RFC 7530 §16.26), bound to the object the walk found at the name
+    /// (VERIFY of its fileid before the REMOVE) and logged for version-carrying replay (see NfsClient.Replay.cs): after
+    /// a lost reply the caller gets success if the name is gone or now refers to another object, the REMOVE is sent
+    /// again behind VERIFY if the object is unchanged, and <see cref="NfsReplayConflictException"/> if it changed.
+    /// </summary>
     public async ValueTask<ChangeInfo4> RemoveAsync(string path, CancellationToken cancellationToken)
     {
-        var (parent, name) = await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false);
-        var normalized = NfsPath.Combine(parent.Path, name);
-        var change = await RunAsync(
-            "remove",
-            (parent.FileHandle, name),
-            static (ref CompoundEncoder e, (NfsFh Dir, string Name) c) =>
+        for (var race = 0; ; race++)
+        {
+            var name = await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+            try
             {
-                e.PutFh(c.Dir);
-                e.Remove(c.Name);
-            },
-            (ref XdrReader r) =>
+                if (name.NameIsFree)
+                {
+                    throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Remove, name.Path);
+                }
+
+                return name.DirectoryVersion is { } directory && name.ChildVersion is { } target
+                    ? await RemoveLoggedAsync(name, directory, target, cancellationToken).ConfigureAwait(false)
+                    : await RemoveUncheckedAsync(name, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (IsNameRace(ex) && race < MaxNameRaces)
             {
-                var results = CompoundResults.Begin(ref r);
-                results.Path = normalized;
-                results.PutFh(ref r);
-                return results.Remove(ref r);
-            },
-            cancellationToken).ConfigureAwait(false);
-        Handles.InvalidateAtOrBelow(normalized);
-        return change;
+                ReplayLogMessages.NameChangedBeforeSend(_logger, ServerName, $"Remove {name.Path}");
+            }
+            finally
+            {
+                Handles.InvalidateAtOrBelow(name.Path);
+            }
+        }
     }
 
-    /// <summary>RENAME (RFC 7530 §16.27): SAVEFH holds the source directory, the current one the target's.</summary>
+    /// <summary>
+    /// RENAME (RFC 7530 §16.27): SAVEFH holds the source directory, the current one the target's. Bound to the objects
+    /// the walks found (VERIFY of the source's fileid, and of the destination's when one is replaced) and logged for
+    /// version-carrying replay: after a lost reply, the renamed object at the destination is success; the source
+    /// unchanged and the destination as it was is a replay behind VERIFY; anything else a conflict.
+    /// </summary>
     public async ValueTask<(ChangeInfo4 Source, ChangeInfo4 Target)> RenameAsync(string from, string to, CancellationToken cancellationToken)
     {
-        var (source, oldName) = await ResolveParentAsync(from, cancellationToken).ConfigureAwait(false);
-        var (target, newName) = await ResolveParentAsync(to, cancellationToken).ConfigureAwait(false);
-        var fromPath = NfsPath.Combine(source.Path, oldName);
-        var changes = await RunAsync(
-            "rename",
-            (source.FileHandle, oldName, target.FileHandle, newName),
-            static (ref CompoundEncoder e, (NfsFh From, string OldName, NfsFh To, string NewName) c) =>
+        for (var race = 0; ; race++)
+        {
+            var source = await ResolveNameAsync(from, cancellationToken).ConfigureAwait(false);
+            var target = await ResolveNameAsync(to, cancellationToken).ConfigureAwait(false);
+            try
             {
-                e.PutFh(c.From);
-                e.SaveFh();
-                e.PutFh(c.To);
-                e.Rename(c.OldName, c.NewName);
-            },
-            (ref XdrReader r) =>
+                if (source.NameIsFree)
+                {
+                    throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Rename, source.Path);
+                }
+
+                var logged = source.DirectoryVersion is not null && source.ChildVersion is not null && target.DirectoryVersion is not null
+                    && (target.NameIsFree || target.ChildVersion is not null);
+                return logged
+                    ? await RenameLoggedAsync(source, target, cancellationToken).ConfigureAwait(false)
+                    : await RenameUncheckedAsync(source, target, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (IsNameRace(ex) && race < MaxNameRaces)
             {
-                var results = CompoundResults.Begin(ref r);
-                results.Path = fromPath;
-                results.PutFh(ref r);
-                results.SaveFh(ref r);
-                results.PutFh(ref r);
-                return results.Rename(ref r);
-            },
-            cancellationToken).ConfigureAwait(false);
-        Handles.InvalidateAtOrBelow(fromPath);
-        Handles.InvalidateAtOrBelow(NfsPath.Combine(target.Path, newName));
-        return changes;
+                ReplayLogMessages.NameChangedBeforeSend(_logger, ServerName, $"Rename {source.Path} -> {target.Path}");
+            }
+            finally
+            {
+                Handles.InvalidateAtOrBelow(source.Path);
+                Handles.InvalidateAtOrBelow(target.Path);
+            }
+        }
     }
 
-    /// <summary>LINK (RFC 7530 §16.9): a new name for an existing file.</summary>
+    /// <summary>
+    /// LINK (RFC 7530 §16.9): a new name for an existing file, logged for version-carrying replay (after a lost reply,
+    /// the name referring to the file is success; the name still free is a replay behind VERIFY; else a conflict).
+    /// </summary>
     public async ValueTask<ChangeInfo4> LinkAsync(string existing, string newPath, CancellationToken cancellationToken)
     {
         var file = await ResolveAsync(existing, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
-        var (dir, name) = await ResolveParentAsync(newPath, cancellationToken).ConfigureAwait(false);
-        return await RunAsync(
-            "link",
-            (file.FileHandle, dir.FileHandle, name),
-            static (ref CompoundEncoder e, (NfsFh File, NfsFh Dir, string Name) c) =>
-            {
-                e.PutFh(c.File);
-                e.SaveFh();
-                e.PutFh(c.Dir);
-                e.Link(c.Name);
-            },
-            (ref XdrReader r) =>
-            {
-                var results = CompoundResults.Begin(ref r);
-                results.Path = newPath;
-                results.PutFh(ref r);
-                results.SaveFh(ref r);
-                results.PutFh(ref r);
-                return results.Link(ref r);
-            },
-            cancellationToken).ConfigureAwait(false);
+        var name = await ResolveNameAsync(newPath, cancellationToken).ConfigureAwait(false);
+        if (name.Child is not null)
+        {
+            throw new NfsException(NfsStat4.Exist, NfsOpnum4.Link, name.Path);
+        }
+
+        return name.NameIsFree && name.DirectoryVersion is { } directory && ObjectVersion.Of(file.Attributes, file.FileHandle) is { } linked
+            ? await LinkLoggedAsync(file, name, directory, linked, cancellationToken).ConfigureAwait(false)
+            : await SendLinkAsync(new LinkCall(file.FileHandle, 0, name.Parent.FileHandle, 0, name.Name, Replay: false), name.Path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>READLINK (RFC 7530 §16.25).</summary>
@@ -122,22 +127,32 @@ public sealed partial class NfsClient
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>SETATTR by path, without an open (the anonymous stateid; size changes need an open file).</summary>
+    /// <summary>
+    /// SETATTR by path, without an open (the anonymous stateid; size changes need an open file), logged for
+    /// version-carrying replay: after a lost reply, attributes that already hold are success; an object still at the
+    /// version the walk found gets the SETATTR again behind VERIFY of that version; otherwise a conflict (another
+    /// client's change is not clobbered).
+    /// </summary>
     public async ValueTask<NfsAttributes> SetAttrAsync(string path, SetAttributes attributes, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(attributes);
         var node = await ResolveAsync(path, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
-        return await SetAttrAsync(node.FileHandle, StateId4.Anonymous, attributes, node.Path, cancellationToken).ConfigureAwait(false);
+        return ObjectVersion.Of(node.Attributes, node.FileHandle) is { } basis
+            ? await SetAttrLoggedAsync(node, basis, attributes, cancellationToken).ConfigureAwait(false)
+            : await SetAttrAsync(node.FileHandle, StateId4.Anonymous, attributes, node.Path, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// SETATTR (RFC 7530 §16.32) then GETATTR, in one COMPOUND, with <paramref name="credential"/> (an open
     /// file's) or when null the current one.
     /// </summary>
-    public ValueTask<NfsAttributes> SetAttrAsync(
+    public async ValueTask<NfsAttributes> SetAttrAsync(
         NfsFh fileHandle, StateId4 stateId, SetAttributes attributes, string path, CancellationToken cancellationToken, bool retryAfterRecovery = true, RpcCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        return RunAsync(
+        ArgumentNullException.ThrowIfNull(fileHandle);
+        await _replayLog.WaitForAsync(fileHandle, cancellationToken).ConfigureAwait(false);
+        return await RunAsync(
             "setattr",
             (fileHandle, stateId, attributes),
             static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, SetAttributes Attrs) c) =>
@@ -156,7 +171,7 @@ public sealed partial class NfsClient
             },
             cancellationToken,
             retryAfterRecovery,
-            credential);
+            credential).ConfigureAwait(false);
     }
 
     /// <summary>ACCESS (RFC 7530 §16.1): which of <paramref name="access"/> the server grants this credential.</summary>
@@ -181,30 +196,27 @@ public sealed partial class NfsClient
         return granted;
     }
 
+    /// <summary>
+    /// CREATE (RFC 7530 §16.4) at a name the walk found free, logged for version-carrying replay: after a lost reply,
+    /// an object as asked for at the name is success; the name still free is a replay (a CREATE replaces nothing);
+    /// another object there is a conflict. A name already taken fails with NFS4ERR_EXIST without a CREATE being sent.
+    /// </summary>
     private async ValueTask<NfsNode> CreateAsync(string path, NfsFtype4 type, string? linkTarget, SetAttributes attributes, CancellationToken cancellationToken)
     {
-        var (parent, name) = await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false);
-        var normalized = NfsPath.Combine(parent.Path, name);
-        var (fh, attrs) = await RunAsync(
-            "create",
-            (parent.FileHandle, type, linkTarget, name, attributes),
-            static (ref CompoundEncoder e, (NfsFh Dir, NfsFtype4 Type, string? Link, string Name, SetAttributes Attrs) c) =>
-            {
-                e.PutFh(c.Dir);
-                e.Create(c.Type, c.Link, c.Name, c.Attrs);
-                e.GetFh();
-                e.GetAttr(AttributeRequests.Stat);
-            },
-            (ref XdrReader r) =>
-            {
-                var results = CompoundResults.Begin(ref r);
-                results.Path = normalized;
-                results.PutFh(ref r);
-                results.Create(ref r);
-                var created = results.GetFh(ref r);
-                return (created, results.GetAttr(ref r));
-            },
-            cancellationToken).ConfigureAwait(false);
-        return new NfsNode(normalized, fh, attrs);
+        var name = await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+        if (name.Child is not null)
+        {
+            throw new NfsException(NfsStat4.Exist, NfsOpnum4.Create, name.Path);
+        }
+
+        var call = new CreateCall(name.Parent.FileHandle, type, linkTarget, name.Name, attributes, 0, Replay: false);
+        return name.NameIsFree && name.DirectoryVersion is { } directory
+            ? await CreateLoggedAsync(name, directory, call, cancellationToken).ConfigureAwait(false)
+            : await SendCreateAsync(call, name.Path, null, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A name race, not an answer: the first send's VERIFY or LOOKUP found another object (or none) at the name than the walk did.</summary>
+    private static bool IsNameRace(NfsException ex) =>
+        ex is not NfsReplayConflictException
+        && ((ex.Status == NfsStat4.NotSame && ex.Operation == NfsOpnum4.Verify) || (ex.Status == NfsStat4.NoEnt && ex.Operation == NfsOpnum4.Lookup));
 }

@@ -18,54 +18,76 @@ public sealed partial class NfsClient
         ArgumentNullException.ThrowIfNull(request);
         var credential = CallerCredential;
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
-        var (parent, name) = await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false);
+
+        // An OPEN that may create goes in the replay log with the versions it is based on; the walk looks at the name
+        // too, in the same COMPOUND. Its outcome is never left unknown: a lost reply is re-sent with the same seqid
+        // (the server's replay cache, RFC 7530 §9.1.8) and an EXCLUSIVE4 create with the same verifier (§16.16.5).
+        var resolved = request.Create is null ? null : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+        var (parent, name) = resolved is null ? await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
+        var entry = resolved?.DirectoryVersion is { } directory
+            ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
+            : null;
+        if (entry is not null)
+        {
+            _replayLog.Add(entry);
+        }
 
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized, credential);
         var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
         var sent = request;
         NfsOpenFile file;
-        for (var retries = 0; ; retries++)
+        try
         {
-            try
+            for (var retries = 0; ; retries++)
             {
-                // Fix (found by ConnectionLossTests.Guarded_open_and_open_confirm_whose_replies_are_lost_succeed_when_sent_again_with_the_same_seqid):
-                // the first OPEN of a new open-owner is not answered from the replay cache when it is sent again
-                // after its reply was lost: NFS-Ganesha takes seqid 0 on an owner it knows as a fresh start ("ask
-                // the client to confirm it again", open4_open_owner) and Linux nfsd replaces unconfirmed owners
-                // without checking for a replay, so both run it a second time — and a GUARDED4 create then failed
-                // with NFS4ERR_EXIST on the file its own first execution had made. A new owner's GUARDED4 create
-                // therefore goes as EXCLUSIVE4, which a second execution with the same verifier answers with the
-                // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
-                sent = request.Create == CreateMode4.Guarded && !owner.Confirmed ? request with { Create = CreateMode4.Exclusive } : request;
-                var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken).ConfigureAwait(false);
-                file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
-                Register(file);
-                Handles.InvalidateAtOrBelow(normalized);
-                break;
-            }
-            catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)
-            {
-                // Fix (found by OwnerRecoveryTests.Bad_seqid_on_open_retires_the_owner_and_retries_with_a_new_one):
-                // NFS4ERR_BAD_SEQID used to reach the caller, though the server refused the OPEN without running
-                // it (RFC 7530 §9.1.7) and only the owner is to blame. RunOwnerOpAsync has retired the owner;
-                // the OPEN goes again with a fresh one (seqid 0, then OPEN_CONFIRM), the same verifier.
-                _owners.Retire(owner);
-                _owners.ReleaseOpenOwner(owner, normalized);
-                owner = _owners.AcquireOpenOwner(normalized, credential);
-            }
-            catch
-            {
-                _owners.ReleaseOpenOwner(owner, normalized);
-                if (!owner.Confirmed)
+                try
                 {
-                    // Whether the server kept any record of an owner whose first OPEN failed is unclear
-                    // (RFC 7530 §9.1.7): never use it again.
-                    _owners.Retire(owner);
+                    // Fix (found by ConnectionLossTests.Guarded_open_and_open_confirm_whose_replies_are_lost_succeed_when_sent_again_with_the_same_seqid):
+                    // the first OPEN of a new open-owner is not answered from the replay cache when it is sent again
+                    // after its reply was lost: NFS-Ganesha takes seqid 0 on an owner it knows as a fresh start ("ask
+                    // the client to confirm it again", open4_open_owner) and Linux nfsd replaces unconfirmed owners
+                    // without checking for a replay, so both run it a second time — and a GUARDED4 create then failed
+                    // with NFS4ERR_EXIST on the file its own first execution had made. A new owner's GUARDED4 create
+                    // therefore goes as EXCLUSIVE4, which a second execution with the same verifier answers with the
+                    // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
+                    sent = request.Create == CreateMode4.Guarded && !owner.Confirmed ? request with { Create = CreateMode4.Exclusive } : request;
+                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
+                    file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
+                    Register(file);
+                    Handles.InvalidateAtOrBelow(normalized);
+                    break;
                 }
+                catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)
+                {
+                    // Fix (found by OwnerRecoveryTests.Bad_seqid_on_open_retires_the_owner_and_retries_with_a_new_one):
+                    // NFS4ERR_BAD_SEQID used to reach the caller, though the server refused the OPEN without running
+                    // it (RFC 7530 §9.1.7) and only the owner is to blame. RunOwnerOpAsync has retired the owner;
+                    // the OPEN goes again with a fresh one (seqid 0, then OPEN_CONFIRM), the same verifier.
+                    _owners.Retire(owner);
+                    _owners.ReleaseOpenOwner(owner, normalized);
+                    owner = _owners.AcquireOpenOwner(normalized, credential);
+                }
+                catch
+                {
+                    _owners.ReleaseOpenOwner(owner, normalized);
+                    if (!owner.Confirmed)
+                    {
+                        // Whether the server kept any record of an owner whose first OPEN failed is unclear
+                        // (RFC 7530 §9.1.7): never use it again.
+                        _owners.Retire(owner);
+                    }
 
-                throw;
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            if (entry is not null)
+            {
+                _replayLog.Remove(entry);
             }
         }
 
@@ -98,9 +120,17 @@ public sealed partial class NfsClient
     /// stateid ready for use. The owner gets a claim on the file's handle.
     /// </summary>
     internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation)> OpenConfirmedAsync(
-        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken)
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null)
     {
         var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken).ConfigureAwait(false);
+        if (entry is not null)
+        {
+            // The versions after: the directory's from change_info4, the file's from the GETATTR in the same COMPOUND.
+            entry["directory"].ChangeAfter = result.ChangeInfo.After;
+            entry["file"].ChangeAfter = attributes.Change;
+            ReplayLogMessages.Completed(_logger, ServerName, entry.ToString(), DescribeAfter(entry));
+        }
+
         var stateId = result.StateId;
         if (result.NeedsConfirm)
         {

@@ -25,6 +25,9 @@ public sealed partial class NfsClient
     {
         var components = NfsPath.Split(path);
         var normalized = NfsPath.Join(components);
+
+        // Nothing new is based on an object while a call that changes it has an unknown outcome (NfsClient.Replay.cs).
+        await _replayLog.WaitForAsync(normalized, cancellationToken).ConfigureAwait(false);
         var credential = CallerCredential;
         var (start, skip) = Handles.FindDeepest(credential, components);
         try

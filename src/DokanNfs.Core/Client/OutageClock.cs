@@ -11,10 +11,14 @@ namespace DokanNfs.Core.Client;
 /// </summary>
 internal struct OutageClock(NfsClientOptions options)
 {
-    /// <summary>The COMPOUND tags whose second execution could differ from the first.</summary>
+    /// <summary>
+    /// The COMPOUND tags whose second execution could differ from the first. The name calls among them (and their
+    /// "-replay" forms, sent behind VERIFY) are resolved by version-carrying replay (NfsClient.Replay.cs).
+    /// </summary>
     private static readonly HashSet<string> NotIdempotent = new(StringComparer.Ordinal)
     {
         "remove", "rename", "create", "link", "setattr", "release_lockowner",
+        "remove-replay", "rename-replay", "create-replay", "link-replay", "setattr-replay",
     };
 
     private long _firstFailureTicks;

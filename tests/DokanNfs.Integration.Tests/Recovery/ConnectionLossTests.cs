@@ -232,7 +232,9 @@ public sealed class ConnectionLossTests(TestContext testContext) : RecoveryProxy
 
     private static void AssertNothingSelfInflicted(ServerCallRecorder recorder)
     {
-        var bad = recorder.Calls.Where(c => c.Status is { } status && SelfInflicted.Contains(status)).ToList();
+        // A walk answered NFS4ERR_NOENT looked at a name not there yet (a create's walk looks at the name too, for the
+        // replay log): a negative lookup, not an error.
+        var bad = recorder.Calls.Where(c => c.Status is { } status && SelfInflicted.Contains(status) && !(c.Request.Tag == "walk" && status == NfsStat4.NoEnt)).ToList();
         Assert.IsEmpty(bad, $"self-inflicted errors:\n{recorder.Describe()}");
     }
 

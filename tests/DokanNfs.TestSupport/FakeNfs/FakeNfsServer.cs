@@ -147,6 +147,48 @@ public sealed class FakeNfsServer : IAsyncDisposable
             FakeNfsFault.Error(NfsStat4.Moved));
     }
 
+    /// <summary>Takes <paramref name="path"/> away, as another client's REMOVE would (the node goes with its last link).</summary>
+    public void Remove(string path)
+    {
+        var (parentPath, name) = SplitLast(path);
+        lock (_lock)
+        {
+            FileSystem.Detach(FileSystem.Get(parentPath), name);
+        }
+    }
+
+    /// <summary>Replaces the bytes of a regular file, as another client's WRITE would: its change attribute moves.</summary>
+    public void WriteFile(string path, ReadOnlySpan<byte> content)
+    {
+        var bytes = content.ToArray();
+        lock (_lock)
+        {
+            var node = FileSystem.Get(path);
+            node.Data = bytes;
+            FileSystem.Touch(node, data: true);
+        }
+    }
+
+    /// <summary>Sets the mode, as another client's SETATTR would: the change attribute moves.</summary>
+    public void SetMode(string path, uint mode)
+    {
+        lock (_lock)
+        {
+            var node = FileSystem.Get(path);
+            node.Mode = mode & 0xFFF;
+            FileSystem.Touch(node, data: false);
+        }
+    }
+
+    /// <summary>The fileid and change attribute of <paramref name="path"/> now, or null when nothing is there.</summary>
+    public (ulong FileId, ulong Change, uint Mode)? VersionOf(string path)
+    {
+        lock (_lock)
+        {
+            return FileSystem.Find(path) is { } node ? (node.FileId, node.Change, node.Mode) : null;
+        }
+    }
+
     public bool Exists(string path)
     {
         lock (_lock)

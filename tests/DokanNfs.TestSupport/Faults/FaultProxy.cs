@@ -241,7 +241,12 @@ public sealed class FaultProxy : IAsyncDisposable
     /// has been dropped and the connection cut; it fails with <see cref="IOException"/> if the
     /// connection ends first, and is cancelled if the fault is disarmed or the proxy disposed first.
     /// </summary>
-    public Task<uint> DropReplyToCall(int n) => Arm(RpcFaultKind.DropReply, n);
+    /// <remarks>
+    /// With <paramref name="holdAfter"/> the proxy also starts a blackhole (no duration, <see cref="BlackholeEnd.Deliver"/>)
+    /// just before it cuts the connection, so whatever the client sends next waits until <see cref="EndBlackhole"/>: the
+    /// test can act on the server (with another client) between the lost reply and the client's next call.
+    /// </remarks>
+    public Task<uint> DropReplyToCall(int n, bool holdAfter = false) => Arm(RpcFaultKind.DropReply, n, holdAfter);
 
     /// <summary>
     /// Arms a fault on the <paramref name="n"/>th CALL record (1-based) that any client sends after
@@ -250,7 +255,8 @@ public sealed class FaultProxy : IAsyncDisposable
     /// not make it back). The task yields the call's XID once the connection has been cut; it is
     /// cancelled if the fault is disarmed or the proxy disposed before any call picks it up.
     /// </summary>
-    public Task<uint> DropCall(int n) => Arm(RpcFaultKind.DropCall, n);
+    /// <remarks>With <paramref name="holdAfter"/>, as for <see cref="DropReplyToCall"/>: a blackhole begins just before the cut.</remarks>
+    public Task<uint> DropCall(int n, bool holdAfter = false) => Arm(RpcFaultKind.DropCall, n, holdAfter);
 
     /// <summary>Stops listening, resets every connection, and cancels faults not yet triggered.</summary>
     public async ValueTask DisposeAsync()
@@ -326,7 +332,7 @@ public sealed class FaultProxy : IAsyncDisposable
                 }
 
                 _armedFaults.RemoveAt(i--);
-                (triggered ??= []).Add(new PendingRpcFault(fault.Kind, xid, fault.Completion));
+                (triggered ??= []).Add(new PendingRpcFault(fault.Kind, xid, fault.Completion) { HoldAfter = fault.HoldAfter });
                 if (fault.Kind == RpcFaultKind.DropCall)
                 {
                     verdict = RecordVerdict.DropAndCut;
@@ -391,10 +397,10 @@ public sealed class FaultProxy : IAsyncDisposable
         previous.TrySetResult();
     }
 
-    private Task<uint> Arm(RpcFaultKind kind, int n)
+    private Task<uint> Arm(RpcFaultKind kind, int n, bool holdAfter)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
-        var fault = new ArmedRpcFault(kind, n);
+        var fault = new ArmedRpcFault(kind, n) { HoldAfter = holdAfter };
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
@@ -512,6 +518,9 @@ public sealed class FaultProxy : IAsyncDisposable
     private sealed class ArmedRpcFault(RpcFaultKind kind, int remaining)
     {
         public RpcFaultKind Kind { get; } = kind;
+
+        /// <summary>Start a blackhole just before the connection is cut.</summary>
+        public bool HoldAfter { get; init; }
 
         /// <summary>Calls still to be seen before the fault fires; the one that brings it to 0 is hit.</summary>
         public int Remaining { get; set; } = remaining;

@@ -69,6 +69,7 @@ internal sealed class FaultProxyConnection
     {
         MarkClosing();
         Socket? upstream;
+        bool hold;
         lock (_lock)
         {
             if (_closed)
@@ -78,6 +79,20 @@ internal sealed class FaultProxyConnection
 
             _closed = true;
             upstream = _upstream;
+            hold = _pendingFaults.Exists(f => f is { Effective: true, HoldAfter: true });
+        }
+
+        if (hold)
+        {
+            // Before the reset: the client's next connection must find the proxy already holding.
+            try
+            {
+                _proxy.Blackhole();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The proxy is going away: there is nothing left to hold.
+            }
         }
 
         Reset(_client);

@@ -16,6 +16,9 @@ internal sealed class PendingRpcFault(RpcFaultKind kind, uint xid, TaskCompletio
 
     public uint Xid { get; } = xid;
 
+    /// <summary>When the fault has taken effect, the proxy starts a blackhole just before it cuts the connection.</summary>
+    public bool HoldAfter { get; init; }
+
     /// <summary>True once the dropped record has been chosen, so none of its bytes will be forwarded.</summary>
     public bool Effective { get; set; }
 
