@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -66,6 +67,7 @@ internal static class ErrorReporter
             PlatformNotSupportedException unsupported => (ExitCodes.NotSupported, unsupported.Message),
             NfsReferralException referral => (ExitCodes.Failure, referral.Message),
             NfsMovedException moved => (ExitCodes.Failure, DescribeReferral(moved)),
+            NfsReplayConflictException or NfsWriteConflictException => (ExitCodes.Conflict, exception.Message),
             NfsException nfs => DescribeNfs(nfs),
             RpcConnectException connect when connect.InnerException is OperationCanceledException => (ExitCodes.Timeout, connect.Message),
             RpcConnectException connect => (ExitCodes.ConnectionRefused, connect.Message),

@@ -30,6 +30,13 @@ internal static class ExitCodes
     /// </summary>
     public const int NotSupported = 8;
 
+    /// <summary>
+    /// Not applied because someone else changed the object first: an update re-sent after a lost connection or a
+    /// server restart found the object no longer as it was (issue 8), or our unwritten data was saved as a
+    /// conflict copy instead of going over another client's change. The message names both versions or the copy.
+    /// </summary>
+    public const int Conflict = 9;
+
     /// <summary>Ctrl+C, as shells report SIGINT (128 + 2).</summary>
     public const int Interrupted = 130;
 }

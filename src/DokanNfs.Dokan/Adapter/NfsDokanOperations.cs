@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -139,6 +140,8 @@ public sealed partial class NfsDokanOperations : IAsyncDisposable
         // Our unwritten data could not go back over another client's change and was saved as a conflict copy:
         // the open file is no longer the one the program wrote (issue 8 §3).
         NfsWriteConflictException => NtStatus.FileInvalid,
+        // An update re-sent after a lost connection found the object changed by someone else: not applied.
+        NfsReplayConflictException => NtStatus.FileInvalid,
         NfsException nfs => NfsStatusMapping.ToNtStatus(nfs.Status),
         NfsReferralException => NtStatus.BadNetworkPath,
         RpcTimeoutException => NtStatus.IoTimeout,

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Net.Sockets;
+using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -155,6 +156,7 @@ public sealed class NfsStatusMappingTests
     {
         Assert.AreEqual(NtStatus.ObjectNameCollision, NfsDokanOperations.ToNtStatus(new NfsException(NfsStat4.Exist, NfsOpnum4.Create, "/x")));
         Assert.AreEqual(NtStatus.BadNetworkPath, NfsDokanOperations.ToNtStatus(new NfsReferralException("/r", "no location answered")));
+        Assert.AreEqual(NtStatus.FileInvalid, NfsDokanOperations.ToNtStatus(new NfsReplayConflictException(ReplayOperation.Remove, NfsOpnum4.Remove, "/f", "changed", "a", "b")));
         Assert.AreEqual(NtStatus.FileInvalid, NfsDokanOperations.ToNtStatus(new NfsWriteConflictException("/f", "/f (conflict)", copyIsLocal: false, "changed elsewhere", 10)));
         Assert.AreEqual(NtStatus.IoTimeout, NfsDokanOperations.ToNtStatus(new RpcTimeoutException("no reply")));
         Assert.AreEqual(NtStatus.ConnectionRefused, NfsDokanOperations.ToNtStatus(new RpcConnectException("refused", new SocketException((int)SocketError.ConnectionRefused))));
