@@ -25,12 +25,16 @@ public sealed partial class NfsSession
     /// <item>a lost connection or a timeout sends it again on the same slot with the same sequence id once the server
     /// can be reached (within <see cref="NfsSessionOptions.RetryBudget"/>), so the server answers a request it already
     /// ran from its reply cache — with the whole reply when <paramref name="cacheThis"/> (sa_cachethis) was set, which
-    /// non-idempotent requests (CREATE, REMOVE, RENAME, OPEN, LOCK...) should set;</item>
+    /// non-idempotent requests (CREATE, REMOVE, RENAME, OPEN, LOCK...) must set: without it the request is taken for
+    /// idempotent, and a re-send the server ran before goes again as a new request (Ganesha then answers a CREATE
+    /// NFS4ERR_EXIST);</item>
     /// <item>NFS4ERR_DELAY on SEQUENCE waits and sends it again, same slot and sequence id;</item>
     /// <item>NFS4ERR_BADSESSION, DEADSESSION, BADSLOT and SEQ_MISORDERED replace the session (a new client id too if
     /// the server lost it) and send it again on the new one — except a <paramref name="cacheThis"/> request that may
     /// already have run: the new session's reply cache cannot know it, so the error goes to the caller, whose
     /// version-carrying replay decides;</item>
+    /// <item>NFS4ERR_RETRY_UNCACHED_REP (a re-send the server ran before but kept no reply for) sends a request without
+    /// <paramref name="cacheThis"/> again as a new one; with it, the error goes to the caller: the request ran;</item>
     /// <item>an operation's failure after SEQUENCE is the caller's, as <see cref="NfsException"/>.</item>
     /// </list>
     /// Every reply renews the lease and reports sr_status_flags (<see cref="StatusFlags"/>). The call goes out with
@@ -81,6 +85,15 @@ public sealed partial class NfsSession
                         NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, call.Decoder, cancellationToken, credential).ConfigureAwait(false);
                     Completed(session, call, sent);
                     return result;
+                }
+                catch (NfsException ex) when (call.SequenceDone && ex.Status == NfsStat4.RetryUncachedRep && ex.OpIndex == 1 && !cacheThis)
+                {
+                    // A re-send the server had run but kept no reply for: SEQUENCE replays, and the operation after it
+                    // says NFS4ERR_RETRY_UNCACHED_REP (RFC 8881 §2.10.6.1.3; Ganesha and Linux nfsd answer so). An
+                    // idempotent request goes again as a new one.
+                    Completed(session, call, sent);
+                    mayHaveRun = false;
+                    nextSlot = true;
                 }
                 catch (Exception) when (call.SequenceDone)
                 {

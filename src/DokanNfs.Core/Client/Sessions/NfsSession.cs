@@ -387,7 +387,13 @@ public sealed partial class NfsSession : IAsyncDisposable
         }
     }
 
-    private static bool IsUnreachable(RpcException ex) => ex is RpcConnectionLostException or RpcTimeoutException or RpcConnectException;
+    /// <summary>
+    /// True for the failures worth waiting out: a lost connection, a timeout, a failed reconnect. A server never reached
+    /// at all is not an outage but a wrong address or a server that is down: that is reported at once, as
+    /// NfsClient's OutageClock does.
+    /// </summary>
+    private bool IsUnreachable(RpcException ex) =>
+        ex is RpcConnectionLostException or RpcTimeoutException || (ex is RpcConnectException && _rpc.ConnectionCount > 0);
 
     private static uint SubtractAllowance(uint size) => size > NfsSessionOptions.IoHeaderAllowance ? size - NfsSessionOptions.IoHeaderAllowance : 0;
 

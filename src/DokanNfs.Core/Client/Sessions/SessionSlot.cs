@@ -70,6 +70,7 @@ public enum SequenceErrorAction
     /// <summary>
     /// NFS4ERR_RETRY_UNCACHED_REP: the server ran the request before but kept no reply for this retry. A request
     /// that is harmless twice goes again as a new one (next sequence id); for the others the outcome is unknown.
+    /// Servers (Ganesha, Linux nfsd) usually answer it on the operation after a successful SEQUENCE instead.
     /// </summary>
     RetryAsNewRequest,
 }
