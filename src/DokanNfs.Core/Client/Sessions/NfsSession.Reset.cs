@@ -72,22 +72,35 @@ public sealed partial class NfsSession
 
     /// <summary>
     /// Runs detached from the request that found the client id gone, for the session's lifetime: its caller's
-    /// cancellation must not leave the server in grace waiting for our RECLAIM_COMPLETE.
+    /// cancellation must not leave the server in grace waiting for our RECLAIM_COMPLETE. What fails here is logged, not
+    /// thrown at the request that happened to find the restart: the reclaim hook reports its own losses, and a
+    /// RECLAIM_COMPLETE that fails on yet another dead session is sent again after the next reset.
     /// </summary>
     private async Task AfterNewClientIdAsync(CancellationToken cancellationToken)
     {
-        await RefreshLeaseTimeAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await RefreshLeaseTimeAsync(cancellationToken).ConfigureAwait(false);
             if (_options.Reclaim is { } reclaim)
             {
                 await reclaim(this, cancellationToken).ConfigureAwait(false);
             }
         }
-        finally
+#pragma warning disable CA1031 // The hook is the caller's code; whatever it throws must not stop RECLAIM_COMPLETE.
+        catch (Exception ex) when (ex is not OperationCanceledException)
+#pragma warning restore CA1031
+        {
+            SessionLog.ReclaimFailed(_logger, ServerName, ex);
+        }
+
+        try
         {
             // RFC 8881 §18.51.3: sent whatever the reclaims came to; what was not reclaimed is lost either way.
             await ReclaimCompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is NfsException or RpcException or SessionResetException)
+        {
+            SessionLog.ReclaimFailed(_logger, ServerName, ex);
         }
     }
 

@@ -41,6 +41,9 @@ internal static partial class SessionLog
 
     [LoggerMessage(2211, LogLevel.Error, "{Server}: a StatusFlagsChanged handler failed")]
     public static partial void StatusHandlerFailed(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(2212, LogLevel.Warning, "{Server}: after the new client id: reclaim or RECLAIM_COMPLETE failed")]
+    public static partial void ReclaimFailed(ILogger logger, string server, Exception exception);
 }
 
 /// <summary>

@@ -117,6 +117,19 @@ public sealed class NfsSessionFakeTests(TestContext testContext)
     }
 
     [TestMethod]
+    public async Task A_failing_reclaim_hook_still_ends_in_RECLAIM_COMPLETE_and_the_request_goes_on()
+    {
+        var (fake, session) = await StartAsync(NewOptions() with { Reclaim = (_, _) => throw new InvalidOperationException("reclaim bug") });
+        fake.Restart();
+
+        await GetAttrAsync(session);
+        await session.ReclaimCompletion.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.AreEqual(1, fake.Calls.Count(c => c.Ops.Contains(NfsOpnum4.ReclaimComplete) && c.Status == NfsStat4.Ok && c.SessionId == session.SessionId), Describe(fake));
+        Assert.AreEqual(2L, session.ClientIdGeneration);
+    }
+
+    [TestMethod]
     public async Task A_connection_the_server_says_is_not_bound_is_bound_and_the_request_sent_again()
     {
         var (fake, session) = await StartAsync();
