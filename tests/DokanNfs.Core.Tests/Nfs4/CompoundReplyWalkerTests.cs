@@ -74,9 +74,9 @@ public sealed class CompoundReplyWalkerTests
     }
 
     [TestMethod]
-    public void An_opnum_outside_NFSv4_0_is_malformed()
+    public void An_opnum_this_client_never_sends_is_malformed()
     {
-        AssertMalformed(Reply(NfsStat4.Ok, 1, w => Result(w, NfsOpnum4.Sequence, NfsStat4.Ok)), "does not define");
+        AssertMalformed(Reply(NfsStat4.Ok, 1, w => Result(w, NfsOpnum4.LayoutGet, NfsStat4.Ok)), "never sends");
     }
 
     [TestMethod]

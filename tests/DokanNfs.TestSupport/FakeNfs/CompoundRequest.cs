@@ -81,6 +81,7 @@ public sealed record CompoundRequest(string Tag, uint MinorVersion, IReadOnlyLis
             NfsOpnum4.RestoreFh => new RestoreFhArgs(),
             NfsOpnum4.SaveFh => new SaveFhArgs(),
             NfsOpnum4.SecInfo => new SecInfoArgs(ReadComponent(ref r)),
+            NfsOpnum4.Sequence => new SequenceArgs(SessionId4.Decode(ref r), r.ReadUInt32(), r.ReadUInt32(), r.ReadUInt32(), r.ReadBool()),
             NfsOpnum4.SetAttr => new SetAttrArgs(StateId4.Decode(ref r), RequestAttributes.Decode(ref r)),
             NfsOpnum4.SetClientId => new SetClientIdArgs(
                 Verifier4.Decode(ref r),

@@ -157,6 +157,9 @@ public sealed record SetClientIdArgs(Verifier4 Verifier, byte[] Id, uint Callbac
 /// <summary>RFC 7530 §16.34.</summary>
 public sealed record SetClientIdConfirmArgs(ulong ClientId, Verifier4 Confirm) : NfsArgOp(NfsOpnum4.SetClientIdConfirm);
 
+/// <summary>RFC 8881 §18.46: SEQUENCE (NFSv4.1), decoded so a recorder can show which slot and sequence id a call used.</summary>
+public sealed record SequenceArgs(SessionId4 SessionId, uint SequenceId, uint SlotId, uint HighestSlotId, bool CacheThis) : NfsArgOp(NfsOpnum4.Sequence);
+
 /// <summary>RFC 7530 §16.36.</summary>
 public sealed record WriteArgs(StateId4 StateId, ulong Offset, StableHow4 Stable, byte[] Data) : NfsArgOp(NfsOpnum4.Write);
 

@@ -17,7 +17,8 @@ public sealed record CompoundReplySummary(NfsStat4 Status, IReadOnlyList<Compoun
 }
 
 /// <summary>
-/// Decodes any NFSv4.0 COMPOUND4res (RFC 7530 §15.2) without knowing the call: each result is decoded by
+/// Decodes any COMPOUND4res this client can receive — NFSv4.0 (RFC 7530 §15.2) and the NFSv4.1 client id and
+/// session operations (RFC 8881) — without knowing the call: each result is decoded by
 /// its own opnum with the decoder the client uses for that operation (<see cref="CompoundResults"/>,
 /// <see cref="Fattr4"/>, <see cref="DirEntryReader"/>), and only a summary is kept. It checks the reply as
 /// a whole, too: the server stops at the first failing operation (§15.2), so a failure must be the last
@@ -34,7 +35,7 @@ public static class CompoundReplyWalker
     /// <paramref name="onResult"/>, when given, is told each result's opnum and offset before it is decoded:
     /// a tracing hook, and how tests see which decoders a reply reached.
     /// </summary>
-    /// <exception cref="XdrException">The reply is malformed, or holds an operation NFSv4.0 does not define.</exception>
+    /// <exception cref="XdrException">The reply is malformed, or holds an operation this client never sends.</exception>
     public static CompoundReplySummary Walk(ref XdrReader reader, Action<NfsOpnum4, int>? onResult = null)
     {
         var results = CompoundResults.Begin(ref reader);
@@ -119,6 +120,15 @@ public static class CompoundReplyWalker
             case NfsOpnum4.Write: results.Write(ref reader); break;
             case NfsOpnum4.ReleaseLockOwner: results.ReleaseLockOwner(ref reader); break;
 
+            // NFSv4.1 client id and session operations (RFC 8881 §18.34–18.37, §18.46, §18.50, §18.51).
+            case NfsOpnum4.ExchangeId: results.ExchangeId(ref reader); break;
+            case NfsOpnum4.CreateSession: results.CreateSession(ref reader); break;
+            case NfsOpnum4.Sequence: results.Sequence(ref reader); break;
+            case NfsOpnum4.BindConnToSession: results.BindConnToSession(ref reader); break;
+            case NfsOpnum4.ReclaimComplete: results.ReclaimComplete(ref reader); break;
+            case NfsOpnum4.DestroySession: results.DestroySession(ref reader); break;
+            case NfsOpnum4.DestroyClientId: results.DestroyClientId(ref reader); break;
+
             // VERIFY and NVERIFY report the comparison as their status (NFS4ERR_NOT_SAME, NFS4ERR_SAME).
             case NfsOpnum4.Verify or NfsOpnum4.NVerify: return results.Verify(ref reader, op);
 
@@ -128,7 +138,7 @@ public static class CompoundReplyWalker
                 break;
 
             default:
-                throw new XdrException($"COMPOUND result {results.Seen} has opnum {(int)op}, which NFSv4.0 does not define.")
+                throw new XdrException($"COMPOUND result {results.Seen} has opnum {(int)op}, which this client never sends.")
                 {
                     Position = reader.Position,
                 };
