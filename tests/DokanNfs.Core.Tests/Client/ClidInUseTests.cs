@@ -11,7 +11,7 @@ public sealed class ClidInUseTests
     public void Clid_inuse_from_ganesha_says_what_happened_and_what_to_do()
     {
         // A real reply: Ganesha refusing SETCLIENTID for an id string another principal holds.
-        var record = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "ganesha-replies", "037-setclientid-other-principal.bin"));
+        var record = File.ReadAllBytes(Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Fixtures", "ganesha-replies"), "*-setclientid-other-principal.bin").Single());
 
         var error = Assert.ThrowsExactly<NfsException>(() => RpcMessage.DecodeReply(record, static (ref XdrReader r) =>
         {

@@ -171,12 +171,12 @@ public sealed class CompoundRequestDecoderTests
         writer.WriteUInt32(0);
         writer.WriteUInt32(3);
         writer.WriteEnum(NfsOpnum4.PutRootFh);
-        writer.WriteEnum(NfsOpnum4.Sequence);
+        writer.WriteEnum(NfsOpnum4.LayoutGet);
         writer.WriteUInt32(0xDEAD);
 
         var request = CompoundRequest.Decode(writer.WrittenSpan);
 
-        CollectionAssert.AreEqual(new[] { NfsOpnum4.PutRootFh, NfsOpnum4.Sequence }, request.Ops.Select(o => o.Op).ToArray());
+        CollectionAssert.AreEqual(new[] { NfsOpnum4.PutRootFh, NfsOpnum4.LayoutGet }, request.Ops.Select(o => o.Op).ToArray());
         Assert.IsInstanceOfType<IllegalArgs>(request.Ops[1]);
     }
 
