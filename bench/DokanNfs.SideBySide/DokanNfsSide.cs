@@ -10,8 +10,9 @@ namespace DokanNfs.SideBySide;
 /// <summary>
 /// The DokanNfs side: a fresh <see cref="NfsClient"/> and <see cref="NamespaceFileSystem"/> per run, mounted at
 /// the server's root as the dokannfs commands mount it (so paths are server paths, "/export/…"), and each
-/// workload driven through <see cref="INfsFileSystem"/> with the calls the commands make. The mount (SETCLIENTID,
-/// the root walk) happens before the timed span; each run starts with empty caches.
+/// workload driven through <see cref="INfsFileSystem"/> with the calls the commands make. The mount — the root
+/// walk, and the client id (SETCLIENTID, which the client otherwise sends lazily before its first OPEN, and libnfs
+/// sends while mounting) — happens before the timed span; each run starts with empty caches.
 /// </summary>
 public sealed class DokanNfsSide(string exportPseudoPath)
 {
@@ -43,6 +44,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
         };
         await using var client = new NfsClient(server, options);
         var fs = await NamespaceFileSystem.MountAsync(client, server, "/", new NamespaceOptions { IdleExpiry = Timeout.InfiniteTimeSpan }, cancellationToken);
+        _ = await client.EnsureClientIdAsync(cancellationToken);
         await using (fs)
         {
             return await workload(fs);

@@ -1,14 +1,15 @@
 namespace DokanNfs.SideBySide;
 
 /// <summary>
-/// The server-side ceiling of the upload workloads: the same bytes written straight into the export directory
-/// on the server's disk, each file made durable with fsync, as a COMMIT asks the server to make it.
+/// The server-side ceilings of the upload workloads: the same bytes written straight into the export directory
+/// on the server's disk, into the page cache only (what a plain <c>cp</c> does), or each file then made durable
+/// with fsync, as a COMMIT asks the server to make it.
 /// </summary>
 public static class LocalCopy
 {
     private const int ChunkSize = 4 * 1024 * 1024;
 
-    public static long CopyFile(string source, string target)
+    public static long CopyFile(string source, string target, bool fsync)
     {
         var buffer = new byte[ChunkSize];
         using var input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -21,17 +22,17 @@ public static class LocalCopy
             total += read;
         }
 
-        output.Flush(flushToDisk: true);
+        output.Flush(flushToDisk: fsync);
         return total;
     }
 
-    public static (long Files, long Bytes) CopyTree(string source, string target)
+    public static (long Files, long Bytes) CopyTree(string source, string target, bool fsync)
     {
         _ = Directory.CreateDirectory(target);
         long files = 0, bytes = 0;
         foreach (var directory in Directory.EnumerateDirectories(source))
         {
-            var (f, b) = CopyTree(directory, Path.Combine(target, Path.GetFileName(directory)));
+            var (f, b) = CopyTree(directory, Path.Combine(target, Path.GetFileName(directory)), fsync);
             files += f;
             bytes += b;
         }
@@ -41,7 +42,7 @@ public static class LocalCopy
             var content = File.ReadAllBytes(file);
             using var output = new FileStream(Path.Combine(target, Path.GetFileName(file)), FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1);
             output.Write(content);
-            output.Flush(flushToDisk: true);
+            output.Flush(flushToDisk: fsync);
             files++;
             bytes += content.Length;
         }

@@ -8,7 +8,7 @@ public static class Report
 {
     private const double MiB = 1024 * 1024;
     private const double GiB = 1024 * MiB;
-    private const int SignaturesShown = 6;
+    private const int SignaturesShown = 12;
 
     private static readonly string[] RowOrder =
     [
@@ -36,11 +36,10 @@ public static class Report
         {
             var dokan = Get(samples, Contenders.DokanNfs, row);
             var libnfs = Get(samples, Contenders.Libnfs, row);
-            var (referenceName, reference) = Get(samples, Contenders.Tool, row) is { } tool
-                ? (ToolName(row), tool)
-                : (Contenders.LocalCopy, Get(samples, Contenders.LocalCopy, row));
-            md.Append(CultureInfo.InvariantCulture, $"| {row} | {Cell(dokan)} | {Cell(libnfs)} | {Ratio(dokan, libnfs)} | ");
-            md.AppendLine(CultureInfo.InvariantCulture, $"{(reference is null ? "—" : referenceName + ": " + Cell(reference))} | {Ratio(dokan, reference)} |");
+            var references = References(samples, row);
+            var referenceCells = references.Count == 0 ? "—" : string.Join("<br>", references.Select(r => $"{r.Name}: {Cell(r.Samples)}"));
+            var referenceRatios = references.Count == 0 ? "—" : string.Join("<br>", references.Select(r => Ratio(dokan, r.Samples)));
+            md.AppendLine(CultureInfo.InvariantCulture, $"| {row} | {Cell(dokan)} | {Cell(libnfs)} | {Ratio(dokan, libnfs)} | {referenceCells} | {referenceRatios} |");
         }
 
         md.AppendLine();
@@ -68,9 +67,9 @@ public static class Report
         {
             var dokan = Get(samples, Contenders.DokanNfs, row);
             var libnfs = Get(samples, Contenders.Libnfs, row);
-            var reference = Get(samples, Contenders.Tool, row) ?? Get(samples, Contenders.LocalCopy, row);
+            var reference = string.Join("<br>", References(samples, row).Select(r => Cpu(r.Samples, s => s.ClientCpuSeconds)));
             md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {row} | {Cpu(dokan, s => s.ClientCpuSeconds)} | {Cpu(libnfs, s => s.ClientCpuSeconds)} | {Cpu(dokan, s => s.ServerCpuSeconds)} | {Cpu(libnfs, s => s.ServerCpuSeconds)} | {Cpu(reference, s => s.ClientCpuSeconds)} |");
+                $"| {row} | {Cpu(dokan, s => s.ClientCpuSeconds)} | {Cpu(libnfs, s => s.ClientCpuSeconds)} | {Cpu(dokan, s => s.ServerCpuSeconds)} | {Cpu(libnfs, s => s.ServerCpuSeconds)} | {(reference.Length == 0 ? "—" : reference)} |");
         }
 
         if (Get(samples, Contenders.DokanNfs, Scenarios.Read) is { } readDokan)
@@ -114,7 +113,25 @@ public static class Report
     private static List<Sample>? Get(Dictionary<(string, string), List<Sample>> samples, string contender, string row) =>
         samples.GetValueOrDefault((contender, row));
 
-    private static string ToolName(string row) => row == Scenarios.List ? "nfs-ls" : "nfs-cat";
+    /// <summary>The rows' other contenders: the libnfs tool, the local-copy ceilings.</summary>
+    private static List<(string Name, List<Sample> Samples)> References(Dictionary<(string, string), List<Sample>> samples, string row)
+    {
+        var references = new List<(string, List<Sample>)>();
+        if (Get(samples, Contenders.Tool, row) is { } tool)
+        {
+            references.Add((row == Scenarios.List ? "nfs-ls" : "nfs-cat", tool));
+        }
+
+        foreach (var name in new[] { Contenders.LocalCopy, Contenders.LocalCopySync })
+        {
+            if (Get(samples, name, row) is { } copy)
+            {
+                references.Add((name, copy));
+            }
+        }
+
+        return references;
+    }
 
     private static string Cell(List<Sample>? list)
     {
