@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace DokanNfs.SideBySide;
 
 /// <summary>
@@ -8,6 +10,17 @@ namespace DokanNfs.SideBySide;
 public static class LocalCopy
 {
     private const int ChunkSize = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Runs sync(1) after a run's output was deleted, outside the timed span, so that the next contender does not
+    /// pay for this one's writeback or for the freeing of its blocks.
+    /// </summary>
+    public static void Settle()
+    {
+        using var sync = Process.Start(new ProcessStartInfo("sync") { UseShellExecute = false })
+            ?? throw new InvalidOperationException("Could not run sync.");
+        sync.WaitForExit();
+    }
 
     public static long CopyFile(string source, string target, bool fsync)
     {
