@@ -27,6 +27,7 @@ public static class Report
             md.AppendLine(line);
         }
 
+        Targets.Render(md, samples, rpcs);
         md.AppendLine();
         md.AppendLine("### Time (median of the timed runs, min–max in brackets)");
         md.AppendLine();

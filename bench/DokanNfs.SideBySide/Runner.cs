@@ -22,19 +22,20 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
 {
     public async Task<ScenarioResult> RunAsync(Scenario scenario, CancellationToken cancellationToken)
     {
+
         var result = new ScenarioResult(scenario);
         var timed = new Probe(serverCpu, relay: null);
         log.WriteLine($"== {scenario.Name}: warm-up, {runs} alternating runs, a counting run");
         foreach (var contender in scenario.Contenders)
         {
-            _ = await contender.RunAsync(new RunContext(0, timed, server, cancellationToken));
+            _ = await RunOnceAsync(contender, new RunContext(0, timed, server, cancellationToken));
         }
 
         for (var run = 1; run <= runs; run++)
         {
             foreach (var contender in scenario.Contenders)
             {
-                foreach (var row in await contender.RunAsync(new RunContext(run, timed, server, cancellationToken)))
+                foreach (var row in await RunOnceAsync(contender, new RunContext(run, timed, server, cancellationToken)))
                 {
                     var key = (contender.Name, row.Row);
                     if (!result.Samples.TryGetValue(key, out var list))
@@ -52,7 +53,7 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
         var counting = new Probe(serverCpu, relay);
         foreach (var contender in scenario.Contenders.Where(c => c.Counted))
         {
-            foreach (var row in await contender.RunAsync(new RunContext(runs + 1, counting, relay.EndPoint, cancellationToken)))
+            foreach (var row in await RunOnceAsync(contender, new RunContext(runs + 1, counting, relay.EndPoint, cancellationToken)))
             {
                 result.Rpcs[(contender.Name, row.Row)] = row.Rpcs ?? RpcCounts.Empty;
                 log.WriteLine($"   counted {contender.Name,-12} {row.Row,-22} {row.Rpcs?.Compounds} COMPOUNDs");
@@ -60,5 +61,17 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// One run, from a collected heap: DokanNfs and the local copies run in this process, and one run's garbage
+    /// must not be collected in the next one's timed span.
+    /// </summary>
+    private static Task<IReadOnlyList<RowSample>> RunOnceAsync(Contender contender, RunContext context)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return contender.RunAsync(context);
     }
 }
