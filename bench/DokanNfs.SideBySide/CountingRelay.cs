@@ -159,9 +159,10 @@ public sealed class CountingRelay : IAsyncDisposable
                 await SendAllAsync(to, buffer.AsMemory(0, n));
             }
         }
-        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException or InvalidDataException)
         {
-            // The connection or the relay ended.
+            // The connection or the relay ended, or the client sent something that is not ONC RPC: the connection
+            // is closed and the client's call fails, which the run reports.
         }
         finally
         {
@@ -247,8 +248,9 @@ public sealed class CountingRelay : IAsyncDisposable
                 signature = string.Join(' ', request.Ops.Select(o => OpName(o.Op)));
             }
         }
-        catch (XdrException)
+        catch (Exception e) when (e is XdrException or ArgumentException or InvalidOperationException)
         {
+            // Counted all the same; a call the decoder cannot read is worth seeing in the report.
             signature = "(undecodable)";
         }
 

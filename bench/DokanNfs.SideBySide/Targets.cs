@@ -32,17 +32,17 @@ public static class Targets
 
         if (PerItem(samples, rpcs, Scenarios.StatWarm) is { } warm)
         {
-            Row(md, "warm stat: 0 RPCs", $"{F(warm)} COMPOUNDs per stat", warm == 0);
+            Row(md, "warm stat: 0 RPCs", $"{Compounds(warm)} per stat", warm == 0);
         }
 
         if (PerItem(samples, rpcs, Scenarios.StatCold) is { } cold)
         {
-            Row(md, "cold stat: exactly 1 COMPOUND", $"{F(cold)} COMPOUNDs per stat (the first also walks to the directory)", Math.Round(cold, 2) <= 1.0);
+            Row(md, "cold stat: exactly 1 COMPOUND", $"{Compounds(cold)} per stat (the first also walks to the directory)", Math.Round(cold, 2) <= 1.0);
         }
 
         if (PerItem(samples, rpcs, Scenarios.OpenReadClose) is { } orc)
         {
-            Row(md, "open-read-close of a small file ≤ 2 round trips", $"{F(orc)} COMPOUNDs per file", Math.Round(orc, 2) <= 2.0);
+            Row(md, "open-read-close of a small file ≤ 2 round trips", $"{Compounds(orc)} per file", Math.Round(orc, 2) <= 2.0);
         }
 
         WriteTarget(md, samples);
@@ -91,6 +91,8 @@ public static class Targets
         samples.TryGetValue((contender, Scenarios.Read), out var list) && list[0].Bytes > 0
             ? Summary.Of(list.Select(s => s.ClientCpuSeconds).OfType<double>())?.Median * GiB / list[0].Bytes
             : null;
+
+    private static string Compounds(double perItem) => F(perItem) + (F(perItem) == "1" ? " COMPOUND" : " COMPOUNDs");
 
     private static string F(double value) => value.ToString(value >= 10 ? "0.#" : "0.###", CultureInfo.InvariantCulture);
 }
