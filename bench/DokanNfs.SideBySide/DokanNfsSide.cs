@@ -1,0 +1,234 @@
+using System.Globalization;
+using System.Net;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Namespace;
+
+namespace DokanNfs.SideBySide;
+
+/// <summary>
+/// The DokanNfs side: a fresh <see cref="NfsClient"/> and <see cref="NamespaceFileSystem"/> per run, mounted at
+/// the server's root as the dokannfs commands mount it (so paths are server paths, "/export/…"), and each
+/// workload driven through <see cref="INfsFileSystem"/> with the calls the commands make. The mount — the root
+/// walk, and the client id (SETCLIENTID, which the client otherwise sends lazily before its first OPEN, and libnfs
+/// sends while mounting) — happens before the timed span; each run starts with empty caches.
+/// </summary>
+public sealed class DokanNfsSide(string exportPseudoPath)
+{
+    /// <summary>dokannfs cat reads in 1 MiB requests (CatCommand.ChunkSize).</summary>
+    public const int CatChunk = 1024 * 1024;
+
+    /// <summary>dokannfs cp moves 4 MiB per request (FileTransfer.ChunkSize).</summary>
+    public const int CopyChunk = 4 * 1024 * 1024;
+
+    private const uint NewFileMode = 0x1A4; // 0644
+    private const uint NewDirectoryMode = 0x1ED; // 0755
+
+    private readonly byte[] _catBuffer = new byte[CatChunk];
+    private readonly byte[] _copyBuffer = new byte[CopyChunk];
+
+    /// <summary>The drive path of <paramref name="relative"/> inside the export.</summary>
+    public string Remote(string relative) => exportPseudoPath.TrimEnd('/') + "/" + relative.TrimStart('/');
+
+    /// <summary>Mounts, runs <paramref name="workload"/>, unmounts (outside the workload's timed spans).</summary>
+    public static async Task<IReadOnlyList<RowSample>> WithDriveAsync(
+        IPEndPoint server, Func<INfsFileSystem, Task<IReadOnlyList<RowSample>>> workload, CancellationToken cancellationToken)
+    {
+        using var identity = ClientIdentity.Create();
+        var options = new NfsClientOptions
+        {
+            Credential = RpcCredential.Sys(0, 0),
+            Identity = identity,
+            ServerName = server.Address.ToString(),
+        };
+        await using var client = new NfsClient(server, options);
+        var fs = await NamespaceFileSystem.MountAsync(client, server, "/", new NamespaceOptions { IdleExpiry = Timeout.InfiniteTimeSpan }, cancellationToken);
+        _ = await client.EnsureClientIdAsync(cancellationToken);
+        await using (fs)
+        {
+            return await workload(fs);
+        }
+    }
+
+    /// <summary>dokannfs cat FILE &gt; /dev/null: OPEN, the handle's attributes, 1 MiB reads to the end, CLOSE.</summary>
+    public async Task<long> ReadAsync(INfsFileSystem fs, string path, CancellationToken cancellationToken)
+    {
+        await using var file = await fs.OpenAsync(path, OpenRequest.ForRead, cancellationToken);
+        _ = await file.GetAttributesAsync(cancellationToken);
+        var total = await ReadToEndAsync(file, _catBuffer, null, cancellationToken);
+        await file.CloseAsync(cancellationToken);
+        return total;
+    }
+
+    /// <summary>dokannfs cp LOCAL nfs://…: OPEN (UNCHECKED4 create, truncate), 4 MiB writes, COMMIT, CLOSE.</summary>
+    public async Task<long> UploadAsync(INfsFileSystem fs, string localPath, string remotePath, CancellationToken cancellationToken)
+    {
+        await using var input = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var request = new OpenRequest
+        {
+            Access = OpenShareAccess.Write,
+            Create = CreateMode4.Unchecked,
+            CreateAttributes = new SetAttributes { Mode = NewFileMode },
+            Truncate = true,
+        };
+        await using var file = await fs.OpenAsync(remotePath, request, cancellationToken);
+        long offset = 0;
+        while (true)
+        {
+            var read = await input.ReadAtLeastAsync(_copyBuffer, _copyBuffer.Length, throwOnEndOfStream: false, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            await file.WriteAsync(offset, _copyBuffer.AsMemory(0, read), cancellationToken);
+            offset += read;
+        }
+
+        await file.FlushAsync(cancellationToken);
+        await file.CloseAsync(cancellationToken);
+        return offset;
+    }
+
+    /// <summary>dokannfs ls -l DIR: one listing with attributes; returns the number of entries.</summary>
+    public static async Task<int> ListAsync(INfsFileSystem fs, string path, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        await foreach (var entry in fs.ListAsync(path, cancellationToken))
+        {
+            _ = entry.Attributes.Size;
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>dokannfs stat, once per file, in order: f00000 … f(N-1).</summary>
+    public static async Task StatAsync(INfsFileSystem fs, string directory, int count, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            _ = await fs.GetAttributesAsync(directory + "/" + DataSet.ManyName(i), cancellationToken);
+        }
+    }
+
+    /// <summary>Creates N empty files (OPEN with UNCHECKED4 create, CLOSE), then removes them one by one.</summary>
+    public static async Task CreateDeleteAsync(INfsFileSystem fs, string directory, int count, CancellationToken cancellationToken)
+    {
+        var request = new OpenRequest
+        {
+            Access = OpenShareAccess.Write,
+            Create = CreateMode4.Unchecked,
+            CreateAttributes = new SetAttributes { Mode = NewFileMode },
+        };
+        for (var i = 0; i < count; i++)
+        {
+            await using var file = await fs.OpenAsync(directory + "/" + DataSet.CreateName(i), request, cancellationToken);
+            await file.CloseAsync(cancellationToken);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            await fs.RemoveAsync(directory + "/" + DataSet.CreateName(i), cancellationToken);
+        }
+    }
+
+    /// <summary>Open, read to the end, close: N small files in order, s00000 …</summary>
+    public async Task<long> OpenReadCloseAsync(INfsFileSystem fs, string directory, int count, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        for (var i = 0; i < count; i++)
+        {
+            await using var file = await fs.OpenAsync(directory + "/" + DataSet.SmallName(i), OpenRequest.ForRead, cancellationToken);
+            total += await ReadToEndAsync(file, _catBuffer, null, cancellationToken);
+            await file.CloseAsync(cancellationToken);
+        }
+
+        return total;
+    }
+
+    /// <summary>dokannfs cp -r nfs://…/DIR LOCAL: a listing per directory, each file opened, read, closed and written locally.</summary>
+    public async Task<(long Files, long Bytes)> DownloadTreeAsync(INfsFileSystem fs, string remote, string local, CancellationToken cancellationToken)
+    {
+        _ = Directory.CreateDirectory(local);
+        long files = 0, bytes = 0;
+        var entries = new List<NfsFsEntry>();
+        await foreach (var entry in fs.ListAsync(remote, cancellationToken))
+        {
+            entries.Add(entry);
+        }
+
+        foreach (var entry in entries)
+        {
+            var remotePath = remote + "/" + entry.Name;
+            var localPath = Path.Combine(local, entry.Name);
+            if (entry.Attributes.Type == NfsFtype4.Dir)
+            {
+                var (f, b) = await DownloadTreeAsync(fs, remotePath, localPath, cancellationToken);
+                files += f;
+                bytes += b;
+                continue;
+            }
+
+            await using var file = await fs.OpenAsync(remotePath, OpenRequest.ForRead, cancellationToken);
+            await using var output = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1);
+            bytes += await ReadToEndAsync(file, _copyBuffer, output, cancellationToken);
+            await file.CloseAsync(cancellationToken);
+            files++;
+        }
+
+        return (files, bytes);
+    }
+
+    /// <summary>dokannfs cp -r LOCAL nfs://…: MKDIR per directory (CREATE), each file uploaded as <see cref="UploadAsync"/> does.</summary>
+    public async Task<(long Files, long Bytes)> UploadTreeAsync(INfsFileSystem fs, string local, string remote, CancellationToken cancellationToken)
+    {
+        _ = await fs.CreateDirectoryAsync(remote, new SetAttributes { Mode = NewDirectoryMode }, cancellationToken);
+        long files = 0, bytes = 0;
+        foreach (var directory in Directory.EnumerateDirectories(local).Order(StringComparer.Ordinal))
+        {
+            var (f, b) = await UploadTreeAsync(fs, directory, remote + "/" + Path.GetFileName(directory), cancellationToken);
+            files += f;
+            bytes += b;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(local).Order(StringComparer.Ordinal))
+        {
+            bytes += await UploadAsync(fs, file, remote + "/" + Path.GetFileName(file), cancellationToken);
+            files++;
+        }
+
+        return (files, bytes);
+    }
+
+    /// <summary>A unique name for run <paramref name="run"/> of <paramref name="what"/>.</summary>
+    public static string RunName(string what, int run) => what + "-dokannfs-" + run.ToString(CultureInfo.InvariantCulture);
+
+    private static async Task<long> ReadToEndAsync(INfsFileHandle file, byte[] buffer, Stream? output, CancellationToken cancellationToken)
+    {
+        long offset = 0;
+        while (true)
+        {
+            var read = await file.ReadAsync(offset, buffer, cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (output is not null)
+            {
+                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            }
+
+            offset += read;
+            if (read < buffer.Length)
+            {
+                // ReadAsync comes back short only at the end of the file (FileTransfer.ReadToStreamAsync).
+                break;
+            }
+        }
+
+        return offset;
+    }
+}

@@ -1,0 +1,140 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using DokanNfs.SideBySide;
+using DokanNfs.TestSupport.Ganesha;
+
+// DokanNfs and libnfs side by side on one NFS-Ganesha (issue 9). Run it through bench/run.sh, which builds
+// the libnfs driver first; see bench/README.md.
+const string Usage = "usage: DokanNfs.SideBySide --libnfs-bench PATH [--quick] [--runs N] [--only NAME[,NAME…]] [--out FILE]";
+
+string? driver = null, output = null;
+var quick = false;
+int? runs = null;
+string[] only = [];
+for (var i = 0; i < args.Length; i++)
+{
+    string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
+    switch (args[i])
+    {
+        case "--libnfs-bench": driver = Next(); break;
+        case "--quick": quick = true; break;
+        case "--runs": runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+        case "--only": only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+        case "--out": output = Next(); break;
+        default:
+            Console.Error.WriteLine(Usage);
+            return 2;
+    }
+}
+
+if (driver is null || !File.Exists(driver))
+{
+    Console.Error.WriteLine($"The libnfs driver is missing (build it with bench/run.sh). {Usage}");
+    return 2;
+}
+
+var sizes = quick ? Sizes.Quick : Sizes.Full;
+if (runs is { } n)
+{
+    sizes = sizes with { Runs = Math.Max(1, n) };
+}
+
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
+
+var log = Console.Error;
+var local = Directory.CreateTempSubdirectory("dokannfs-bench-").FullName;
+var started = DateTime.UtcNow;
+var loadBefore = LoadAverage();
+
+// The fixture's server: 127.0.0.1 on a free port, NFSv4 only, no grace period, stopped by pid on dispose.
+// A 60 s lease (Ganesha's default) instead of the tests' 5 s, so that RENEW does not show in the counts.
+await using var server = await GaneshaServer.StartAsync(new GaneshaOptions { LeaseLifetimeSeconds = 60 }, stop.Token);
+try
+{
+    log.WriteLine($"Ganesha pid {server.ProcessId} on {server.EndPoint}, export {server.ExportPath}");
+    var data = new DataSet(server.ExportPath, local, sizes);
+    var preparing = Stopwatch.StartNew();
+    data.Prepare();
+    log.WriteLine($"Data prepared in {preparing.Elapsed.TotalSeconds:0.0} s");
+
+    var scenarios = Scenarios.All(data, server.PseudoPath, new LibnfsSide(Path.GetFullPath(driver)))
+        .Where(s => only.Length == 0 || only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))
+        .ToList();
+    var runner = new Runner(server.EndPoint, new ServerCpu(server.ProcessId), sizes.Runs, log);
+    var results = new List<ScenarioResult>();
+    foreach (var scenario in scenarios)
+    {
+        results.Add(await runner.RunAsync(scenario, stop.Token));
+    }
+
+    var elapsed = DateTime.UtcNow - started;
+    var header = new List<string>
+    {
+        $"## Side-by-side run{(quick ? " (--quick)" : string.Empty)}, {started:yyyy-MM-dd HH:mm} UTC, {elapsed.TotalMinutes:0.0} min",
+        string.Empty,
+        $"- Machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; load average {loadBefore} before, {LoadAverage()} after.",
+        $"- Server: NFS-Ganesha {PackageVersion("nfs-ganesha")} (FSAL VFS) on {server.EndPoint}, NFSv4.0. libnfs {PackageVersion("libnfs13")}. {RuntimeInformation.FrameworkDescription}.",
+        $"- Every workload: one warm-up run per contender, then {sizes.Runs} runs alternating between the contenders; one more run per NFS client through a counting relay.",
+    };
+    header.AddRange(scenarios.Select(s => $"- **{s.Name}**: {s.Notes}"));
+    var markdown = Report.Render(results, header);
+    Console.WriteLine(markdown);
+    if (output is not null)
+    {
+        await File.WriteAllTextAsync(output, markdown, stop.Token);
+        log.WriteLine($"Written to {output}");
+    }
+
+    return 0;
+}
+finally
+{
+    Directory.Delete(local, recursive: true);
+}
+
+static string LoadAverage()
+{
+    try
+    {
+        return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+    }
+    catch (IOException)
+    {
+        return "?";
+    }
+}
+
+static string CpuModel()
+{
+    try
+    {
+        var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+        return line?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+    }
+    catch (IOException)
+    {
+        return "unknown CPU";
+    }
+}
+
+static string PackageVersion(string package)
+{
+    try
+    {
+        var start = new ProcessStartInfo("dpkg-query", ["-W", "-f", "${Version}", package]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var process = Process.Start(start)!;
+        var version = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && version.Length > 0 ? version : "?";
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "?";
+    }
+}
