@@ -17,7 +17,7 @@ public sealed class MountOptionsTests
             "vers=4.0,sec=sys,port=20490,rsize=65536,wsize=32768,timeo=12.5,retrans=3,soft,ro,uid=1000,gid=100,caseinsensitive,referrals=allow:a.example;10.0.0.2,label=My Drive",
             "-o");
 
-        Assert.AreEqual(0u, o.MinorVersion);
+        Assert.AreEqual(NfsVersion.V40, o.Version);
         Assert.AreEqual(20490, o.Port);
         Assert.AreEqual(65536u, o.ReadSize);
         Assert.AreEqual(32768u, o.WriteSize);
@@ -87,7 +87,7 @@ public sealed class MountOptionsTests
     [DataRow("wsize=2000000", "-o: wsize=2000000")]
     [DataRow("retrans=-1", "-o: retrans=-1")]
     [DataRow("timeo=0", "-o: timeo=0 is not a number of seconds")]
-    [DataRow("vers=3", "-o: vers=3: NFS version '3' is not supported: only 4.0 for now.")]
+    [DataRow("vers=3", "-o: vers=3: NFS version '3' is not supported: use 4.0, 4.1 or auto.")]
     [DataRow("sec=krb5p", "-o: sec=krb5p is not supported: only sec=sys")]
     [DataRow("referrals=allow:", "-o: referrals=allow:")]
     [DataRow("soft=yes", "-o: mount option 'soft' takes no value")]
