@@ -213,7 +213,7 @@ public sealed partial class NfsClient
 
     private async Task RunSessionRecoveryAsync(NfsSession session)
     {
-        const string reason = "the server no longer knew the client id (NFS4ERR_STALE_CLIENTID at CREATE_SESSION)";
+        const string reason = "the server restarted or ended our lease (NFS4ERR_STALE_CLIENTID at CREATE_SESSION)";
         ClientLog.RecoveryStarted(_logger, ServerName, reason);
         var tally = new ReclaimTally();
         Interlocked.Exchange(ref _clientId, session.ClientId);
