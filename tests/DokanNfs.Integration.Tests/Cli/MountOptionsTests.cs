@@ -50,6 +50,21 @@ public sealed class MountOptionsTests
     }
 
     [TestMethod]
+    [DataRow("vers=4.0", NfsVersion.V40)]
+    [DataRow("nfsvers=4", NfsVersion.V40)]
+    [DataRow("vers=4.1", NfsVersion.V41)]
+    [DataRow("vers=auto", NfsVersion.Auto)]
+    [DataRow("vers=AUTO", NfsVersion.Auto)]
+    public void Vers_chooses_the_client_version_and_is_shown_as_given(string text, NfsVersion version)
+    {
+        var o = MountOptionParser.Apply(new MountOptions(), text, "-o");
+
+        Assert.AreEqual(version, o.Version);
+        Assert.StartsWith("vers=" + (version switch { NfsVersion.V41 => "4.1", NfsVersion.Auto => "auto", _ => "4.0" }) + ",", o.ToOptionString(2049));
+        Assert.AreEqual(version, MountOptionParser.Apply(new MountOptions(), o.ToOptionString(2049), "-o").Version, "parses back to the same");
+    }
+
+    [TestMethod]
     public void A_later_key_wins_as_with_mount()
     {
         var o = MountOptionParser.Apply(new MountOptions(), "ro,soft,rw,hard,timeo=5,timeo=9", "-o");
@@ -148,13 +163,14 @@ public sealed class MountOptionsTests
     {
         var user = new UserMapping(Sid.Parse("S-1-5-21-1-2-3-1001"), new NfsIdentity(1000, 1000));
         var identity = new IdentityMap { Users = [user], AnonymousUid = 65000, AnonymousGid = 65001 };
-        var request = MountRequest.Create("server:/export", "Z:", "soft,ro,timeo=4,retrans=2,rsize=65536,wsize=131072,gid=77,caseinsensitive,referrals=none", "Team", "command line");
+        var request = MountRequest.Create("server:/export", "Z:", "vers=auto,soft,ro,timeo=4,retrans=2,rsize=65536,wsize=131072,gid=77,caseinsensitive,referrals=none", "Team", "command line");
 
         using var clientIdentity = ClientIdentity.Create();
         var client = request.ClientOptions(identity, clientIdentity);
         var ns = request.NamespaceOptions(2049);
         var adapter = request.AdapterOptions(identity);
 
+        Assert.AreEqual(NfsVersion.Auto, client.Version, "vers= reaches the client");
         Assert.AreEqual(NfsMountType.Soft, client.Mount);
         Assert.AreEqual(TimeSpan.FromSeconds(4), client.CallTimeout);
         Assert.AreEqual(TimeSpan.FromSeconds(12), client.SoftTimeout);
