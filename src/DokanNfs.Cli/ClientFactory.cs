@@ -70,7 +70,7 @@ internal static class ClientFactory
     {
         var options = new NfsClientOptions
         {
-            MinorVersion = settings.MinorVersion,
+            Version = settings.Version,
             Credential = RpcCredential.Sys(settings.Uid, settings.Gid),
             CallTimeout = settings.Timeout,
             ConnectTimeout = settings.Timeout < MaxConnectTimeout ? settings.Timeout : MaxConnectTimeout,

@@ -62,7 +62,7 @@ internal sealed class ConnectionOptions
 
     public Option<string?> Vers { get; } = new("--vers")
     {
-        Description = "NFS version: 4.0 (the only one for now; overrides ?vers=).",
+        Description = "NFS version: 4.0 (default), 4.1, or auto (4.1 if the server speaks it, else 4.0); overrides ?vers=.",
         HelpName = "VERSION",
         Recursive = true,
     };
@@ -118,13 +118,13 @@ internal sealed class ConnectionOptions
         var uid = parse.GetValue(Uid) ?? QueryId(url, "uid") ?? 0;
         var gid = parse.GetValue(Gid) ?? QueryId(url, "gid") ?? 0;
         var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "4.0");
-        if (!TryParseVersion(versText, out var minor, out var error))
+        if (!TryParseVersion(versText, out var version, out var error))
         {
             throw CliException.BadArguments(error);
         }
 
         var timeout = parse.GetValue(Timeout) is { } seconds ? TimeSpan.FromSeconds(seconds) : DefaultTimeout;
-        var settings = new ConnectionSettings(url.Host, port, uid, gid, minor, timeout);
+        var settings = new ConnectionSettings(url.Host, port, uid, gid, version, timeout);
         return new NfsTarget(url with { Port = port }, settings);
     }
 
@@ -154,20 +154,39 @@ internal sealed class ConnectionOptions
         return url;
     }
 
-    /// <summary>"4" or "4.0" to minor version 0; anything else is refused with a message saying what is supported.</summary>
-    public static bool TryParseVersion(string text, out uint minorVersion, out string error)
+    /// <summary>
+    /// "4" or "4.0" to NFSv4.0, "4.1" to NFSv4.1, "auto" to 4.1 with a fall-back to 4.0; anything else is refused with a
+    /// message saying what is supported.
+    /// </summary>
+    public static bool TryParseVersion(string text, out NfsVersion version, out string error)
     {
         ArgumentNullException.ThrowIfNull(text);
-        minorVersion = 0;
         error = string.Empty;
-        if (text.Trim() is "4" or "4.0")
+        switch (text.Trim().ToLowerInvariant())
         {
-            return true;
+            case "4" or "4.0":
+                version = NfsVersion.V40;
+                return true;
+            case "4.1":
+                version = NfsVersion.V41;
+                return true;
+            case "auto":
+                version = NfsVersion.Auto;
+                return true;
+            default:
+                version = NfsVersion.V40;
+                error = $"NFS version '{text}' is not supported: use 4.0, 4.1 or auto.";
+                return false;
         }
-
-        error = $"NFS version '{text}' is not supported: only 4.0 for now.";
-        return false;
     }
+
+    /// <summary>The <c>vers=</c> spelling of <paramref name="version"/>, as <see cref="TryParseVersion"/> reads it.</summary>
+    public static string FormatVersion(NfsVersion version) => version switch
+    {
+        NfsVersion.V41 => "4.1",
+        NfsVersion.Auto => "auto",
+        _ => "4.0",
+    };
 
     private static T? ParseNumber<T>(ArgumentResult result, string option, string what, Func<string, T?> parse)
         where T : struct
@@ -197,7 +216,7 @@ internal sealed class ConnectionOptions
 }
 
 /// <summary>How to reach one server: the settled values of the connection options.</summary>
-internal sealed record ConnectionSettings(string Host, int Port, uint Uid, uint Gid, uint MinorVersion, TimeSpan Timeout)
+internal sealed record ConnectionSettings(string Host, int Port, uint Uid, uint Gid, NfsVersion Version, TimeSpan Timeout)
 {
     /// <summary>True when both name the same server (host as written, and port), so one client serves both.</summary>
     public bool SameServerAs(ConnectionSettings other) =>

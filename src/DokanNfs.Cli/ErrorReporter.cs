@@ -108,6 +108,9 @@ internal static class ErrorReporter
             NfsStat4.Symlink => (ExitCodes.Failure, "A directory in the path is a symbolic link, which NFSv4 does not follow"),
             NfsStat4.Inval => (ExitCodes.Failure, "Invalid argument"),
             NfsStat4.BadName or NfsStat4.BadChar => (ExitCodes.Failure, "The server does not accept this name"),
+
+            // The client's own sentence says which vers= to use instead.
+            NfsStat4.MinorVersMismatch => (ExitCodes.ProtocolError, ex.Message.TrimEnd('.')),
             _ => (ExitCodes.ProtocolError, $"the server answered NFS4ERR {ex.Status} ({(int)ex.Status}) to {ex.Operation}"),
         };
         return (code, ex.Path is { Length: > 0 } path ? $"{path}: {text}." : text + ".");

@@ -84,12 +84,12 @@ internal static class MountOptionParser
         {
             case "vers":
             case "nfsvers":
-                if (!ConnectionOptions.TryParseVersion(Need(key, value, source), out var minor, out var error))
+                if (!ConnectionOptions.TryParseVersion(Need(key, value, source), out var version, out var error))
                 {
                     throw Bad(source, $"vers={value}: {error}");
                 }
 
-                return o with { MinorVersion = minor };
+                return o with { Version = version };
             case "sec":
                 // Only AUTH_SYS is implemented: krb5* would need RPCSEC_GSS.
                 return string.Equals(Need(key, value, source), "sys", StringComparison.OrdinalIgnoreCase)

@@ -21,8 +21,8 @@ internal sealed record MountOptions
     /// <summary>The longest NTFS volume label.</summary>
     public const int MaxLabelLength = 32;
 
-    /// <summary>NFS minor version; only 0 for now (ConnectionOptions.TryParseVersion).</summary>
-    public uint MinorVersion { get; init; }
+    /// <summary>vers= : NFSv4.0, 4.1 or auto (ConnectionOptions.TryParseVersion).</summary>
+    public NfsVersion Version { get; init; }
 
     /// <summary>The server's port; null: the URL's (2049 unless it says otherwise).</summary>
     public int? Port { get; init; }
@@ -88,7 +88,7 @@ internal sealed record MountOptions
     {
         var list = new List<KeyValuePair<string, string>>
         {
-            new("vers", "4." + MinorVersion.ToString(CultureInfo.InvariantCulture)),
+            new("vers", ConnectionOptions.FormatVersion(Version)),
             new("sec", "sys"),
             new("port", Number(Port ?? defaultPort)),
             new("rsize", Number(ReadSize)),

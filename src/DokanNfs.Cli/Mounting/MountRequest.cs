@@ -69,7 +69,7 @@ internal sealed record MountRequest(string UrlText, NfsUrl Url, MountPoint Mount
         var o = Options;
         return new NfsClientOptions
         {
-            MinorVersion = o.MinorVersion,
+            Version = o.Version,
 
             // The mount's own credential: what it sends when requests are not mapped per Windows user, and for
             // its lease (RENEW) either way.

@@ -41,13 +41,17 @@ public sealed partial class NfsClient
     internal async ValueTask<uint> GetReadSizeAsync(CancellationToken cancellationToken)
     {
         var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
-        return Clamp(info.MaxRead, _options.MaxReadSize);
+
+        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3).
+        return Clamp(info.MaxRead, Session is { } session ? Math.Min(_options.MaxReadSize, session.MaxReadPayload) : _options.MaxReadSize);
     }
 
     internal async ValueTask<uint> GetWriteSizeAsync(CancellationToken cancellationToken)
     {
         var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
-        return Clamp(info.MaxWrite, _options.MaxWriteSize);
+
+        // Under NFSv4.1 a request may not exceed the fore channel's ca_maxrequestsize (RFC 8881 §18.36.3).
+        return Clamp(info.MaxWrite, Session is { } session ? Math.Min(_options.MaxWriteSize, session.MaxWritePayload) : _options.MaxWriteSize);
     }
 
     internal void LogFileHandleExpired(string path) => ClientLog.FileHandleExpired(_logger, ServerName, path);

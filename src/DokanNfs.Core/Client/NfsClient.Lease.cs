@@ -17,11 +17,14 @@ public sealed partial class NfsClient
     private long _renewCount;
     private TaskCompletionSource _leaseTimeChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>The server's lease time, read again after every new client id.</summary>
-    public TimeSpan LeaseTime => TimeSpan.FromSeconds(Volatile.Read(ref _leaseTimeSeconds));
+    /// <summary>The server's lease time, read again after every new client id (by the session under NFSv4.1).</summary>
+    public TimeSpan LeaseTime => Session is { } session ? session.LeaseTime : TimeSpan.FromSeconds(Volatile.Read(ref _leaseTimeSeconds));
 
-    /// <summary>How many RENEW calls were sent (for statistics and tests).</summary>
-    public long RenewCount => Interlocked.Read(ref _renewCount);
+    /// <summary>
+    /// How many calls were sent only to renew the lease (for statistics and tests): RENEW under NFSv4.0, SEQUENCE alone
+    /// under NFSv4.1, which has no RENEW (every SEQUENCE renews the lease, RFC 8881 §8.3).
+    /// </summary>
+    public long RenewCount => Session is { } session ? session.RenewCount : Interlocked.Read(ref _renewCount);
 
     /// <summary>
     /// Renewal is due once this much of the lease has passed since the last renewing call was sent: two thirds

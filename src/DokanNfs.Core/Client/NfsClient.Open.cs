@@ -52,7 +52,8 @@ public sealed partial class NfsClient
                     // with NFS4ERR_EXIST on the file its own first execution had made. A new owner's GUARDED4 create
                     // therefore goes as EXCLUSIVE4, which a second execution with the same verifier answers with the
                     // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
-                    sent = request.Create == CreateMode4.Guarded && !owner.Confirmed ? request with { Create = CreateMode4.Exclusive } : request;
+                    // Under NFSv4.1 the session's reply cache answers the re-send (sa_cachethis), so GUARDED4 stays.
+                    sent = request.Create == CreateMode4.Guarded && !owner.Confirmed && Session is null ? request with { Create = CreateMode4.Exclusive } : request;
                     var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
                     Register(file);
@@ -131,8 +132,9 @@ public sealed partial class NfsClient
             ReplayLogMessages.Completed(_logger, ServerName, entry.ToString(), DescribeAfter(entry));
         }
 
+        // NFSv4.1 has no OPEN_CONFIRM (RFC 8881 §18.16.4: OPEN4_RESULT_CONFIRM is never set).
         var stateId = result.StateId;
-        if (result.NeedsConfirm)
+        if (result.NeedsConfirm && Session is null)
         {
             stateId = await ConfirmOpenAsync(owner, fileHandle, stateId, path, cancellationToken).ConfigureAwait(false);
         }

@@ -24,11 +24,17 @@ public sealed partial class NfsClient
     /// <item>NFS4ERR_BAD_SEQID retires the owner.</item>
     /// </list>
     /// With <paramref name="partOfRecovery"/>, the call is one of recovery's own reclaims: it neither waits for
-    /// nor starts recovery.
+    /// nor starts recovery. Under NFSv4.1 the seqid is 0 and none of this applies (<see cref="RunSessionOwnerOpAsync"/>).
     /// </summary>
     internal async ValueTask<TResult> RunOwnerOpAsync<TResult>(
         OwnerState owner, int seqOpIndex, Func<uint, CancellationToken, ValueTask<TResult>> attempt, CancellationToken cancellationToken, bool partOfRecovery = false)
     {
+        if (Volatile.Read(ref _session) is { } session)
+        {
+            // NFSv4.1: no seqids to keep in step (NfsClient.Sessions.cs).
+            return await RunSessionOwnerOpAsync(session, owner, attempt, cancellationToken, partOfRecovery).ConfigureAwait(false);
+        }
+
         var backoff = new RetryBackoff(_options);
         var outage = new OutageClock(_options);
         var recovered = false;

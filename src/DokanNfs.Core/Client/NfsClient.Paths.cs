@@ -128,9 +128,10 @@ public sealed partial class NfsClient
         // components used to go out as one COMPOUND of over 100 operations, which Ganesha answers with
         // NFS4ERR_RESOURCE, and the retry loop then sent it again for the whole RetryBudget. A deep path is
         // now walked in pieces, each from the handle the previous one ended at (and cached, as any walk).
-        while (components.Length - skip > MaxComponentsPerWalk)
+        var perWalk = ComponentsPerWalk;
+        while (components.Length - skip > perWalk)
         {
-            var prefix = components[..(skip + MaxComponentsPerWalk)];
+            var prefix = components[..(skip + perWalk)];
             var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, credential, cancellationToken).ConfigureAwait(false);
             start = part.FileHandle;
             skip = prefix.Length;

@@ -35,7 +35,10 @@ public sealed partial class NfsClient
         // the later pages are pulled from.
         var credential = CallerCredential;
         var request = (attributes ?? AttributeRequests.ReadDir).With(FAttr4.RdAttrError);
-        var page = new ReadDirPage(directory.FileHandle, 0, default, _options.ReadDirMaxCount, request, directory.Path);
+
+        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3).
+        var maxCount = Session is { } session ? Math.Min(_options.ReadDirMaxCount, session.MaxReadPayload) : _options.ReadDirMaxCount;
+        var page = new ReadDirPage(directory.FileHandle, 0, default, maxCount, request, directory.Path);
         while (true)
         {
             var (verifier, entries, eof) = await RunAsync(

@@ -57,6 +57,11 @@ public sealed partial class NfsClient
     /// </summary>
     internal Task RecoverAsync(NfsStat4 cause, long generationSeen, CancellationToken cancellationToken)
     {
+        if (Volatile.Read(ref _session) is { } session)
+        {
+            return RecoverUnderSessionAsync(session, cause, generationSeen, cancellationToken);
+        }
+
         Task recovery;
         lock (_recoveryLock)
         {
@@ -101,27 +106,15 @@ public sealed partial class NfsClient
             {
                 await EstablishClientIdAsync(CancellationToken.None).ConfigureAwait(false);
                 await _owners.MoveToClientIdAsync(ClientId).ConfigureAwait(false);
-                foreach (var file in ReclaimOrder())
-                {
-                    if (reboot)
-                    {
-                        await file.ReclaimAsync(tally).ConfigureAwait(false);
-                    }
-                    else
-                    {
-                        file.MarkLost(cause, "the lease expired while the server could not be reached; another client may have taken the file", tally);
-                    }
-                }
-
                 if (reboot)
                 {
-                    // Issue 8 §4: what we knew before the restart is checked against the server's current
-                    // versions. Cached directory handles bind paths to handles, which only a walk can check, so
-                    // they are dropped and the next walks look again; every open file's version is compared.
-                    Handles.Clear();
+                    await ReclaimAndRevalidateAsync(tally).ConfigureAwait(false);
+                }
+                else
+                {
                     foreach (var file in ReclaimOrder())
                     {
-                        await file.RevalidateAfterRestartAsync(tally).ConfigureAwait(false);
+                        file.MarkLost(cause, "the lease expired while the server could not be reached; another client may have taken the file", tally);
                     }
                 }
 
@@ -135,6 +128,30 @@ public sealed partial class NfsClient
             }
         }
 
+        FinishRecovery(reason, tally);
+    }
+
+    /// <summary>Every open reclaimed (write opens first) with its locks, then every open file's version checked.</summary>
+    private async ValueTask ReclaimAndRevalidateAsync(ReclaimTally tally)
+    {
+        foreach (var file in ReclaimOrder())
+        {
+            await file.ReclaimAsync(tally).ConfigureAwait(false);
+        }
+
+        // Issue 8 §4: what we knew before the restart is checked against the server's current versions. Cached
+        // directory handles bind paths to handles, which only a walk can check, so they are dropped and the next walks
+        // look again; every open file's version is compared.
+        Handles.Clear();
+        foreach (var file in ReclaimOrder())
+        {
+            await file.RevalidateAfterRestartAsync(tally).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The end of every recovery, NFSv4.0's and the session's: the new generation, lost data resolved, the event recorded.</summary>
+    private void FinishRecovery(string reason, ReclaimTally tally)
+    {
         // Only now is the state rebuilt: a call that read its stateid or owner before this point and meets a
         // stale one finds the generation moved on, and goes again instead of starting another recovery.
         Interlocked.Increment(ref _clientIdGeneration);

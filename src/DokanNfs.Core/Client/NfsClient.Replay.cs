@@ -97,6 +97,13 @@ public sealed partial class NfsClient
                         _replayLog.MarkUnknown(entry);
                         ReplayLogMessages.OutcomeUnknown(_logger, ServerName, entry.ToString(), ex.Message);
                     }
+                    catch (NfsException ex) when (SessionLostOutcome(ex) && !cancellationToken.IsCancellationRequested)
+                    {
+                        // NFSv4.1: the server lost the session (a restart) after the call may have run, so its reply
+                        // cache cannot answer the re-send; the versions decide, as after a lost connection under 4.0.
+                        _replayLog.MarkUnknown(entry);
+                        ReplayLogMessages.OutcomeUnknown(_logger, ServerName, entry.ToString(), ex.Message);
+                    }
                 }
 
                 resolveAgain = false;
@@ -262,7 +269,7 @@ public sealed partial class NfsClient
         var parent = components[..^1];
         var credential = CallerCredential;
         var (start, skip) = Handles.FindDeepest(credential, parent);
-        if (parent.Length - skip >= MaxComponentsPerWalk)
+        if (parent.Length - skip >= ComponentsPerWalk)
         {
             // Too deep for one COMPOUND: walk to the directory in pieces, then look at the name.
             var directory = await ResolveAsync(NfsPath.Join(parent), AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);

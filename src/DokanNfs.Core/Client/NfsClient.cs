@@ -53,7 +53,8 @@ public sealed partial class NfsClient : IAsyncDisposable
 
     public string ServerName { get; }
 
-    public uint MinorVersion => _options.MinorVersion;
+    /// <summary>The NFSv4 minor version in use: 0 or 1, settled by the first call under <see cref="NfsVersion.Auto"/>.</summary>
+    public uint MinorVersion => Volatile.Read(ref _minorVersion);
 
     public NfsClientOptions Options => _options;
 
@@ -98,9 +99,16 @@ public sealed partial class NfsClient : IAsyncDisposable
             }
 
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
-            var established = await EstablishClientIdAsync(cancellationToken).ConfigureAwait(false);
+            var established = _options.Version == NfsVersion.V40
+                ? await EstablishClientIdAsync(cancellationToken).ConfigureAwait(false)
+                : await EstablishSessionOrFallBackAsync(cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _clientIdGeneration);
-            StartLeaseRenewal();
+            if (_session is null)
+            {
+                // NFSv4.1 has no RENEW: the session's SEQUENCE renews the lease (NfsSession.Lease).
+                StartLeaseRenewal();
+            }
+
             return established;
         }
         finally
@@ -200,8 +208,10 @@ public sealed partial class NfsClient : IAsyncDisposable
                     throw;
                 }
             }
-            catch (RpcException ex) when (outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
+            catch (RpcException ex) when (_session is null && outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
+                // With a session, the session has waited out the outage itself (same slot, same sequence id) for
+                // as long as the mount allows: what it gives up on is the caller's.
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
                 await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
@@ -239,12 +249,24 @@ public sealed partial class NfsClient : IAsyncDisposable
 
     /// <summary>
     /// One COMPOUND, sent once: no retries, no recovery. It goes out with <paramref name="credential"/>, or when
-    /// null with the current one (<see cref="NfsCallContext"/>, else the client's).
+    /// null with the current one (<see cref="NfsCallContext"/>, else the client's). Under NFSv4.1 it goes through the
+    /// session (SEQUENCE in front; <see cref="AttemptOnSessionAsync"/>), which re-sends it itself after a lost
+    /// connection; the first call of a 4.1 or "auto" client establishes the session (or settles on 4.0) first.
     /// </summary>
     public ValueTask<TResult> AttemptAsync<TState, TResult>(
         string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential = null)
     {
-        var args = new CompoundArgs<TState>(tag, _options.MinorVersion, state, encodeOps);
+        if (Volatile.Read(ref _session) is { } session)
+        {
+            return AttemptOnSessionAsync(session, tag, state, encodeOps, decode, cancellationToken, credential);
+        }
+
+        if (!VersionSettled)
+        {
+            return AttemptOnceSettledAsync(tag, state, encodeOps, decode, cancellationToken, credential);
+        }
+
+        var args = new CompoundArgs<TState>(tag, MinorVersion, state, encodeOps);
         return _rpc.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, credential ?? CallerCredential);
     }
 
@@ -257,6 +279,12 @@ public sealed partial class NfsClient : IAsyncDisposable
 
         _disposed = true;
         await StopLeaseRenewalAsync().ConfigureAwait(false);
+        if (Volatile.Read(ref _session) is { } session)
+        {
+            // DESTROY_SESSION and DESTROY_CLIENTID (RFC 8881 §18.37, §18.50): the server forgets us at once.
+            await session.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _rpc.DisposeAsync().ConfigureAwait(false);
         _clientIdLock.Dispose();
         _owners.Dispose();

@@ -6,8 +6,11 @@ namespace DokanNfs.Core.Client;
 /// <summary>Settings of one <see cref="NfsClient"/> (one server).</summary>
 public sealed record NfsClientOptions
 {
-    /// <summary>0 for NFSv4.0. The seam for 4.1 is <see cref="NfsClient.MinorVersion"/>.</summary>
-    public uint MinorVersion { get; init; }
+    /// <summary>
+    /// Which NFSv4 minor version to speak: 4.0 (the default), 4.1 (sessions) or <see cref="NfsVersion.Auto"/> (4.1,
+    /// else 4.0 when the server answers NFS4ERR_MINOR_VERS_MISMATCH). <see cref="NfsClient.MinorVersion"/> is the one in use.
+    /// </summary>
+    public NfsVersion Version { get; init; } = NfsVersion.V40;
 
     /// <summary>AUTH_SYS by default, as root on the client: the server maps or squashes it.</summary>
     public RpcCredential Credential { get; init; } = RpcCredential.Sys(0, 0);
@@ -69,4 +72,17 @@ public sealed record NfsClientOptions
 
     /// <summary>The name that marks conflict copies made by this client ("… (conflict … from HOST)"); the machine name by default.</summary>
     public string? ConflictHostName { get; init; }
+}
+
+/// <summary>The NFSv4 minor version a client speaks (the <c>vers=</c> mount option).</summary>
+public enum NfsVersion
+{
+    /// <summary>NFSv4.0 (RFC 7530): SETCLIENTID, owner seqids, RENEW.</summary>
+    V40,
+
+    /// <summary>NFSv4.1 (RFC 8881): EXCHANGE_ID, a session, SEQUENCE on every COMPOUND.</summary>
+    V41,
+
+    /// <summary>NFSv4.1 if the server speaks it, else NFSv4.0 (RFC 8881 §2.7: NFS4ERR_MINOR_VERS_MISMATCH).</summary>
+    Auto,
 }

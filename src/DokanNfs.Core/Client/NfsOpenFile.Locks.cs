@@ -236,6 +236,16 @@ public sealed partial class NfsOpenFile
             }
         }
 
+        // NFSv4.1 has no RELEASE_LOCKOWNER (RFC 8881 §17: "mandatory not to implement"): with its locks
+        // released, the lock stateid goes with the CLOSE of its open.
+        if (_client.Session is not null)
+        {
+            _lockOwner = null;
+            _lockStateId = null;
+            owner.Dispose();
+            return;
+        }
+
         await _client.RunAsync(
             "release_lockowner",
             owner.Name,

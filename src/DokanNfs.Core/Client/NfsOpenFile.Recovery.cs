@@ -79,7 +79,7 @@ public sealed partial class NfsOpenFile
                 partOfRecovery: true).ConfigureAwait(false);
 
             var stateId = result.StateId;
-            if (result.NeedsConfirm)
+            if (result.NeedsConfirm && _client.Session is null)
             {
                 stateId = await _client.ConfirmOpenAsync(owner, FileHandle, stateId, Path, CancellationToken.None, partOfRecovery: true).ConfigureAwait(false);
             }

@@ -22,6 +22,9 @@ internal struct OutageClock(NfsClientOptions options)
     };
 
     private long _firstFailureTicks;
+
+    /// <summary>True for the tags whose second execution could differ from the first.</summary>
+    public static bool IsNotIdempotent(string tag) => NotIdempotent.Contains(tag);
     private TimeSpan _delay = options.RetryDelayMin;
 
     public TimeSpan Delay => _delay;

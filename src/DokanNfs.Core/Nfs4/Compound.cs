@@ -49,6 +49,12 @@ public ref partial struct CompoundEncoder
 /// </summary>
 public partial struct CompoundResults
 {
+    [ThreadStatic]
+    private static bool t_continuing;
+
+    [ThreadStatic]
+    private static CompoundResults t_continued;
+
     private int _seen;
 
     private CompoundResults(NfsStat4 status, int opCount)
@@ -72,10 +78,42 @@ public partial struct CompoundResults
 
     public static CompoundResults Begin(ref XdrReader reader)
     {
+        if (t_continuing)
+        {
+            // Inside Continue: the header (and SEQUENCE's result) were read already.
+            t_continuing = false;
+            var continued = t_continued;
+            t_continued = default;
+            return continued;
+        }
+
         var status = reader.ReadEnum<NfsStat4>();
         reader.ReadOpaque(NfsProgram.MaxTagLength);
         var count = reader.ReadArrayCount(NfsProgram.MaxOpsPerCompound, minElementSize: 8);
         return new CompoundResults(status, count);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="decode"/>, a decoder of a whole COMPOUND4res as NFSv4.0 sends it (it starts with
+    /// <see cref="Begin"/>), on the rest of an NFSv4.1 reply whose header and SEQUENCE result <paramref name="results"/>
+    /// has read: its <see cref="Begin"/> reads nothing and gets these results, numbered from the first operation after
+    /// SEQUENCE — so one decoder serves both versions, and <see cref="NfsException.OpIndex"/> counts the caller's
+    /// operations in both. Decoders are synchronous, so the hand-over is a thread-static; it does not allocate.
+    /// </summary>
+    public static TResult Continue<TResult>(in CompoundResults results, ref XdrReader reader, RpcResultDecoder<TResult> decode)
+    {
+        ArgumentNullException.ThrowIfNull(decode);
+        t_continued = new CompoundResults(results.Status, results.OpCount - results._seen) { LastOp = results.LastOp, Path = results.Path };
+        t_continuing = true;
+        try
+        {
+            return decode(ref reader);
+        }
+        finally
+        {
+            t_continuing = false;
+            t_continued = default;
+        }
     }
 
     /// <summary>

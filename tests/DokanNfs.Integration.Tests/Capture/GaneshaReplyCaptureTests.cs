@@ -274,8 +274,14 @@ public sealed class GaneshaReplyCaptureTests(TestContext testContext) : GaneshaT
                 e.BeginOp(NfsOpnum4.OpenAttr).WriteBool(false);
             }));
             await StepAsync("raw-delegpurge", () => RawAsync(a, "delegpurge", a.ClientId, static (ref CompoundEncoder e, ulong id) => e.BeginOp(NfsOpnum4.DelegPurge).WriteUInt64(id)));
-            var future = Own(new NfsClient(proxy.EndPoint, Options with { Identity = ClientIdentity.Create(), MinorVersion = 9 }));
-            await StepAsync("raw-minor-version-mismatch", () => RawAsync(future, "minor-9", 0, static (ref CompoundEncoder e, int _) => e.PutRootFh()));
+            // A minor version no server speaks, straight on the RPC client (NfsClient speaks 4.0 and 4.1 only).
+            await StepAsync("raw-minor-version-mismatch", () => a.Rpc.CallAsync(
+                NfsProgram.Program,
+                NfsProgram.Version4,
+                NfsProgram.ProcCompound,
+                new CompoundArgs<int>("minor-9", 9, 0, static (ref CompoundEncoder e, int _) => e.PutRootFh()),
+                static (ref XdrReader r) => CompoundReplyWalker.Walk(ref r),
+                CancellationToken.None));
         }
 
         /// <summary>

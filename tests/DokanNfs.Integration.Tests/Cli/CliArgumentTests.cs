@@ -70,7 +70,7 @@ public sealed class CliArgumentTests(TestContext testContext) : CliTestBase(test
     [DataRow("nfs://host/export?port=99999", "port=99999")]
     [DataRow("nfs://host/export?uid=alice", "uid=alice")]
     [DataRow("nfs://host/export?colour=red", "'colour'")]
-    [DataRow("nfs://host/export?vers=4.1", "only 4.0")]
+    [DataRow("nfs://host/export?vers=4.2", "use 4.0, 4.1 or auto")]
     public async Task Bad_location_is_bad_arguments(string location, string message)
     {
         ExpectError(2, await RunAsync("stat", location), message);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
+using DokanNfs.TestSupport.Ganesha;
 
 namespace DokanNfs.Integration.Tests.Cli;
 
@@ -60,6 +61,28 @@ public sealed class CliLocationTests(TestContext testContext) : CliTestBase(test
 
         ExpectOk(await RunAsync("ls", Url(server) + "?vers=4.0"));
         ExpectOk(await RunAsync("ls", Url(server), "--vers", "4.0"));
+    }
+
+    [TestMethod]
+    public async Task Vers_4_1_and_auto_work_as_flag_and_query_key_and_ping_names_the_minor_version_in_use()
+    {
+        var server = await StartServerWithFileAsync();
+        var legacy = await StartServerAsync(new GaneshaOptions { MinorVersions = [0] });
+
+        Assert.AreEqual("hello\n", ExpectOk(await RunAsync("cat", Url(server, "greeting") + "?vers=4.1")).StdOut);
+        Assert.AreEqual("greeting\n", ExpectOk(await RunAsync("ls", Url(server), "--vers", "4.1")).StdOut);
+        var modern = ExpectOk(await RunAsync("ping", Url(server), "--vers", "auto")).StdOut;
+        Assert.Contains("answers NFSv4.1", modern);
+        Assert.MatchesRegex(@"(?m)^\s+minor version\s+1$", modern);
+        Assert.Contains("EXCHANGE_ID+CREATE_SESSION", modern);
+
+        var fellBack = ExpectOk(await RunAsync("ping", Url(legacy) + "?vers=auto")).StdOut;
+        Assert.Contains("answers NFSv4.0", fellBack);
+        Assert.MatchesRegex(@"(?m)^\s+minor version\s+0$", fellBack);
+        var plain = ExpectOk(await RunAsync("ping", Url(server))).StdOut;
+        Assert.MatchesRegex(@"(?m)^\s+minor version\s+0$", plain, "4.0 unless asked");
+
+        ExpectError(7, await RunAsync("ping", Url(legacy), "--vers", "4.1"), "does not speak NFSv4.1 (NFS4ERR_MINOR_VERS_MISMATCH): use vers=4.0");
     }
 
     [TestMethod]

@@ -48,7 +48,7 @@ public sealed class CliMountCommandTests(TestContext testContext) : CliTestBase(
     [TestMethod]
     [DataRow("colour=red", "unknown mount option 'colour'")]
     [DataRow("hard,nolock", "unknown mount option 'nolock'")]
-    [DataRow("vers=4.1", "vers=4.1")]
+    [DataRow("vers=3", "vers=3")]
     [DataRow("sec=krb5", "sec=krb5 is not supported")]
     [DataRow("rsize=12", "rsize=12 is not a whole number from 4096 to 1048576")]
     [DataRow("mtype=medium", "mtype=medium")]

@@ -17,7 +17,7 @@ public sealed class MountOptionsTests
             "vers=4.0,sec=sys,port=20490,rsize=65536,wsize=32768,timeo=12.5,retrans=3,soft,ro,uid=1000,gid=100,caseinsensitive,referrals=allow:a.example;10.0.0.2,label=My Drive",
             "-o");
 
-        Assert.AreEqual(0u, o.MinorVersion);
+        Assert.AreEqual(NfsVersion.V40, o.Version);
         Assert.AreEqual(20490, o.Port);
         Assert.AreEqual(65536u, o.ReadSize);
         Assert.AreEqual(32768u, o.WriteSize);
@@ -47,6 +47,21 @@ public sealed class MountOptionsTests
     public void Aliases_mean_the_same(string alias, string canonical)
     {
         Assert.AreEqual(MountOptionParser.Apply(new MountOptions(), canonical, "-o"), MountOptionParser.Apply(new MountOptions(), alias, "-o"));
+    }
+
+    [TestMethod]
+    [DataRow("vers=4.0", NfsVersion.V40)]
+    [DataRow("nfsvers=4", NfsVersion.V40)]
+    [DataRow("vers=4.1", NfsVersion.V41)]
+    [DataRow("vers=auto", NfsVersion.Auto)]
+    [DataRow("vers=AUTO", NfsVersion.Auto)]
+    public void Vers_chooses_the_client_version_and_is_shown_as_given(string text, NfsVersion version)
+    {
+        var o = MountOptionParser.Apply(new MountOptions(), text, "-o");
+
+        Assert.AreEqual(version, o.Version);
+        Assert.StartsWith("vers=" + (version switch { NfsVersion.V41 => "4.1", NfsVersion.Auto => "auto", _ => "4.0" }) + ",", o.ToOptionString(2049));
+        Assert.AreEqual(version, MountOptionParser.Apply(new MountOptions(), o.ToOptionString(2049), "-o").Version, "parses back to the same");
     }
 
     [TestMethod]
@@ -87,7 +102,7 @@ public sealed class MountOptionsTests
     [DataRow("wsize=2000000", "-o: wsize=2000000")]
     [DataRow("retrans=-1", "-o: retrans=-1")]
     [DataRow("timeo=0", "-o: timeo=0 is not a number of seconds")]
-    [DataRow("vers=3", "-o: vers=3: NFS version '3' is not supported: only 4.0 for now.")]
+    [DataRow("vers=3", "-o: vers=3: NFS version '3' is not supported: use 4.0, 4.1 or auto.")]
     [DataRow("sec=krb5p", "-o: sec=krb5p is not supported: only sec=sys")]
     [DataRow("referrals=allow:", "-o: referrals=allow:")]
     [DataRow("soft=yes", "-o: mount option 'soft' takes no value")]
@@ -148,13 +163,14 @@ public sealed class MountOptionsTests
     {
         var user = new UserMapping(Sid.Parse("S-1-5-21-1-2-3-1001"), new NfsIdentity(1000, 1000));
         var identity = new IdentityMap { Users = [user], AnonymousUid = 65000, AnonymousGid = 65001 };
-        var request = MountRequest.Create("server:/export", "Z:", "soft,ro,timeo=4,retrans=2,rsize=65536,wsize=131072,gid=77,caseinsensitive,referrals=none", "Team", "command line");
+        var request = MountRequest.Create("server:/export", "Z:", "vers=auto,soft,ro,timeo=4,retrans=2,rsize=65536,wsize=131072,gid=77,caseinsensitive,referrals=none", "Team", "command line");
 
         using var clientIdentity = ClientIdentity.Create();
         var client = request.ClientOptions(identity, clientIdentity);
         var ns = request.NamespaceOptions(2049);
         var adapter = request.AdapterOptions(identity);
 
+        Assert.AreEqual(NfsVersion.Auto, client.Version, "vers= reaches the client");
         Assert.AreEqual(NfsMountType.Soft, client.Mount);
         Assert.AreEqual(TimeSpan.FromSeconds(4), client.CallTimeout);
         Assert.AreEqual(TimeSpan.FromSeconds(12), client.SoftTimeout);

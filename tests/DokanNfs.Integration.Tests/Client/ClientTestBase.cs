@@ -49,6 +49,12 @@ public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(
     protected static GaneshaOptions LiveNames { get; } = new() { ConfigTransform = static conf => conf + "MDCACHE { Dir_Chunk = 0; }\n" };
 
 
+    /// <summary>
+    /// <paramref name="options"/> (or the defaults) speaking <paramref name="version"/>: what a test run for both NFSv4.0
+    /// and NFSv4.1 ([DataRow(NfsVersion.V40)] [DataRow(NfsVersion.V41)]) connects with.
+    /// </summary>
+    protected static NfsClientOptions Vers(NfsVersion version, NfsClientOptions? options = null) => (options ?? new NfsClientOptions()) with { Version = version };
+
     /// <summary>A client of <paramref name="server"/> with an identity of its own, disposed at cleanup.</summary>
     protected NfsClient Connect(GaneshaServer server, NfsClientOptions? options = null) => Connect(server.EndPoint, options);
 
@@ -66,9 +72,9 @@ public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(
     }
 
     /// <summary>A tap in front of <paramref name="server"/> that counts the COMPOUNDs going through it.</summary>
-    protected RpcTap Tap(GaneshaServer server)
+    protected RpcTap Tap(GaneshaServer server, bool decodeRequests = false)
     {
-        var tap = RpcTap.Start(server.EndPoint);
+        var tap = RpcTap.Start(server.EndPoint, decodeRequests);
         _disposables.Add(tap);
         return tap;
     }

@@ -9,10 +9,12 @@ namespace DokanNfs.Integration.Tests.Client;
 public sealed class NameTests(TestContext testContext) : ClientTestBase(testContext)
 {
     [TestMethod]
-    public async Task Create_directory_with_a_mode_and_in_a_directory_just_created()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Create_directory_with_a_mode_and_in_a_directory_just_created(NfsVersion version)
     {
         var server = await StartServerAsync();
-        var client = Connect(server);
+        var client = Connect(server, Vers(version));
 
         var dir = await client.CreateDirectoryAsync(Nfs("made"), new SetAttributes { Mode = 0x1C0 }, Ct); // 0700
         var nested = await client.CreateDirectoryAsync(Nfs("made/inner"), null, Ct);
@@ -59,14 +61,16 @@ public sealed class NameTests(TestContext testContext) : ClientTestBase(testCont
     }
 
     [TestMethod]
-    public async Task Remove_deletes_a_file_and_an_empty_directory_and_refuses_a_full_one()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Remove_deletes_a_file_and_an_empty_directory_and_refuses_a_full_one(NfsVersion version)
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("file"), "f");
         Directory.CreateDirectory(server.PathInExport("empty"));
         Directory.CreateDirectory(server.PathInExport("full"));
         File.WriteAllText(server.PathInExport("full/child"), "c");
-        var client = Connect(server);
+        var client = Connect(server, Vers(version));
 
         var change = await client.RemoveAsync(Nfs("file"), Ct);
         await client.RemoveAsync(Nfs("empty"), Ct);
@@ -103,14 +107,16 @@ public sealed class NameTests(TestContext testContext) : ClientTestBase(testCont
     }
 
     [TestMethod]
-    public async Task Rename_moves_files_and_directories_within_and_across_directories()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Rename_moves_files_and_directories_within_and_across_directories(NfsVersion version)
     {
         var server = await StartServerAsync();
         Directory.CreateDirectory(server.PathInExport("a/tree/deep"));
         File.WriteAllText(server.PathInExport("a/tree/deep/leaf"), "leaf");
         File.WriteAllText(server.PathInExport("a/file"), "file");
         Directory.CreateDirectory(server.PathInExport("b"));
-        var client = Connect(server, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.FromMinutes(10) });
+        var client = Connect(server, Vers(version, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.FromMinutes(10) }));
         await client.GetAttrAsync(Nfs("a/tree/deep/leaf"), Ct); // caches a, a/tree, a/tree/deep
         var leafInode = HostInode(server.PathInExport("a/tree/deep/leaf"));
 
@@ -162,12 +168,14 @@ public sealed class NameTests(TestContext testContext) : ClientTestBase(testCont
     }
 
     [TestMethod]
-    public async Task Link_gives_a_file_a_second_name_and_numlinks_becomes_two()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Link_gives_a_file_a_second_name_and_numlinks_becomes_two(NfsVersion version)
     {
         var server = await StartServerAsync();
         Directory.CreateDirectory(server.PathInExport("other"));
         File.WriteAllText(server.PathInExport("original"), "linked");
-        var client = Connect(server);
+        var client = Connect(server, Vers(version));
         Assert.AreEqual(1u, (await client.GetAttrAsync(Nfs("original"), Ct)).Attributes.NumLinks);
 
         var change = await client.LinkAsync(Nfs("original"), Nfs("other/second"), Ct);

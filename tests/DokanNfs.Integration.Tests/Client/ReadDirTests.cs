@@ -9,7 +9,9 @@ namespace DokanNfs.Integration.Tests.Client;
 public sealed class ReadDirTests(TestContext testContext) : ClientTestBase(testContext)
 {
     [TestMethod]
-    public async Task Thousand_entries_come_in_many_small_pages_each_once_with_their_attributes()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Thousand_entries_come_in_many_small_pages_each_once_with_their_attributes(NfsVersion version)
     {
         var server = await StartServerAsync();
         var dir = server.PathInExport("many");
@@ -29,7 +31,7 @@ public sealed class ReadDirTests(TestContext testContext) : ClientTestBase(testC
         }
 
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { ReadDirMaxCount = 4096 });
+        var client = Connect(tap.EndPoint, Vers(version, new NfsClientOptions { ReadDirMaxCount = 4096 }));
 
         var entries = await ListAsync(client, Nfs("many"));
 
@@ -54,7 +56,9 @@ public sealed class ReadDirTests(TestContext testContext) : ClientTestBase(testC
 
         // With Stat attributes an entry takes well over 100 bytes, so 4 KiB replies hold a few dozen.
         Assert.IsGreaterThanOrEqualTo(20, pages.Count, $"{pages.Count} READDIR pages");
-        Assert.IsTrue(pages.All(p => p.OpCount == 2 && p.FirstOp == NfsOpnum4.PutFh), "PUTFH + READDIR, attributes in the same call");
+        Assert.IsTrue(pages.All(p => p.OwnOpCount == 2 && p.OwnFirstOp == NfsOpnum4.PutFh), "PUTFH + READDIR, attributes in the same call");
+        Assert.IsTrue(pages.All(p => p.MinorVersion == (version == NfsVersion.V40 ? 0u : 1u)), "the minor version asked for");
+        Assert.IsTrue(pages.All(p => (p.FirstOp == NfsOpnum4.Sequence) == (version == NfsVersion.V41)), "SEQUENCE first under NFSv4.1");
         Assert.IsEmpty(tap.CallsTagged("getattr"), "no GETATTR per entry");
     }
 
@@ -90,12 +94,14 @@ public sealed class ReadDirTests(TestContext testContext) : ClientTestBase(testC
     }
 
     [TestMethod]
-    public async Task Empty_directory_lists_nothing_and_a_file_is_not_a_directory()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Empty_directory_lists_nothing_and_a_file_is_not_a_directory(NfsVersion version)
     {
         var server = await StartServerAsync();
         Directory.CreateDirectory(server.PathInExport("empty"));
         File.WriteAllText(server.PathInExport("plain"), "x");
-        var client = Connect(server);
+        var client = Connect(server, Vers(version));
 
         var entries = await ListAsync(client, Nfs("empty"));
         var notDir = await Assert.ThrowsExactlyAsync<NfsException>(async () => await ListAsync(client, Nfs("plain")));

@@ -10,11 +10,13 @@ public sealed class ReadWriteTests(TestContext testContext) : ClientTestBase(tes
     private const int Piece = 128 * 1024;
 
     [TestMethod]
-    public async Task Large_write_and_read_go_out_in_pieces_of_the_negotiated_size_with_several_in_flight()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Large_write_and_read_go_out_in_pieces_of_the_negotiated_size_with_several_in_flight(NfsVersion version)
     {
         var server = await StartServerAsync();
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, IoParallelism = 4 });
+        var client = Connect(tap.EndPoint, Vers(version, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, IoParallelism = 4 }));
         var data = RandomBytes(8 * 1024 * 1024 + 1000, seed: 1);
 
         await using (var file = await client.OpenAsync(Nfs("big.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
@@ -39,11 +41,13 @@ public sealed class ReadWriteTests(TestContext testContext) : ClientTestBase(tes
     }
 
     [TestMethod]
-    public async Task Unstable_write_is_kept_until_commit_and_then_is_on_the_server()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Unstable_write_is_kept_until_commit_and_then_is_on_the_server(NfsVersion version)
     {
         var server = await StartServerAsync();
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint);
+        var client = Connect(tap.EndPoint, Vers(version));
         var data = RandomBytes(3 * 1024 * 1024, seed: 2);
         await using var file = await client.OpenAsync(Nfs("u.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
 

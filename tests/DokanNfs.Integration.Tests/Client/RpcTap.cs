@@ -3,11 +3,29 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Xdr;
+using DokanNfs.TestSupport.FakeNfs;
 
 namespace DokanNfs.Integration.Tests.Client;
 
 /// <summary>One COMPOUND seen by an <see cref="RpcTap"/>: its tag, how many operations, and the first one.</summary>
-public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp);
+public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp)
+{
+    /// <summary>The COMPOUND's minorversion.</summary>
+    public uint MinorVersion { get; init; }
+
+    /// <summary>The operation after SEQUENCE when SEQUENCE is first (NFSv4.1), else null.</summary>
+    public NfsOpnum4? FirstOpAfterSequence { get; init; }
+
+    /// <summary>The operations the caller asked for: without the SEQUENCE an NFSv4.1 session puts in front.</summary>
+    public int OwnOpCount => FirstOp == NfsOpnum4.Sequence ? OpCount - 1 : OpCount;
+
+    /// <summary>The first of the caller's operations (after SEQUENCE under NFSv4.1).</summary>
+    public NfsOpnum4? OwnFirstOp => FirstOp == NfsOpnum4.Sequence ? FirstOpAfterSequence : FirstOp;
+
+    /// <summary>The whole request decoded, when the tap was started with decodeRequests (null if it could not be).</summary>
+    public CompoundRequest? Request { get; init; }
+}
 
 /// <summary>
 /// A TCP relay between a client and a server that reads the ONC RPC records going through it (RFC 5531
@@ -19,6 +37,9 @@ public sealed record TappedCall(string Tag, int OpCount, NfsOpnum4? FirstOp);
 public sealed class RpcTap : IAsyncDisposable
 {
     private const uint ProcCompound = 1;
+
+    /// <summary>SEQUENCE4args: sessionid (16 bytes), sequenceid, slotid, highest_slotid, cachethis (RFC 8881 §18.46.1).</summary>
+    private const int SequenceArgsLength = 16 + 4 + 4 + 4 + 4;
     private const int MaxRecord = 64 * 1024 * 1024;
 
     private readonly TcpListener _listener;
@@ -33,9 +54,12 @@ public sealed class RpcTap : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly List<Task> _tasks = [];
 
-    private RpcTap(IPEndPoint target)
+    private readonly bool _decodeRequests;
+
+    private RpcTap(IPEndPoint target, bool decodeRequests)
     {
         _target = target;
+        _decodeRequests = decodeRequests;
         _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
     }
@@ -43,10 +67,14 @@ public sealed class RpcTap : IAsyncDisposable
     /// <summary>Where clients connect to reach the server through the tap.</summary>
     public IPEndPoint EndPoint => (IPEndPoint)_listener.LocalEndpoint;
 
-    public static RpcTap Start(IPEndPoint target)
+    /// <summary>
+    /// Starts a tap in front of <paramref name="target"/>. With <paramref name="decodeRequests"/> every COMPOUND is also
+    /// decoded whole (<see cref="TappedCall.Request"/>), for tests that look at the operations' arguments.
+    /// </summary>
+    public static RpcTap Start(IPEndPoint target, bool decodeRequests = false)
     {
         ArgumentNullException.ThrowIfNull(target);
-        var tap = new RpcTap(target);
+        var tap = new RpcTap(target, decodeRequests);
         lock (tap._lock)
         {
             tap._tasks.Add(Task.Run(tap.AcceptLoopAsync));
@@ -249,23 +277,43 @@ public sealed class RpcTap : IAsyncDisposable
         at = SkipOpaque(call, at + 4);
         var tag = "null";
         var opCount = 0;
+        var minorVersion = 0u;
         NfsOpnum4? first = null;
+        NfsOpnum4? afterSequence = null;
+        CompoundRequest? request = null;
         if (proc == ProcCompound)
         {
+            if (_decodeRequests)
+            {
+                try
+                {
+                    request = CompoundRequest.Decode(call[at..]);
+                }
+                catch (XdrException)
+                {
+                }
+            }
+
             var tagLength = (int)BinaryPrimitives.ReadUInt32BigEndian(call[at..]);
             tag = Encoding.UTF8.GetString(call.Slice(at + 4, tagLength));
             at = SkipOpaque(call, at);
-            at += 4; // minorversion
+            minorVersion = BinaryPrimitives.ReadUInt32BigEndian(call[at..]);
+            at += 4;
             opCount = (int)BinaryPrimitives.ReadUInt32BigEndian(call[at..]);
             if (opCount > 0)
             {
                 first = (NfsOpnum4)BinaryPrimitives.ReadUInt32BigEndian(call[(at + 4)..]);
             }
+
+            if (first == NfsOpnum4.Sequence && opCount > 1)
+            {
+                afterSequence = (NfsOpnum4)BinaryPrimitives.ReadUInt32BigEndian(call[(at + 8 + SequenceArgsLength)..]);
+            }
         }
 
         lock (_lock)
         {
-            _calls.Add(new TappedCall(tag, opCount, first));
+            _calls.Add(new TappedCall(tag, opCount, first) { MinorVersion = minorVersion, FirstOpAfterSequence = afterSequence, Request = request });
             _uids.Add(uid);
             _pending[xid] = tag;
             var now = _inFlight.GetValueOrDefault(tag) + 1;

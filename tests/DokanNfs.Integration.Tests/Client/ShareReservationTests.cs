@@ -8,12 +8,14 @@ namespace DokanNfs.Integration.Tests.Client;
 public sealed class ShareReservationTests(TestContext testContext) : ClientTestBase(testContext)
 {
     [TestMethod]
-    public async Task Second_client_is_refused_what_the_first_denies_and_gets_it_after_close()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Second_client_is_refused_what_the_first_denies_and_gets_it_after_close(NfsVersion version)
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("shared.txt"), "shared");
-        var first = Connect(server);
-        var second = Connect(server);
+        var first = Connect(server, Vers(version));
+        var second = Connect(server, Vers(version));
 
         var holder = await first.OpenAsync(Nfs("shared.txt"), new OpenRequest { Access = OpenShareAccess.Read, Deny = OpenShareDeny.Write }, Ct);
 
@@ -55,11 +57,13 @@ public sealed class ShareReservationTests(TestContext testContext) : ClientTestB
     }
 
     [TestMethod]
-    public async Task Two_opens_of_one_file_by_one_client_get_distinct_owners_and_conflict_like_two_clients()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Two_opens_of_one_file_by_one_client_get_distinct_owners_and_conflict_like_two_clients(NfsVersion version)
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("one.txt"), "one");
-        var client = Connect(server);
+        var client = Connect(server, Vers(version));
 
         await using var exclusive = await client.OpenAsync(Nfs("one.txt"), new OpenRequest { Access = OpenShareAccess.Both, Deny = OpenShareDeny.Both }, Ct);
         var refused = await Assert.ThrowsExactlyAsync<NfsException>(async () => await client.OpenAsync(Nfs("one.txt"), OpenRequest.ForRead, Ct));
@@ -78,12 +82,14 @@ public sealed class ShareReservationTests(TestContext testContext) : ClientTestB
     }
 
     [TestMethod]
-    public async Task Open_downgrade_from_both_to_read_lets_another_opener_deny_write()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Open_downgrade_from_both_to_read_lets_another_opener_deny_write(NfsVersion version)
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("d.txt"), "data");
-        var first = Connect(server);
-        var second = Connect(server);
+        var first = Connect(server, Vers(version));
+        var second = Connect(server, Vers(version));
         var readDenyWrite = new OpenRequest { Access = OpenShareAccess.Read, Deny = OpenShareDeny.Write };
         await using var holder = await first.OpenAsync(Nfs("d.txt"), OpenRequest.ForReadWrite, Ct);
         await holder.WriteAsync(0, "DATA"u8.ToArray(), StableHow4.FileSync, Ct);

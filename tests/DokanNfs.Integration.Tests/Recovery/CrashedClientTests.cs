@@ -24,25 +24,32 @@ public sealed class CrashedClientTests(TestContext testContext) : RecoveryProxyT
     /// The lease is long (20 s) so that only the identity can explain the first attempt succeeding: the server
     /// cannot have expired the dead incarnation by then.
     /// </summary>
+    /// <remarks>
+    /// Under NFSv4.1 the same holds through EXCHANGE_ID: the same co_ownerid with a new verifier is a client restart
+    /// (RFC 8881 §18.35.5, case 5), and the server drops the old incarnation's state when the new client id is confirmed.
+    /// </remarks>
     [TestMethod]
-    public async Task Killed_client_started_again_with_its_state_directory_gets_the_deny_both_open_and_the_lock_at_the_first_attempt()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Killed_client_started_again_with_its_state_directory_gets_the_deny_both_open_and_the_lock_at_the_first_attempt(NfsVersion version)
     {
         var server = await StartServerAsync(new GaneshaOptions { LeaseLifetimeSeconds = 20 });
         File.WriteAllBytes(server.PathInExport(FileName), new byte[16]);
         var stateDirectory = NewStateDirectory();
-        var holder = await StartHolderAsync(server, stateDirectory, Nfs(FileName));
-        Assert.IsNotNull(await TryOpenAsync(ConnectLogged(server.EndPoint, "other"), "another client, while the holder lives"), "the holder's deny-both open is in force");
+        var holder = await StartHolderAsync(server, stateDirectory, Nfs(FileName), version);
+        Assert.IsNotNull(await TryOpenAsync(ConnectLogged(server.EndPoint, "other", Vers(version)), "another client, while the holder lives"), "the holder's deny-both open is in force");
 
         await holder.KillHardAsync();
         var sinceKill = Stopwatch.StartNew();
         using var identity = ClientIdentity.Acquire(stateDirectory);
-        var restarted = ConnectLogged(server.EndPoint, "restarted", new NfsClientOptions { Identity = identity });
+        var restarted = ConnectLogged(server.EndPoint, "restarted", new NfsClientOptions { Identity = identity, Version = version });
         var file = Track(await restarted.OpenAsync(Nfs(FileName), Exclusive, Ct));
         var denied = await file.LockAsync(NfsLockType4.Write, 0, ulong.MaxValue, wait: false, Ct);
         Note($"same identity: open (deny both) and whole-file lock granted {sinceKill.Elapsed.TotalSeconds:F2} s after the kill, at the first attempt (lease 20 s)");
 
         Assert.IsNull(denied, "the lock the killed incarnation held was released with it");
         Assert.AreNotEqual(holder.ClientIdHex, restarted.ClientId.ToString("x16", CultureInfo.InvariantCulture), "a new incarnation gets a new client id");
+        Assert.AreEqual(version == NfsVersion.V40 ? 0u : 1u, restarted.MinorVersion);
         await file.WriteAsync(0, "restarted"u8.ToArray(), StableHow4.FileSync, Ct);
     }
 

@@ -68,9 +68,9 @@ public abstract class RecoveryProxyTestBase(TestContext testContext) : ClientTes
     }
 
     /// <summary>Starts the test client process holding <paramref name="path"/> open (deny both) and locked; killed at cleanup.</summary>
-    protected async Task<TestClientProcess> StartHolderAsync(GaneshaServer server, string stateDirectory, string path)
+    protected async Task<TestClientProcess> StartHolderAsync(GaneshaServer server, string stateDirectory, string path, NfsVersion version = NfsVersion.V40)
     {
-        var child = await TestClientProcess.StartHoldingAsync(server.EndPoint, stateDirectory, path, _children, Ct);
+        var child = await TestClientProcess.StartHoldingAsync(server.EndPoint, stateDirectory, path, _children, Ct, version == NfsVersion.V41 ? "4.1" : "4.0");
         Note($"test client process {child.ProcessId} holds {path} as client {child.ClientIdHex} (state directory {stateDirectory})");
         return child;
     }

@@ -24,6 +24,9 @@ public abstract class RecoveryTestBase(TestContext testContext) : ClientTestBase
     protected const int StateLostEvent = 2011;
     protected const int ReclaimedEvent = 2012;
 
+    /// <summary>NfsSession's "client id established" (SessionLog): the NFSv4.1 counterpart of <see cref="ClientIdEstablishedEvent"/>.</summary>
+    protected const int SessionClientIdEstablishedEvent = 2200;
+
     /// <summary>How long anything that should happen within a grace period or two may take on a loaded machine.</summary>
     protected static readonly TimeSpan Generous = TimeSpan.FromSeconds(45);
 

@@ -8,7 +8,7 @@ using DokanNfs.Integration.Tests.Cli;
 namespace DokanNfs.Integration.Tests.Recovery;
 
 /// <summary>
-/// tests/DokanNfs.TestClient run as a real process: <c>dotnet DokanNfs.TestClient.dll hold ADDRESS PORT STATE-DIR PATH</c>
+/// tests/DokanNfs.TestClient run as a real process: <c>dotnet DokanNfs.TestClient.dll hold ADDRESS PORT STATE-DIR PATH [4.0|4.1]</c>
 /// opens PATH denying both, locks it whole, prints "READY clientid" and waits to be killed — here with SIGKILL,
 /// by pid, so it sends nothing more to the server and the kernel releases its identity's lock file.
 /// </summary>
@@ -51,7 +51,7 @@ public sealed class TestClientProcess : IAsyncDisposable
     /// while it starts still kills it. "-" as <paramref name="stateDirectory"/>: a fresh identity, never stored.
     /// </summary>
     public static async Task<TestClientProcess> StartHoldingAsync(
-        IPEndPoint server, string stateDirectory, string path, List<TestClientProcess> owner, CancellationToken cancellationToken)
+        IPEndPoint server, string stateDirectory, string path, List<TestClientProcess> owner, CancellationToken cancellationToken, string version = "4.0")
     {
         ArgumentNullException.ThrowIfNull(server);
         ArgumentNullException.ThrowIfNull(owner);
@@ -62,7 +62,7 @@ public sealed class TestClientProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { DllPath, "hold", server.Address.ToString(), server.Port.ToString(CultureInfo.InvariantCulture), stateDirectory, path })
+        foreach (var argument in new[] { DllPath, "hold", server.Address.ToString(), server.Port.ToString(CultureInfo.InvariantCulture), stateDirectory, path, version })
         {
             start.ArgumentList.Add(argument);
         }

@@ -164,10 +164,16 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         AssertResolved(client, NfsReplayOutcome.Conflict);
     }
 
+    /// <remarks>
+    /// Under NFSv4.1 the session sends the CREATE again on the same slot with the same sequence id, and the server answers
+    /// it from its reply cache (sa_cachethis, RFC 8881 §2.10.6.1): the outcome is never unknown, nothing to resolve.
+    /// </remarks>
     [TestMethod]
-    public async Task Mkdir_whose_reply_is_lost_returns_the_directory_it_made()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Mkdir_whose_reply_is_lost_returns_the_directory_it_made(NfsVersion version)
     {
-        var (server, recorder, proxy, client, _) = await SetUpAsync();
+        var (server, recorder, proxy, client, _) = await SetUpAsync(version);
         await client.GetAttrAsync(Export, Ct);
 
         var dropped = proxy.DropReplyToCall(2, holdAfter: true);
@@ -178,8 +184,22 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         var made = await mkdir;
         Assert.IsTrue(made.IsDirectory);
         Assert.AreEqual(HostInode(server.PathInExport("made")), made.Attributes.FileId);
-        Assert.AreEqual(1, Executed(recorder, NfsOpnum4.Create), "not sent again, so no NFS4ERR_EXIST:\n" + recorder.Describe());
-        AssertResolved(client, NfsReplayOutcome.AlreadyApplied);
+        if (version == NfsVersion.V40)
+        {
+            Assert.AreEqual(1, Executed(recorder, NfsOpnum4.Create), "not sent again, so no NFS4ERR_EXIST:\n" + recorder.Describe());
+            AssertResolved(client, NfsReplayOutcome.AlreadyApplied);
+            return;
+        }
+
+        var creates = recorder.Calls.Where(c => c.Request.Find<CreateArgs>() is not null).ToList();
+        Assert.HasCount(2, creates, "sent once more after the lost reply:\n" + recorder.Describe());
+        Assert.IsTrue(creates.All(c => c.Status == NfsStat4.Ok), "the second answered from the reply cache, not NFS4ERR_EXIST:\n" + recorder.Describe());
+        var (first, second) = (creates[0].Request.Find<SequenceArgs>(), creates[1].Request.Find<SequenceArgs>());
+        Assert.IsNotNull(first);
+        Assert.AreEqual(first, second, "same session, slot and sequence id");
+        Assert.IsTrue(first.CacheThis, "CREATE asks the server to cache its reply");
+        Assert.IsEmpty(client.ReplayResolutions, "the outcome was never unknown");
+        Assert.AreEqual(0, client.ReplayLogCount, "the entry left the log");
     }
 
     /// <summary>
@@ -224,13 +244,14 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await file.WriteAsync(0, "ok"u8.ToArray(), StableHow4.FileSync, Ct);
     }
 
-    private async Task<(GaneshaServer Server, ServerCallRecorder Recorder, TestSupport.Faults.FaultProxy Proxy, NfsClient Client, NfsClient Other)> SetUpAsync()
+    private async Task<(GaneshaServer Server, ServerCallRecorder Recorder, TestSupport.Faults.FaultProxy Proxy, NfsClient Client, NfsClient Other)> SetUpAsync(
+        NfsVersion version = NfsVersion.V40)
     {
         var server = await StartServerAsync(NoRenewals);
         var recorder = Record(server);
         var proxy = await StartProxyAsync(recorder.EndPoint);
-        var client = ConnectLogged(proxy.EndPoint, "client");
-        var other = ConnectLogged(server.EndPoint, "other");
+        var client = ConnectLogged(proxy.EndPoint, "client", Vers(version));
+        var other = ConnectLogged(server.EndPoint, "other", Vers(version));
         return (server, recorder, proxy, client, other);
     }
 

@@ -86,11 +86,13 @@ public sealed partial class NfsSession
                     Completed(session, call, sent);
                     return result;
                 }
-                catch (NfsException ex) when (call.SequenceDone && ex.Status == NfsStat4.RetryUncachedRep && ex.OpIndex == 1 && !cacheThis)
+                catch (NfsException ex) when (call.SequenceDone && ex.Status == NfsStat4.RetryUncachedRep && !cacheThis)
                 {
                     // A re-send the server had run but kept no reply for: SEQUENCE replays, and the operation after it
-                    // says NFS4ERR_RETRY_UNCACHED_REP (RFC 8881 §2.10.6.1.3; Ganesha and Linux nfsd answer so). An
-                    // idempotent request goes again as a new one.
+                    // says NFS4ERR_RETRY_UNCACHED_REP (RFC 8881 §2.10.6.1.3; Ganesha and Linux nfsd answer so). No other
+                    // operation returns it, so its position is not checked (decoders shared with NFSv4.0 number
+                    // operations from the one after SEQUENCE, CompoundResults.Continue). An idempotent request goes
+                    // again as a new one.
                     Completed(session, call, sent);
                     mayHaveRun = false;
                     nextSlot = true;
