@@ -148,30 +148,7 @@ public sealed partial class NfsClient
             var (fh, attrs, dirs) = await RunAsync(
                 "walk",
                 walk,
-                static (ref CompoundEncoder e, PathWalk w) =>
-                {
-                    if (w.Start is null)
-                    {
-                        e.PutRootFh();
-                    }
-                    else
-                    {
-                        e.PutFh(w.Start);
-                    }
-
-                    for (var i = w.Skip; i < w.Components.Length; i++)
-                    {
-                        e.Lookup(w.Components[i]);
-                        e.GetFh();
-                    }
-
-                    if (w.Components.Length == w.Skip)
-                    {
-                        e.GetFh();
-                    }
-
-                    e.GetAttr(w.Attributes);
-                },
+                static (ref CompoundEncoder e, PathWalk w) => EncodeWalk(ref e, w),
                 (ref XdrReader r) => DecodeWalk(ref r, walk, path),
                 cancellationToken,
                 credential: credential).ConfigureAwait(false);
@@ -195,10 +172,38 @@ public sealed partial class NfsClient
         }
     }
 
-    private static (NfsFh Fh, NfsAttributes Attributes, NfsFh[] Directories) DecodeWalk(ref XdrReader r, PathWalk walk, string path)
+    /// <summary>
+    /// A walk from its start: PUTROOTFH or PUTFH, then LOOKUP + GETFH per component (GETFH alone when there is none),
+    /// then GETATTR of the last. Callers may append operations after it.
+    /// </summary>
+    private static void EncodeWalk(ref CompoundEncoder e, PathWalk w)
     {
-        var results = CompoundResults.Begin(ref r);
-        results.Path = path;
+        if (w.Start is null)
+        {
+            e.PutRootFh();
+        }
+        else
+        {
+            e.PutFh(w.Start);
+        }
+
+        for (var i = w.Skip; i < w.Components.Length; i++)
+        {
+            e.Lookup(w.Components[i]);
+            e.GetFh();
+        }
+
+        if (w.Components.Length == w.Skip)
+        {
+            e.GetFh();
+        }
+
+        e.GetAttr(w.Attributes);
+    }
+
+    /// <summary>The results of <see cref="EncodeWalk"/> up to its GETATTR: the handle of every component walked.</summary>
+    private static NfsFh[] DecodeWalkHandles(ref CompoundResults results, ref XdrReader r, PathWalk walk)
+    {
         if (walk.Start is null)
         {
             results.PutRootFh(ref r);
@@ -221,6 +226,14 @@ public sealed partial class NfsClient
             handles[0] = results.GetFh(ref r);
         }
 
+        return handles;
+    }
+
+    private static (NfsFh Fh, NfsAttributes Attributes, NfsFh[] Directories) DecodeWalk(ref XdrReader r, PathWalk walk, string path)
+    {
+        var results = CompoundResults.Begin(ref r);
+        results.Path = path;
+        var handles = DecodeWalkHandles(ref results, ref r, walk);
         return (handles[^1], results.GetAttr(ref r), handles);
     }
 

@@ -320,28 +320,7 @@ public sealed partial class NfsClient
                 (Walk: walk, Name: name),
                 static (ref CompoundEncoder e, (PathWalk Walk, string Name) c) =>
                 {
-                    var w = c.Walk;
-                    if (w.Start is null)
-                    {
-                        e.PutRootFh();
-                    }
-                    else
-                    {
-                        e.PutFh(w.Start);
-                    }
-
-                    for (var i = w.Skip; i < w.Components.Length; i++)
-                    {
-                        e.Lookup(w.Components[i]);
-                        e.GetFh();
-                    }
-
-                    if (w.Components.Length == w.Skip)
-                    {
-                        e.GetFh();
-                    }
-
-                    e.GetAttr(w.Attributes);
+                    EncodeWalk(ref e, c.Walk);
                     e.Lookup(c.Name);
                     e.GetFh();
                     e.GetAttr(AttributeRequests.Stat);
@@ -350,28 +329,7 @@ public sealed partial class NfsClient
                 {
                     var results = CompoundResults.Begin(ref r);
                     results.Path = parentPath;
-                    if (walk.Start is null)
-                    {
-                        results.PutRootFh(ref r);
-                    }
-                    else
-                    {
-                        results.PutFh(ref r);
-                    }
-
-                    var count = walk.Components.Length - walk.Skip;
-                    var handles = new NfsFh[Math.Max(count, 1)];
-                    for (var i = 0; i < count; i++)
-                    {
-                        results.Lookup(ref r);
-                        handles[i] = results.GetFh(ref r);
-                    }
-
-                    if (count == 0)
-                    {
-                        handles[0] = results.GetFh(ref r);
-                    }
-
+                    var handles = DecodeWalkHandles(ref results, ref r, walk);
                     var attrs = results.GetAttr(ref r);
                     if (attrs.Type is { } type && type != NfsFtype4.Dir)
                     {
