@@ -46,6 +46,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             logger);
         _owners = new OwnerTable(this);
         Ids = new IdMapper(_options.IdMapping);
+        OpenJournal();
     }
 
     /// <summary>Owner and group strings ↔ ids, cached per distinct string.</summary>
@@ -167,10 +168,21 @@ public sealed partial class NfsClient : IAsyncDisposable
     /// <paramref name="credential"/>, or when null with the credential current when the call began
     /// (<see cref="NfsCallContext"/>, else the client's).
     /// </summary>
-    public async ValueTask<TResult> RunAsync<TState, TResult>(
-        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery = true, RpcCredential? credential = null)
+    public ValueTask<TResult> RunAsync<TState, TResult>(
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery = true, RpcCredential? credential = null) =>
+        RunCoreAsync(tag, state, encodeOps, decode, cancellationToken, retryAfterRecovery, credential, journalOnOutage: false);
+
+    /// <summary>
+    /// <see cref="RunAsync"/>; with <paramref name="journalOnOutage"/> (a WRITE that the journal can take, issue 8 §5)
+    /// an unreachable server is not waited out: the error goes to the caller, which journals the write.
+    /// </summary>
+    internal async ValueTask<TResult> RunCoreAsync<TState, TResult>(
+        string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, bool retryAfterRecovery, RpcCredential? credential, bool journalOnOutage)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // What an earlier run of the client left in the journal is replayed before anything is served.
+        await WaitForJournalStartupAsync(cancellationToken).ConfigureAwait(false);
         credential ??= CallerCredential;
         var backoff = new RetryBackoff(_options);
         var outage = new OutageClock(_options);
@@ -184,13 +196,21 @@ public sealed partial class NfsClient : IAsyncDisposable
         // a new SETCLIENTID, owners reset to seqid 0 — the server, which knew them, answered the reclaims
         // NFS4ERR_BAD_SEQID and every open was lost. The generation is the one the arguments were built under.
         var generation = ClientIdGeneration;
+        var connectionLost = false;
         while (true)
         {
             await WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
-            await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
+            if (!journalOnOutage)
+            {
+                // (A write the journal can take learns of an outage from its own attempt, without the soft wait.)
+                await outage.ConnectBeforeAttemptAsync(_rpc, cancellationToken).ConfigureAwait(false);
+            }
+
             try
             {
-                return await AttemptAsync(tag, state, encodeOps, decode, cancellationToken, credential).ConfigureAwait(false);
+                var result = await AttemptAsync(tag, state, encodeOps, decode, cancellationToken, credential).ConfigureAwait(false);
+                NoteServerAnswered();
+                return result;
             }
             catch (NfsException ex) when (backoff.ShouldRetry(ex.Status))
             {
@@ -211,7 +231,27 @@ public sealed partial class NfsClient : IAsyncDisposable
             catch (RpcException ex) when (_session is null && outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 // With a session, the session has waited out the outage itself (same slot, same sequence id) for
-                // as long as the mount allows: what it gives up on is the caller's.
+                // as long as the mount allows: what it gives up on is the caller's (and no write is journaled).
+                // Here: no connection, no answer in time, or a connection lost twice in a row is an unreachable server
+                // (one lost connection is a reconnect away, and the call goes again).
+                if (ex is RpcConnectException or RpcTimeoutException || connectionLost)
+                {
+                    NoteServerUnreachable(ex);
+                }
+
+                connectionLost = ex is RpcConnectionLostException;
+                if (journalOnOutage && IsServerUnreachable)
+                {
+                    if (ex is RpcTimeoutException)
+                    {
+                        // The call given up on may still sit in the connection: dropped with it, it cannot be carried out
+                        // after the journal's replay.
+                        _rpc.Disconnect(ex);
+                    }
+
+                    throw;
+                }
+
                 ClientLog.ServerUnreachable(_logger, ServerName, tag, ex.Message);
                 await outage.WaitAsync(_rpc, ex, cancellationToken).ConfigureAwait(false);
             }
@@ -278,6 +318,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         }
 
         _disposed = true;
+        await CloseJournalAsync().ConfigureAwait(false);
         await StopLeaseRenewalAsync().ConfigureAwait(false);
         if (Volatile.Read(ref _session) is { } session)
         {

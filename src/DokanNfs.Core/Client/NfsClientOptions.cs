@@ -70,6 +70,21 @@ public sealed record NfsClientOptions
     /// </summary>
     public string? ConflictDirectory { get; init; }
 
+    /// <summary>
+    /// Where the write journal of disconnected operation is kept: while the server cannot be reached, writes to
+    /// files already open go there, on local disk, and are replayed under version checks once it answers again, also
+    /// by the next client process with the same identity. Null (the default): "journal" in the identity's state
+    /// directory — so an identity that is not persisted (<see cref="ClientIdentity.Create"/>) has none unless this is set.
+    /// </summary>
+    public string? JournalDirectory { get; init; }
+
+    /// <summary>
+    /// How much the journal holds (records and their headers; 64 MiB by default). A write that does not fit waits for
+    /// the server on a hard mount and fails after <see cref="SoftTimeout"/> on a soft one. 0 turns disconnected
+    /// operation off: writes then wait or fail as any call does.
+    /// </summary>
+    public long JournalMaxBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>The name that marks conflict copies made by this client ("… (conflict … from HOST)"); the machine name by default.</summary>
     public string? ConflictHostName { get; init; }
 }

@@ -63,7 +63,8 @@ public sealed partial class NfsOpenFile
         UncommittedWrite[] all;
         lock (_uncommittedLock)
         {
-            all = [.. _uncommitted];
+            // Journaled writes are not saved here: the client replays them itself through a new open (NfsClient.Journal.cs).
+            all = [.. _uncommitted.Where(w => w.JournalSequence == 0)];
         }
 
         var segments = UncommittedRanges.Uncovered([.. all.Select(w => (w.Offset, (ReadOnlyMemory<byte>)w.Data.AsMemory(0, w.Length)))], [.. all.Select(_ => true)]);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
@@ -22,6 +23,12 @@ public sealed partial class NfsOpenFile
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        if (HasJournaled)
+        {
+            // Written while the server could not be reached: this handle's own writes stay visible (NfsOpenFile.Journal.cs).
+            return await ReadWithJournaledAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+        }
+
         return await ReadUnguardedAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
     }
 
@@ -63,13 +70,41 @@ public sealed partial class NfsOpenFile
     /// <summary>
     /// Writes <paramref name="data"/> at <paramref name="offset"/>, split into WRITEs of the negotiated size with
     /// several in flight. UNSTABLE data is kept until <see cref="CommitAsync"/> confirms it with an unchanged
-    /// write verifier; FILE_SYNC data is on stable storage when this returns.
+    /// write verifier; FILE_SYNC data is on stable storage when this returns. While the server cannot be reached the
+    /// data goes to the client's journal instead, on local disk when this returns (NfsOpenFile.Journal.cs).
     /// </summary>
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable = StableHow4.Unstable, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+            if (ShouldJournal && await JournalWriteAsync(offset, data, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+
+            try
+            {
+                await SendWriteAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (RpcException) when (ShouldJournal)
+            {
+                // The server went away under this write: it goes to the journal, whole (what reached the server
+                // already is written again by the replay, the same bytes).
+            }
+        }
+
+        if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
+        {
+            await CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SendWriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)
+    {
         var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken).ConfigureAwait(false);
 
         // Counted in flight, so that data the server lost is resolved only once no WRITE of ours is under way
@@ -98,11 +133,6 @@ public sealed partial class NfsOpenFile
         finally
         {
             ExitWrite();
-        }
-
-        if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
-        {
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -174,8 +204,9 @@ public sealed partial class NfsOpenFile
             // WRITE4res carries no attributes in NFSv4.0: GETATTR(change, size) before and after it gives the
             // versions the write was based on and produced, which decide what may be written again after a
             // server restart (NfsOpenFile.Versions.cs).
+            var journalOnOutage = CanJournal;
             var (result, before, after) = await RunIoAsync(
-                (fileHandle, stateId, ct) => _client.RunAsync(
+                (fileHandle, stateId, ct) => _client.RunCoreAsync(
                     "write",
                     new WriteCall(fileHandle, stateId, at, slice, stable),
                     static (ref CompoundEncoder e, WriteCall c) =>
@@ -195,7 +226,8 @@ public sealed partial class NfsOpenFile
                     },
                     ct,
                     retryAfterRecovery: false,
-                    Credential),
+                    Credential,
+                    journalOnOutage),
                 cancellationToken).ConfigureAwait(false);
 
             if (result.Count == 0 || result.Count > slice.Length)
@@ -340,23 +372,35 @@ public sealed partial class NfsOpenFile
 
     private void DropUncommitted()
     {
+        var journaled = new List<long>();
         lock (_uncommittedLock)
         {
             foreach (var write in _uncommitted)
             {
                 ArrayPool<byte>.Shared.Return(write.Data);
+                if (write.JournalSequence != 0)
+                {
+                    journaled.Add(write.JournalSequence);
+                }
             }
 
             _uncommitted.Clear();
             Interlocked.Exchange(ref _uncommittedBytes, 0);
         }
+
+        DisownJournaled(journaled);
     }
 
     /// <summary>
     /// One WRITE the server answered UNSTABLE: its bytes (a pooled buffer), the write verifier it got, and the
-    /// file's versions just before and after it (null when the server gave none).
+    /// file's versions just before and after it (null when the server gave none). A write made while the server could
+    /// not be reached has no verifier but a <see cref="JournalSequence"/>: its record in the client's journal, and
+    /// <see cref="Before"/> is the version it was based on.
     /// </summary>
-    private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier, NfsFileVersion? Before, NfsFileVersion? After);
+    private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier, NfsFileVersion? Before, NfsFileVersion? After)
+    {
+        public long JournalSequence { get; init; }
+    }
 
     private readonly record struct IoCall(NfsFh Fh, StateId4 StateId, long Offset, Memory<byte> Buffer);
 

@@ -97,8 +97,9 @@ public sealed partial class NfsOpenFile
     /// </summary>
     private async ValueTask BeforeIoAsync(CancellationToken cancellationToken)
     {
-        if (NeedsResolution)
+        if (NeedsResolution || (HasJournaled && !_client.IsServerUnreachable))
         {
+            // Data the server lost, or data journaled while it could not be reached: resolved before anything new.
             await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -165,7 +166,8 @@ public sealed partial class NfsOpenFile
             return;
         }
 
-        if (pending.Any(w => w.Verifier != commit.Verifier))
+        // A journaled write never reached the server: it is resolved as data the server lost.
+        if (pending.Any(w => w.JournalSequence != 0 || w.Verifier != commit.Verifier))
         {
             await ResolveAsync(commit.Verifier, cancellationToken).ConfigureAwait(false);
         }
@@ -177,7 +179,7 @@ public sealed partial class NfsOpenFile
         {
             foreach (var write in pending)
             {
-                if (write.Verifier == commit.Verifier && _uncommitted.Remove(write))
+                if (write.JournalSequence == 0 && write.Verifier == commit.Verifier && _uncommitted.Remove(write))
                 {
                     Interlocked.Add(ref _uncommittedBytes, -write.Length);
                     ArrayPool<byte>.Shared.Return(write.Data);
@@ -246,7 +248,7 @@ public sealed partial class NfsOpenFile
                 all = [.. _uncommitted];
             }
 
-            var lostFlags = all.Select(w => commitVerifier is not { } v || w.Verifier != v).ToArray();
+            var lostFlags = all.Select(w => w.JournalSequence != 0 || commitVerifier is not { } v || w.Verifier != v).ToArray();
             var lost = all.Where((_, i) => lostFlags[i]).ToArray();
             if (lost.Length == 0)
             {
@@ -254,7 +256,10 @@ public sealed partial class NfsOpenFile
             }
 
             var bytes = lost.Sum(w => (long)w.Length);
-            _client.LogWriteVerifierChanged(Path, lost[0].Verifier, commitVerifier ?? default, bytes);
+            if (lost.FirstOrDefault(w => w.JournalSequence == 0) is { } unstable)
+            {
+                _client.LogWriteVerifierChanged(Path, unstable.Verifier, commitVerifier ?? default, bytes);
+            }
 
             // The parts of each lost write that no later write of ours covers: what the file would hold.
             var segments = UncommittedRanges.Uncovered(all.Select(w => (w.Offset, (ReadOnlyMemory<byte>)w.Data.AsMemory(0, w.Length))).ToArray(), lostFlags);
@@ -422,6 +427,7 @@ public sealed partial class NfsOpenFile
     /// <summary>Drops writes that are resolved (written again, or saved elsewhere).</summary>
     private void Forget(UncommittedWrite[] writes)
     {
+        var forgotten = new List<UncommittedWrite>(writes.Length);
         lock (_uncommittedLock)
         {
             foreach (var write in writes)
@@ -429,10 +435,19 @@ public sealed partial class NfsOpenFile
                 if (_uncommitted.Remove(write))
                 {
                     Interlocked.Add(ref _uncommittedBytes, -write.Length);
+                    if (write.JournalSequence != 0)
+                    {
+                        Interlocked.Add(ref _journaledBytes, -write.Length);
+                    }
+
                     ArrayPool<byte>.Shared.Return(write.Data);
+                    forgotten.Add(write);
                 }
             }
         }
+
+        // Only now, on the server FILE_SYNC or in a conflict copy, do journaled writes leave the journal.
+        ReleaseJournaled(forgotten);
     }
 
     private void InitVersion(NfsAttributes attributes)

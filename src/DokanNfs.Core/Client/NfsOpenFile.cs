@@ -245,11 +245,11 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
 
                 // Otherwise the server holds nothing of ours to release. Data it never committed cannot be
                 // written through a lost open: it is kept in a conflict copy, and the error says where.
-                if (UncommittedBytes > 0)
+                if (UncommittedBytes - JournaledBytes > 0)
                 {
                     var (copy, local) = await SaveUncommittedOfLostHandleAsync().ConfigureAwait(false);
                     var saved = copy is null ? "could not be saved" : $"were saved to {(local ? "the local file " : string.Empty)}{copy}";
-                    throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes} bytes written but not committed {saved}");
+                    throw new NfsStateLostException(lost.Status, NfsOpnum4.Commit, Path, $"{lost.Reason}; {UncommittedBytes - JournaledBytes} bytes written but not committed {saved}");
                 }
 
                 return;

@@ -157,7 +157,7 @@ internal struct OutageClock(NfsClientOptions options)
         }
     }
 
-    private static RpcTimeoutException SoftTimeoutError(NfsClientOptions options, RpcException? error) =>
+    internal static RpcTimeoutException SoftTimeoutError(NfsClientOptions options, RpcException? error) =>
         new($"The server did not answer for {options.SoftTimeout.TotalSeconds:F0} s (soft mount): {error?.Message ?? "no connection could be made."}");
 }
 
