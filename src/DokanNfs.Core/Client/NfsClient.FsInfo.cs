@@ -11,14 +11,17 @@ public sealed partial class NfsClient
     /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
     /// from the root and kept. Asked with the machine credential: the answer is kept for every user.
     /// </summary>
-    public async ValueTask<NfsAttributes> GetFsInfoAsync(CancellationToken cancellationToken)
+    public ValueTask<NfsAttributes> GetFsInfoAsync(CancellationToken cancellationToken) => GetFsInfoAsync(cancellationToken, journalOnOutage: false);
+
+    /// <summary>With <paramref name="journalOnOutage"/>, for a WRITE the journal can take: an unreachable server is not waited out.</summary>
+    private async ValueTask<NfsAttributes> GetFsInfoAsync(CancellationToken cancellationToken, bool journalOnOutage)
     {
         if (_fsInfo is { } known)
         {
             return known;
         }
 
-        var info = await RunAsync(
+        var info = await RunCoreAsync(
             "fsinfo",
             0,
             static (ref CompoundEncoder e, int _) =>
@@ -33,7 +36,9 @@ public sealed partial class NfsClient
                 return results.GetAttr(ref r);
             },
             cancellationToken,
-            credential: MachineCredential).ConfigureAwait(false);
+            retryAfterRecovery: true,
+            MachineCredential,
+            journalOnOutage).ConfigureAwait(false);
         _fsInfo = info;
         return info;
     }
@@ -46,9 +51,9 @@ public sealed partial class NfsClient
         return Clamp(info.MaxRead, Session is { } session ? Math.Min(_options.MaxReadSize, session.MaxReadPayload) : _options.MaxReadSize);
     }
 
-    internal async ValueTask<uint> GetWriteSizeAsync(CancellationToken cancellationToken)
+    internal async ValueTask<uint> GetWriteSizeAsync(CancellationToken cancellationToken, bool journalOnOutage = false)
     {
-        var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
+        var info = await GetFsInfoAsync(cancellationToken, journalOnOutage).ConfigureAwait(false);
 
         // Under NFSv4.1 a request may not exceed the fore channel's ca_maxrequestsize (RFC 8881 §18.36.3).
         return Clamp(info.MaxWrite, Session is { } session ? Math.Min(_options.MaxWriteSize, session.MaxWritePayload) : _options.MaxWriteSize);

@@ -105,7 +105,7 @@ public sealed partial class NfsOpenFile
 
     private async ValueTask SendWriteAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)
     {
-        var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken).ConfigureAwait(false);
+        var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken, journalOnOutage: CanJournal).ConfigureAwait(false);
 
         // Counted in flight, so that data the server lost is resolved only once no WRITE of ours is under way
         // (its version would otherwise look like someone else's).
