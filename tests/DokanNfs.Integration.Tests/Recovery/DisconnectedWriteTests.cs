@@ -184,6 +184,36 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
 
     [TestMethod]
     [Timeout(180_000, CooperativeCancellation = true)]
+    public async Task A_handle_closed_while_the_server_cannot_be_reached_leaves_its_journaled_writes_to_the_client_which_replays_them()
+    {
+        var server = await StartServerAsync(LongLease);
+        var original = Pattern(50_000, 15);
+        File.WriteAllBytes(server.PathInExport("closed.bin"), original);
+        var proxy = await StartProxyAsync(server.EndPoint);
+        var options = Journaled(NewStateDirectory()) with { Mount = NfsMountType.Soft, SoftTimeout = TimeSpan.FromSeconds(2) };
+        var client = ConnectLogged(proxy.EndPoint, "soft", options);
+        var file = await client.OpenAsync(Nfs("closed.bin"), OpenRequest.ForReadWrite, Ct);
+
+        proxy.Blackhole(end: BlackholeEnd.DropAndCut);
+        var ours = Pattern(30_000, 16);
+        await file.WriteAsync(40_000, ours, StableHow4.Unstable, Ct);
+
+        // The close cannot COMMIT: on a soft mount it fails, and the handle is gone — its data is not.
+        await Assert.ThrowsExactlyAsync<RpcTimeoutException>(async () => await file.CloseAsync(Ct));
+        Assert.IsTrue(file.IsClosed);
+        Assert.AreEqual(1, client.JournalRecords);
+
+        proxy.EndBlackhole();
+        await WaitUntilAsync(() => client.JournalRecords == 0, Replayed, "the client replayed the closed handle's writes");
+
+        Assert.IsTrue((await File.ReadAllBytesAsync(server.PathInExport("closed.bin"), Ct)).AsSpan().SequenceEqual(Apply(original, 70_000, [(40_000, ours)])));
+        var replay = client.JournalReplays.Single();
+        Assert.AreEqual(NfsJournalReplayOutcome.Written, replay.Outcome, replay.ToString());
+        Assert.AreEqual(30_000L, replay.Bytes);
+    }
+
+    [TestMethod]
+    [Timeout(180_000, CooperativeCancellation = true)]
     public async Task A_client_that_crashes_with_data_in_the_journal_leaves_it_to_the_next_run_which_replays_it_before_serving()
     {
         var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("crash.bin", tear: false);
@@ -221,6 +251,32 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
 
         Assert.IsTrue((await File.ReadAllBytesAsync(server.PathInExport("torn.bin"), Ct)).AsSpan().SequenceEqual(expected));
         Assert.AreEqual(NfsJournalReplayOutcome.Written, client.JournalReplays.Single().Outcome);
+        Assert.AreEqual(0, client.JournalRecords);
+    }
+
+    [TestMethod]
+    [Timeout(180_000, CooperativeCancellation = true)]
+    public async Task A_file_renamed_while_the_client_was_down_is_reached_by_its_filehandle_and_our_data_goes_to_a_conflict_copy()
+    {
+        var (server, proxy, state, _) = await CrashWithJournaledWritesAsync("moved.bin", tear: false);
+
+        // While no client of ours runs, someone renames the file: the path names nothing now, the filehandle still
+        // names the file — at another version (the rename changed its ctime).
+        var other = ConnectLogged(server.EndPoint, "other");
+        await other.RenameAsync(Nfs("moved.bin"), Nfs("elsewhere.bin"), Ct);
+        var theirs = await File.ReadAllBytesAsync(server.PathInExport("elsewhere.bin"), Ct);
+
+        using var identity = ClientIdentity.Acquire(state);
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        await client.ReplayJournalAsync(Ct);
+
+        var replay = client.JournalReplays.Single();
+        Assert.AreEqual(NfsJournalReplayOutcome.ConflictCopy, replay.Outcome, replay.ToString());
+        StringAssert.StartsWith(replay.ConflictCopyPath, "/export/moved (conflict ");
+        CollectionAssert.AreEqual(theirs, await File.ReadAllBytesAsync(server.PathInExport("elsewhere.bin"), Ct), "the renamed file is untouched");
+        Assert.IsFalse(File.Exists(server.PathInExport("moved.bin")), "nothing is created at the old name");
+        var copy = await File.ReadAllBytesAsync(server.PathInExport(Path.GetFileName(replay.ConflictCopyPath!)), Ct);
+        CollectionAssert.AreEqual(Apply(theirs, 250_000, [(1_000, Pattern(40_000, 21)), (190_000, Pattern(60_000, 22))]), copy, "the file as it is, read by its filehandle, with our bytes over it");
         Assert.AreEqual(0, client.JournalRecords);
     }
 
