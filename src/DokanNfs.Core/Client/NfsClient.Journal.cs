@@ -136,7 +136,8 @@ public sealed partial class NfsClient
             replay = Interlocked.CompareExchange(ref _startupReplay, started, null) ?? started;
         }
 
-        await replay.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // However it ended: what it could not replay stays in the journal, and the caller goes on.
+        await Task.WhenAny(replay).WaitAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _startupReplayPending, 0);
     }
 
