@@ -244,6 +244,33 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await file.WriteAsync(0, "ok"u8.ToArray(), StableHow4.FileSync, Ct);
     }
 
+    /// <summary>Issue 8 §6: WRITE X then WRITE Y on one range with X's reply lost → the final bytes are Y.</summary>
+    [TestMethod]
+    public async Task Write_whose_reply_is_lost_followed_by_a_second_write_to_the_same_range_leaves_the_second()
+    {
+        var (server, recorder, proxy, client, other) = await SetUpAsync();
+        await using var file = await client.OpenAsync(Nfs("range"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Unchecked }, Ct);
+        await file.WriteAsync(0, "0000"u8.ToArray(), StableHow4.FileSync, Ct); // the first WRITE's fsinfo lookup is behind us
+
+        var dropped = proxy.DropReplyToCall(1, holdAfter: true);
+        var writeX = file.WriteAsync(0, "XXXX"u8.ToArray(), StableHow4.FileSync, Ct).AsTask();
+        await dropped;
+        Note("WRITE X ran, its reply is lost; another client only reads the file meanwhile");
+        await using (var reader = await other.OpenAsync(Nfs("range"), OpenRequest.ForRead, Ct))
+        {
+            _ = await reader.ReadAsync(0, new byte[4], Ct);
+        }
+
+        proxy.EndBlackhole();
+        await writeX;
+        await file.WriteAsync(0, "YYYY"u8.ToArray(), StableHow4.FileSync, Ct);
+        await file.CloseAsync(Ct);
+
+        CollectionAssert.AreEqual("YYYY"u8.ToArray(), await File.ReadAllBytesAsync(server.PathInExport("range"), Ct), recorder.Describe());
+        Assert.IsGreaterThanOrEqualTo(3, Executed(recorder, NfsOpnum4.Write), "0000, X (at least once) and Y reached the server:\n" + recorder.Describe());
+        Assert.IsNull(file.Conflict, "a reader in between is no conflict");
+    }
+
     private async Task<(GaneshaServer Server, ServerCallRecorder Recorder, TestSupport.Faults.FaultProxy Proxy, NfsClient Client, NfsClient Other)> SetUpAsync(
         NfsVersion version = NfsVersion.V40)
     {
