@@ -27,6 +27,9 @@ public sealed partial class NfsClient
     /// <summary>The NFSv4.1 session, or null under NFSv4.0 (or before the first call of a 4.1 client).</summary>
     public NfsSession? Session => Volatile.Read(ref _session);
 
+    /// <summary>The minor version in use (0 or 1), or null while a 4.1 or "auto" client has not made its first call yet.</summary>
+    public uint? MinorVersionInUse => VersionSettled ? MinorVersion : null;
+
     /// <summary>True once the minor version is known: from the start under 4.0, after the first call otherwise.</summary>
     private bool VersionSettled => _options.Version == NfsVersion.V40 || Volatile.Read(ref _versionKnown);
 
