@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 using static DokanNfs.Core.Tests.Nfs4.SessionCodecTests;
 
@@ -64,7 +65,7 @@ public sealed class V41OpCodecTests
             w.WriteUInt32(1_000_000);
         });
 
-        Assert.ThrowsExactly<Rpc.RpcMalformedReplyException>(() => Decode(record, (ref CompoundResults results, ref XdrReader r) => results.SecInfoNoName(ref r)));
+        Assert.ThrowsExactly<RpcMalformedReplyException>(() => Decode(record, (ref CompoundResults results, ref XdrReader r) => results.SecInfoNoName(ref r)));
     }
 
     [TestMethod]
