@@ -3,7 +3,9 @@ using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Xdr;
 
-namespace DokanNfs.Integration.Tests.Client;
+using DokanNfs.Integration.Tests.Client;
+
+namespace DokanNfs.Integration.Tests.V41;
 
 /// <summary>
 /// NFSv4.1's per-operation differences against Ganesha (issue 10 §5): a file opened again by its filehandle
@@ -11,7 +13,7 @@ namespace DokanNfs.Integration.Tests.Client;
 /// current stateid carrying an OPEN's stateid to a READ or LOCK in the same COMPOUND.
 /// </summary>
 [TestClass]
-public sealed class V41OpTests(TestContext testContext) : ClientTestBase(testContext)
+public sealed class PerOpTests(TestContext testContext) : ClientTestBase(testContext)
 {
     /// <summary>
     /// A downgrade opens the file again. Another client renamed it meanwhile: 4.1 opens it by its filehandle and the
