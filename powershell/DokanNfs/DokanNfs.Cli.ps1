@@ -239,6 +239,8 @@ function Get-DokanNfsDriveList {
                 Server = [string]$mount.server
                 Export = [string]$mount.export
                 State = [string]$mount.state
+                NfsVersion = [string]$mount.nfsVersion
+                SessionId = [string]$mount.sessionId
             }
         })
         [pscustomobject]@{
@@ -252,6 +254,8 @@ function Get-DokanNfsDriveList {
             State = [string]$entry.state
             LastError = [string]$entry.lastError
             ProcessId = [int]$entry.pid
+            NfsVersion = [string]$entry.nfsVersion
+            SessionId = [string]$entry.sessionId
             Nested = $nested
         }
     }
@@ -298,6 +302,8 @@ function Get-DokanNfsStatisticsList {
                 PSTypeName = 'DokanNfs.ServerStatistics'
                 MountPoint = [string]$mount.mountPoint
                 Server = [string]$server.server
+                NfsVersion = [string]$server.nfsVersion
+                SessionId = [string]$server.sessionId
                 TotalCalls = $total
                 Calls = $calls
                 LatencyP50Ms = $server.latencyMs.p50

@@ -4,8 +4,8 @@
 
 . (Join-Path -Path $PSScriptRoot -ChildPath 'DokanNfs.Cli.ps1')
 
-Update-TypeData -TypeName 'DokanNfs.Drive' -DefaultDisplayPropertySet 'MountPoint', 'Url', 'State', 'ProcessId' -Force
-Update-TypeData -TypeName 'DokanNfs.ServerStatistics' -DefaultDisplayPropertySet 'MountPoint', 'Server', 'TotalCalls', 'LatencyP50Ms', 'LatencyP99Ms', 'LeaseState' -Force
+Update-TypeData -TypeName 'DokanNfs.Drive' -DefaultDisplayPropertySet 'MountPoint', 'Url', 'NfsVersion', 'State', 'ProcessId' -Force
+Update-TypeData -TypeName 'DokanNfs.ServerStatistics' -DefaultDisplayPropertySet 'MountPoint', 'Server', 'NfsVersion', 'TotalCalls', 'LatencyP50Ms', 'LatencyP99Ms', 'LeaseState' -Force
 
 function Mount-NfsDrive {
     <#
@@ -34,7 +34,8 @@ function Mount-NfsDrive {
     The volume label Explorer shows (dokannfs mount --label).
 
     .PARAMETER Version
-    The NFS minor version to use, 4.0 or 4.1 (-o vers=).
+    The NFS minor version to use: 4.0, 4.1 or auto (-o vers=). Not given: dokannfs's default, auto
+    (4.1 if the server speaks it, else 4.0).
 
     .PARAMETER Port
     The server's TCP port (-o port=); 2049 when not given.
@@ -97,7 +98,7 @@ function Mount-NfsDrive {
         [Parameter(ValueFromPipelineByPropertyName)]
         [string] $Label,
 
-        [ValidateSet('4.0', '4.1')]
+        [ValidateSet('4.0', '4.1', 'auto')]
         [string] $Version,
 
         [ValidateRange(1, 65535)]
@@ -296,8 +297,10 @@ function Get-NfsDrive {
     .DESCRIPTION
     Runs `dokannfs list --json` and returns one DokanNfs.Drive object per mount: MountPoint, Url, Server,
     Export, Label, Options (as dokannfs reports them), State (mounting, mounted, reconnecting, ...),
-    LastError (why it is not mounted, when it is not), ProcessId (the dokannfs process serving it) and
-    Nested (the referral and mirror mounts grafted under it, each with Path, Server, Export and State).
+    LastError (why it is not mounted, when it is not), ProcessId (the dokannfs process serving it),
+    NfsVersion (4.0 or 4.1; empty until negotiated), SessionId (the NFSv4.1 session; empty under 4.0) and
+    Nested (the referral and mirror mounts grafted under it, each with Path, Server, Export, State,
+    NfsVersion and SessionId).
     Nothing mapped gives no output.
 
     .PARAMETER MountPoint
@@ -372,7 +375,8 @@ function Get-NfsStatistics {
 
     .DESCRIPTION
     Runs `dokannfs stats --json` and returns one DokanNfs.ServerStatistics object per drive and server
-    (a drive that follows referrals talks to several): MountPoint, Server, TotalCalls, Calls (a table of
+    (a drive that follows referrals talks to several): MountPoint, Server, NfsVersion (4.0 or 4.1),
+    SessionId (the NFSv4.1 session; empty under 4.0), TotalCalls, Calls (a table of
     operation name to count, READ, WRITE, ...), LatencyP50Ms, LatencyP90Ms and LatencyP99Ms, LeaseState,
     LeaseRenewals, and RecoveryEvents (Time, Kind, Detail: reconnects, server restarts, reclaims).
 

@@ -62,7 +62,7 @@ internal sealed class ConnectionOptions
 
     public Option<string?> Vers { get; } = new("--vers")
     {
-        Description = "NFS version: 4.0 (default), 4.1, or auto (4.1 if the server speaks it, else 4.0); overrides ?vers=.",
+        Description = "NFS version: auto (the default: 4.1 if the server speaks it, else 4.0), 4.0 or 4.1; overrides ?vers=.",
         HelpName = "VERSION",
         Recursive = true,
     };
@@ -117,7 +117,8 @@ internal sealed class ConnectionOptions
         var port = parse.GetValue(Port) ?? url.Port;
         var uid = parse.GetValue(Uid) ?? QueryId(url, "uid") ?? 0;
         var gid = parse.GetValue(Gid) ?? QueryId(url, "gid") ?? 0;
-        var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "4.0");
+        // "auto" unless told, as Linux's mount.nfs4 negotiates the highest minor version both sides speak.
+        var versText = parse.GetValue(Vers) ?? (url.Query.TryGetValue("vers", out var v) ? v : "auto");
         if (!TryParseVersion(versText, out var version, out var error))
         {
             throw CliException.BadArguments(error);

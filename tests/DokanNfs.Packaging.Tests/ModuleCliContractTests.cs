@@ -122,6 +122,27 @@ public sealed class ModuleCliContractTests(TestContext testContext) : IDisposabl
     }
 
     [TestMethod]
+    public void The_json_properties_the_module_reads_are_ones_dokannfs_writes()
+    {
+        // Get-NfsDrive / Get-NfsStatistics read list/stats --json through $entry.x, $mount.x, $server.x, ...: a name
+        // dokannfs does not write would come out empty in PowerShell, silently.
+        var written = Regex.Matches(Repository.ReadText("src/DokanNfs.Cli/Mounting/MountJson.cs"), @"JsonPropertyName\(""(\w+)""\)")
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var read = Regex.Matches(PowerShellModule.Helpers.Text, @"\$(?:entry|mount|server|recovery|stats)\.([a-z]\w*)")
+            .Select(m => m.Groups[1].Value).Distinct().ToArray();
+
+        Assert.IsNotEmpty(read);
+        foreach (var name in read)
+        {
+            Assert.Contains(name, written, $"the module reads '{name}', which dokannfs's JSON does not have");
+        }
+
+        // The NFS version and the 4.1 session are passed through for the drive, its nested mounts and each server.
+        Assert.AreEqual(3, Regex.Matches(PowerShellModule.Helpers.Text, @"NfsVersion = \[string\]\$(entry|mount|server)\.nfsVersion").Count);
+        Assert.AreEqual(3, Regex.Matches(PowerShellModule.Helpers.Text, @"SessionId = \[string\]\$(entry|mount|server)\.sessionId").Count);
+    }
+
+    [TestMethod]
     public async Task Unmount_where_nothing_is_mounted_exits_3()
     {
         // Dismount-NfsDrive reports exit code 3 as "nothing mounted" (ObjectNotFound).

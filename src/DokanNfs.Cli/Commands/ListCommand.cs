@@ -15,7 +15,7 @@ internal static class ListCommand
     {
         var json = new Option<bool>("--json")
         {
-            Description = "Print a JSON array of mounts: mountPoint, url, server, export, options, state, pid, nested [{path, server, export, state}].",
+            Description = "Print a JSON array of mounts: mountPoint, url, server, export, options, state, pid, nfsVersion, sessionId, nested [{path, server, export, state, nfsVersion, sessionId}].",
         };
         var command = new Command("list", "Show the mapped NFS drives: server, export, options and state, with the referral mounts inside each.") { json };
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async (runtime, ct) =>
@@ -36,13 +36,13 @@ internal static class ListCommand
                 return ExitCodes.Ok;
             }
 
-            var rows = new List<string[]> { new[] { "MOUNT POINT", "SERVER", "EXPORT", "STATE", "PID", "OPTIONS" } };
+            var rows = new List<string[]> { new[] { "MOUNT POINT", "SERVER", "EXPORT", "VERS", "STATE", "PID", "OPTIONS" } };
             foreach (var mount in mounts)
             {
-                rows.Add([mount.MountPoint, ServerText(mount.Server, mount.Port), mount.Export, mount.State, mount.Pid.ToString(CultureInfo.InvariantCulture), mount.OptionString]);
+                rows.Add([mount.MountPoint, ServerText(mount.Server, mount.Port), mount.Export, VersionText(mount.NfsVersion), mount.State, mount.Pid.ToString(CultureInfo.InvariantCulture), mount.OptionString]);
                 foreach (var nested in mount.Nested)
                 {
-                    rows.Add(["  " + nested.Path, nested.Server, nested.Export, nested.State, string.Empty, "(referral)"]);
+                    rows.Add(["  " + nested.Path, nested.Server, nested.Export, VersionText(nested.NfsVersion), nested.State, string.Empty, "(referral)"]);
                 }
             }
 
@@ -55,6 +55,9 @@ internal static class ListCommand
         }, ct));
         return command;
     }
+
+    /// <summary>The version in use, or "-" before a 4.1 or "auto" client has negotiated one.</summary>
+    private static string VersionText(string? version) => version ?? "-";
 
     private static string ServerText(string server, int port) =>
         port is 0 or Core.Nfs4.NfsProgram.DefaultPort ? server : string.Create(CultureInfo.InvariantCulture, $"{server}:{port}");

@@ -16,7 +16,7 @@ internal static class StatsCommand
     {
         var json = new Option<bool>("--json")
         {
-            Description = "Print {\"mounts\":[{mountPoint, servers:[{server, calls, latencyMs{p50,p90,p99}, lease{state,renewals}, recoveryEvents}]}]}.",
+            Description = "Print {\"mounts\":[{mountPoint, servers:[{server, nfsVersion, sessionId, calls, latencyMs{p50,p90,p99}, lease{state,renewals}, recoveryEvents}]}]}.",
         };
         var command = new Command("stats", "Show request counts, latency, lease state and recovery events of the mapped NFS drives, per server.") { json };
         command.SetAction((parse, ct) => ErrorReporter.RunAsync(parse, options, async (runtime, ct) =>
@@ -47,7 +47,7 @@ internal static class StatsCommand
 
                 foreach (var server in mount.Servers)
                 {
-                    await output.WriteLineAsync($"  server {server.Server}: lease {server.Lease.State}, {Number(server.Lease.Renewals)} renewals");
+                    await output.WriteLineAsync($"  server {server.Server}: {Protocol(server)}, lease {server.Lease.State}, {Number(server.Lease.Renewals)} renewals");
                     var calls = server.Calls.Count == 0 ? "none" : string.Join(", ", server.Calls.Select(c => $"{c.Key} {Number(c.Value)}"));
                     await output.WriteLineAsync($"    requests: {calls}");
                     var latency = server.LatencyMs;
@@ -65,6 +65,14 @@ internal static class StatsCommand
         }, ct));
         return command;
     }
+
+    /// <summary>"NFSv4.0", "NFSv4.1 session …", or what is known before the first call settles the version.</summary>
+    private static string Protocol(ServerStatsJson server) => server switch
+    {
+        { NfsVersion: null } => "NFS version not negotiated yet",
+        { SessionId: { } session } => $"NFSv{server.NfsVersion} session {session}",
+        _ => $"NFSv{server.NfsVersion}",
+    };
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 

@@ -197,8 +197,10 @@ internal sealed class MountAgent
     {
         var nested = new List<NestedMountJson>();
         var state = _state;
+        NfsClient? root = null;
         if (_current is { } attempt)
         {
+            root = attempt.Client;
             var rootState = ClientState(attempt.Client);
             state = state == "mounted" ? rootState : state;
             foreach (var mount in attempt.FileSystem.Tree.Mounts)
@@ -211,6 +213,8 @@ internal sealed class MountAgent
                         Server = NamespaceAttribution.ServerName(mount),
                         Export = mount.ExportPath,
                         State = ClientState(mount.Client),
+                        NfsVersion = VersionText(mount.Client),
+                        SessionId = SessionText(mount.Client),
                     });
                 }
             }
@@ -234,6 +238,8 @@ internal sealed class MountAgent
             StartedAt = _startedAt,
             Source = Request.Source,
             LastError = _lastError,
+            NfsVersion = VersionText(root),
+            SessionId = SessionText(root),
             Nested = nested,
         };
     }
@@ -275,6 +281,8 @@ internal sealed class MountAgent
         return new ServerStatsJson
         {
             Server = counters.Server,
+            NfsVersion = VersionText(client),
+            SessionId = SessionText(client),
             Calls = counters.Calls().ToDictionary(),
             LatencyMs = new LatencyJson { P50 = counters.Percentile(0.50), P90 = counters.Percentile(0.90), P99 = counters.Percentile(0.99) },
             Lease = new LeaseJson
@@ -285,6 +293,13 @@ internal sealed class MountAgent
             RecoveryEvents = events,
         };
     }
+
+    /// <summary>"4.0" or "4.1": the minor version the client negotiated; null before a 4.1 or "auto" client's first call.</summary>
+    internal static string? VersionText(NfsClient? client) =>
+        client?.MinorVersionInUse is { } minor ? string.Create(CultureInfo.InvariantCulture, $"4.{minor}") : null;
+
+    /// <summary>The NFSv4.1 session id as 32 hex digits; null under 4.0.</summary>
+    internal static string? SessionText(NfsClient? client) => client?.Session?.SessionId.ToString();
 
     private static string ClientState(NfsClient client) =>
         client.IsRecovering ? "recovering"

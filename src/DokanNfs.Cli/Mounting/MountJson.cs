@@ -62,6 +62,14 @@ internal sealed record MountEntryJson
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? LastError { get; init; }
 
+    /// <summary>The root mount's server: the NFS version in use ("4.0", "4.1"); null until negotiated.</summary>
+    [JsonPropertyName("nfsVersion")]
+    public string? NfsVersion { get; init; }
+
+    /// <summary>The root mount's NFSv4.1 session id (32 hex digits); null under NFSv4.0.</summary>
+    [JsonPropertyName("sessionId")]
+    public string? SessionId { get; init; }
+
     [JsonPropertyName("nested")]
     public List<NestedMountJson> Nested { get; init; } = [];
 }
@@ -81,6 +89,14 @@ internal sealed record NestedMountJson
 
     [JsonPropertyName("state")]
     public required string State { get; init; }
+
+    /// <summary>The NFS version in use with this server ("4.0", "4.1"); null until a 4.1 or "auto" client has negotiated it.</summary>
+    [JsonPropertyName("nfsVersion")]
+    public string? NfsVersion { get; init; }
+
+    /// <summary>The NFSv4.1 session id (32 hex digits); null under NFSv4.0.</summary>
+    [JsonPropertyName("sessionId")]
+    public string? SessionId { get; init; }
 }
 
 /// <summary><c>stats --json</c>: every mount's servers.</summary>
@@ -103,6 +119,14 @@ internal sealed record ServerStatsJson
 {
     [JsonPropertyName("server")]
     public required string Server { get; init; }
+
+    /// <summary>The NFS version in use with this server ("4.0", "4.1"); null until a 4.1 or "auto" client has negotiated it.</summary>
+    [JsonPropertyName("nfsVersion")]
+    public string? NfsVersion { get; init; }
+
+    /// <summary>The NFSv4.1 session id (32 hex digits); null under NFSv4.0.</summary>
+    [JsonPropertyName("sessionId")]
+    public string? SessionId { get; init; }
 
     /// <summary>Requests per operation (READ, WRITE, GETATTR, …), only those that happened.</summary>
     [JsonPropertyName("calls")]

@@ -21,8 +21,8 @@ internal sealed record MountOptions
     /// <summary>The longest NTFS volume label.</summary>
     public const int MaxLabelLength = 32;
 
-    /// <summary>vers= : NFSv4.0, 4.1 or auto (ConnectionOptions.TryParseVersion).</summary>
-    public NfsVersion Version { get; init; }
+    /// <summary>vers= : NFSv4.0, 4.1 or auto (ConnectionOptions.TryParseVersion); auto unless told, as Linux's mount does.</summary>
+    public NfsVersion Version { get; init; } = NfsVersion.Auto;
 
     /// <summary>The server's port; null: the URL's (2049 unless it says otherwise).</summary>
     public int? Port { get; init; }

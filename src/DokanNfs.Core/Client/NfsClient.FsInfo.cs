@@ -5,6 +5,12 @@ namespace DokanNfs.Core.Client;
 
 public sealed partial class NfsClient
 {
+    /// <summary>
+    /// The file system facts asked under NFSv4.1: those of 4.0 and suppattr_exclcreat (RFC 8881 §5.8.1.14), the
+    /// attributes an EXCLUSIVE4_1 create can set with its verifier. A 4.0 server need not know attribute 75.
+    /// </summary>
+    private static readonly Bitmap4 FsInfo41 = AttributeRequests.FsInfo.With(FAttr4.SuppAttrExclCreat);
+
     private NfsAttributes? _fsInfo;
 
     /// <summary>
@@ -23,11 +29,12 @@ public sealed partial class NfsClient
 
         var info = await RunCoreAsync(
             "fsinfo",
-            0,
-            static (ref CompoundEncoder e, int _) =>
+            this,
+            static (ref CompoundEncoder e, NfsClient client) =>
             {
+                // Encoded once the minor version is settled (the first call of a 4.1 or "auto" client settles it).
                 e.PutRootFh();
-                e.GetAttr(AttributeRequests.FsInfo);
+                e.GetAttr(client.MinorVersion > 0 ? FsInfo41 : AttributeRequests.FsInfo);
             },
             static (ref XdrReader r) =>
             {
@@ -41,6 +48,18 @@ public sealed partial class NfsClient
             journalOnOutage).ConfigureAwait(false);
         _fsInfo = info;
         return info;
+    }
+
+    /// <summary>
+    /// NFSv4.1: the attributes an OPEN with EXCLUSIVE4_1 may set along with its verifier (suppattr_exclcreat, read
+    /// with the file system facts and kept; RFC 8881 §18.16.3: attributes outside it are set by a SETATTR after the
+    /// create). Null under NFSv4.0 (EXCLUSIVE4_1 does not exist there: use EXCLUSIVE4 with the verifier alone), or
+    /// when the server did not return it.
+    /// </summary>
+    public async ValueTask<Bitmap4?> GetExclusiveCreateAttributesAsync(CancellationToken cancellationToken)
+    {
+        var info = await GetFsInfoAsync(cancellationToken).ConfigureAwait(false);
+        return MinorVersion > 0 ? info.SuppAttrExclCreat : null;
     }
 
     internal async ValueTask<uint> GetReadSizeAsync(CancellationToken cancellationToken)

@@ -27,6 +27,9 @@ public sealed partial class NfsClient
     /// <summary>The NFSv4.1 session, or null under NFSv4.0 (or before the first call of a 4.1 client).</summary>
     public NfsSession? Session => Volatile.Read(ref _session);
 
+    /// <summary>The minor version in use (0 or 1), or null while a 4.1 or "auto" client has not made its first call yet.</summary>
+    public uint? MinorVersionInUse => VersionSettled ? MinorVersion : null;
+
     /// <summary>True once the minor version is known: from the start under 4.0, after the first call otherwise.</summary>
     private bool VersionSettled => _options.Version == NfsVersion.V40 || Volatile.Read(ref _versionKnown);
 
@@ -113,7 +116,7 @@ public sealed partial class NfsClient
         NfsSession session, string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        return session.RunAsync(
+        var run = session.RunAsync(
             tag,
             state,
             encodeOps,
@@ -121,6 +124,24 @@ public sealed partial class NfsClient
             cancellationToken,
             cacheThis: CachesReply(tag),
             credential: credential ?? CallerCredential);
+        return _options.Mount == NfsMountType.Soft ? SoftTimeoutOnSessionAsync(run) : run;
+    }
+
+    /// <summary>
+    /// A soft mount's session request: the session waits an outage out for the soft timeout (its retry budget); what
+    /// it then gives up with is reported as under NFSv4.0 — the soft timeout's <see cref="RpcTimeoutException"/> —
+    /// not as the last attempt's raw connection error.
+    /// </summary>
+    private async ValueTask<TResult> SoftTimeoutOnSessionAsync<TResult>(ValueTask<TResult> run)
+    {
+        try
+        {
+            return await run.ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex is RpcConnectException or RpcTimeoutException or RpcConnectionLostException)
+        {
+            throw OutageClock.SoftTimeoutError(_options, ex);
+        }
     }
 
     /// <summary>The first call of a 4.1 or "auto" client: the version is settled (a session, or 4.0) before it goes out.</summary>

@@ -7,8 +7,10 @@ namespace DokanNfs.Core.Client;
 public sealed record NfsClientOptions
 {
     /// <summary>
-    /// Which NFSv4 minor version to speak: 4.0 (the default), 4.1 (sessions) or <see cref="NfsVersion.Auto"/> (4.1,
+    /// Which NFSv4 minor version to speak: 4.0 (the default here), 4.1 (sessions) or <see cref="NfsVersion.Auto"/> (4.1,
     /// else 4.0 when the server answers NFS4ERR_MINOR_VERS_MISMATCH). <see cref="NfsClient.MinorVersion"/> is the one in use.
+    /// The CLI, its configuration and the PowerShell module default to <see cref="NfsVersion.Auto"/>, as Linux's mount
+    /// does; this library default stays 4.0 so that every caller and test that builds options names the version it means.
     /// </summary>
     public NfsVersion Version { get; init; } = NfsVersion.V40;
 

@@ -136,17 +136,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         // (RFC 7530 §16.19.4); Ganesha answers NFS4ERR_INVAL ("share access or deny never seen before")
         // otherwise, and so does Linux nfsd. Every open here has an owner of its own, so a downgrade to bits it
         // never opened with always failed. Now the bits are OPENed by the same owner first.
-        var (parent, name) = await _client.ResolveParentAsync(Path, cancellationToken).ConfigureAwait(false);
-        var (reopened, reopenedFh, _) = await _client.OpenByNameAsync(
-            _owner, parent.FileHandle, name, new OpenRequest { Access = access, Deny = deny }, default, Path, cancellationToken).ConfigureAwait(false);
-        if (reopenedFh != FileHandle)
-        {
-            // The name leads to another file now (renamed by someone else): give that open back and stop.
-            await CloseStateAsync(_owner, reopenedFh, () => reopened.StateId, cancellationToken).ConfigureAwait(false);
-            throw new NfsException(NfsStat4.Stale, NfsOpnum4.OpenDowngrade, Path);
-        }
-
-        _stateId = reopened.StateId;
+        _stateId = await ReopenAsync(_owner, access, deny, cancellationToken).ConfigureAwait(false);
         _stateId = await _client.RunOwnerOpAsync(
             _owner,
             seqOpIndex: 1,
@@ -179,12 +169,11 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     /// </summary>
     private async ValueTask ReopenWithNewOwnerAsync(OpenShareAccess access, OpenShareDeny deny, CancellationToken cancellationToken)
     {
-        var (parent, name) = await _client.ResolveParentAsync(Path, cancellationToken).ConfigureAwait(false);
         var owner = _client.Owners.AcquireOpenOwner(Path, Credential);
-        (StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation) reopened;
+        (StateId4 StateId, NfsFh FileHandle) reopened;
         try
         {
-            reopened = await _client.OpenConfirmedAsync(owner, parent.FileHandle, name, new OpenRequest { Access = access, Deny = deny }, default, Path, cancellationToken).ConfigureAwait(false);
+            reopened = await OpenForNewOwnerAsync(owner, access, deny, cancellationToken).ConfigureAwait(false);
         }
         catch
         {

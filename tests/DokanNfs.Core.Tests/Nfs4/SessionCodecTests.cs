@@ -13,9 +13,9 @@ namespace DokanNfs.Core.Tests.Nfs4;
 [TestClass]
 public sealed class SessionCodecTests
 {
-    private delegate void OpsWriter(ref CompoundEncoder encoder);
+    internal delegate void OpsWriter(ref CompoundEncoder encoder);
 
-    private delegate T ResultsReader<T>(ref CompoundResults results, ref XdrReader reader);
+    internal delegate T ResultsReader<T>(ref CompoundResults results, ref XdrReader reader);
 
     private static readonly SessionId4 Session = new(0x0102030405060708, 0x090A0B0C0D0E0F10);
 
@@ -393,14 +393,14 @@ public sealed class SessionCodecTests
         }
     }
 
-    private static byte[] EncodeOps(OpsWriter ops)
+    internal static byte[] EncodeOps(OpsWriter ops)
     {
         using var w = new XdrWriter();
         new CompoundArgs<OpsWriter>(string.Empty, 1, ops, static (ref CompoundEncoder e, OpsWriter o) => o(ref e)).Encode(w);
         return w.WrittenSpan[12..].ToArray(); // after the empty tag, the minor version and the op count
     }
 
-    private static T Decode<T>(byte[] record, ResultsReader<T> decode) =>
+    internal static T Decode<T>(byte[] record, ResultsReader<T> decode) =>
         RpcMessage.DecodeReply(record, (ref XdrReader r) =>
         {
             var results = CompoundResults.Begin(ref r);
@@ -457,7 +457,7 @@ public sealed class SessionCodecTests
     }
 
     /// <summary>An accepted RPC reply (RFC 5531 §9) holding a COMPOUND4res with an empty tag.</summary>
-    private static byte[] Reply(NfsStat4 status, int count, Action<XdrWriter> results)
+    internal static byte[] Reply(NfsStat4 status, int count, Action<XdrWriter> results)
     {
         using var w = new XdrWriter();
         w.WriteUInt32(0x1234);

@@ -13,7 +13,7 @@ namespace DokanNfs.Dokan.Tests.Create;
 /// cases of one row run and every mismatch is reported, named by its case.
 /// </summary>
 [TestClass]
-public sealed class CreateDispositionMatrixTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class CreateDispositionMatrixTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     /// <summary>GENERIC_READ | GENERIC_WRITE as the I/O manager maps them for a file (windows-io.md §0).</summary>
     private const uint ReadWrite = 0x12019F;

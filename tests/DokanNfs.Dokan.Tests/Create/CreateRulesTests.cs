@@ -11,7 +11,7 @@ namespace DokanNfs.Dokan.Tests.Create;
 /// directories get the configured modes.
 /// </summary>
 [TestClass]
-public sealed class CreateRulesTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class CreateRulesTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint Read = 0x120089;
     private const uint Write = 0x120116;

@@ -10,7 +10,7 @@ namespace DokanNfs.Dokan.Tests.Create;
 /// Cleanup never came.
 /// </summary>
 [TestClass]
-public sealed class DeleteOnCloseTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class DeleteOnCloseTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint ReadWrite = 0x12019F;
     private const uint ShareAll = FileShareRead | FileShareWrite | FileShareDelete;

@@ -10,7 +10,7 @@ namespace DokanNfs.Dokan.Tests.Create;
 /// remove the file at the deleting handle's own Cleanup, under another program's open handle.
 /// </summary>
 [TestClass]
-public sealed class DeleteOnLastCleanupTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class DeleteOnLastCleanupTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint ShareAll = FileShareRead | FileShareWrite | FileShareDelete;
 

@@ -10,7 +10,7 @@ namespace DokanNfs.Dokan.Tests.Create;
 /// CloseFile give an OPEN back exactly once, also when only CloseFile comes.
 /// </summary>
 [TestClass]
-public sealed class ShareModeTests(TestContext testContext) : WireCountingTestBase(testContext)
+public class ShareModeTests(TestContext testContext) : WireCountingTestBase(testContext)
 {
     // Generic rights as the I/O manager maps them for files (windows-io.md §0).
     private const uint Read = 0x120089;

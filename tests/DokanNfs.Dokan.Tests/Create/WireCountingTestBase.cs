@@ -25,7 +25,7 @@ public abstract class WireCountingTestBase(TestContext testContext) : SimulatorT
     {
         await MountAsync(adapterOptions);
         Wire = Track(RecordingProxy.Start(Server.EndPoint));
-        var client = Track(new NfsClient(Wire.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create() }));
+        var client = Track(new NfsClient(Wire.EndPoint, ClientOptions()));
         var fileSystem = Track(await NamespaceFileSystem.MountAsync(client, Wire.EndPoint, Export, null, Ct));
         adapterOptions ??= new DokanAdapterOptions();
         var host = new RecordingDokanHost(adapterOptions.RequestTimeout);

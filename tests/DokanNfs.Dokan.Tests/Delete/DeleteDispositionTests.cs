@@ -12,7 +12,7 @@ namespace DokanNfs.Dokan.Tests.Deletion;
 /// undelete.
 /// </summary>
 [TestClass]
-public sealed class DeleteDispositionTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class DeleteDispositionTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     /// <summary>Explorer's delete open: DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, share 7.</summary>
     private const uint DeleteAccess = Delete | Synchronize | FileReadAttributes;

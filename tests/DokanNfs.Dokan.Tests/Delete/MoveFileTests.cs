@@ -13,7 +13,7 @@ namespace DokanNfs.Dokan.Tests.Deletion;
 /// their content, the open following its new name, and renames across mounts.
 /// </summary>
 [TestClass]
-public sealed class MoveFileTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class MoveFileTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     /// <summary>Explorer's rename open: DELETE | SYNCHRONIZE | FILE_READ_ATTRIBUTES, share 7 (windows-io.md §2).</summary>
     private const uint RenameAccess = Delete | Synchronize | FileReadAttributes;

@@ -13,7 +13,7 @@ namespace DokanNfs.Dokan.Tests.Identity;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class RequesterIdentityTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class RequesterIdentityTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint AliceProcess = 100;
     private const uint BobProcess = 200;

@@ -18,7 +18,7 @@ namespace DokanNfs.Dokan.Tests.Info;
 /// </para>
 /// </summary>
 [TestClass]
-public sealed class ChangeNotificationTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class ChangeNotificationTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint ShareAll = FileShareRead | FileShareWrite | FileShareDelete;
 
@@ -98,7 +98,7 @@ public sealed class ChangeNotificationTests(TestContext testContext) : Simulator
         Directory.CreateDirectory(OnDisk(@"\shared"));
         File.WriteAllText(OnDisk(@"\shared\theirs.txt"), "theirs");
         _ = Sim.ExplorerLists(@"\shared");
-        var other = Track(new NfsClient(Server.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create() }));
+        var other = Track(new NfsClient(Server.EndPoint, ClientOptions()));
 
         await using (var file = await other.OpenAsync($"{Export}/shared/added.txt", new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
         {

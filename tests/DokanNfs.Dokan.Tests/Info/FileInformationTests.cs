@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Info;
 
 /// <summary>GetFileInformation and FindStreams against Ganesha (issue 6 §4).</summary>
 [TestClass]
-public sealed class FileInformationTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class FileInformationTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint ShareAll = FileShareRead | FileShareWrite | FileShareDelete;
 

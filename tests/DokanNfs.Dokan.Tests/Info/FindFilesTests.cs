@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Info;
 
 /// <summary>FindFiles and FindFilesWithPattern against Ganesha: what a directory query returns (issue 6 §4).</summary>
 [TestClass]
-public sealed class FindFilesTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class FindFilesTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     [TestMethod]
     public async Task Listing_returns_every_entry_with_its_attributes_size_and_times_and_no_dot_entries()

@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Info;
 
 /// <summary>GetVolumeInformation and GetDiskFreeSpace against Ganesha (issue 6 §4; ../shared/windows-io.md §1.7).</summary>
 [TestClass]
-public sealed class VolumeInformationTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class VolumeInformationTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     [TestMethod]
     public async Task By_default_the_volume_is_NTFS_labelled_NFS_case_sensitive_preserving_Unicode_with_ACLs_and_no_streams()

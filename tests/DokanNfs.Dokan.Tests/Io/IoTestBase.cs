@@ -50,7 +50,7 @@ public abstract class IoTestBase(TestContext testContext) : SimulatorTestBase(te
     }
 
     /// <summary>A second NFS client of the same server with an identity of its own (another machine, as the server sees it).</summary>
-    protected NfsClient OtherClient() => Track(new NfsClient(Server.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create() }));
+    protected NfsClient OtherClient() => Track(new NfsClient(Server.EndPoint, ClientOptions()));
 
     /// <summary>The export path of <paramref name="windowsPath"/> as a server path for <see cref="OtherClient"/>.</summary>
     protected static string ServerPath(string windowsPath) => Export + windowsPath.Replace('\\', '/');

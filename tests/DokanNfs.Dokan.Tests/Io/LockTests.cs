@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Io;
 
 /// <summary>LockFile / UnlockFile (DOKAN_OPTION_FILELOCK_USER_MODE) as NFS byte-range locks, between processes and NFS clients.</summary>
 [TestClass]
-public sealed class LockTests(TestContext testContext) : IoTestBase(testContext)
+public class LockTests(TestContext testContext) : IoTestBase(testContext)
 {
     private const uint Word = 100;
     private const uint Excel = 200;

@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Io;
 
 /// <summary>ReadFile, WriteFile and FlushFileBuffers as Windows sends them, checked against the export on disk.</summary>
 [TestClass]
-public sealed class ReadWriteTests(TestContext testContext) : IoTestBase(testContext)
+public class ReadWriteTests(TestContext testContext) : IoTestBase(testContext)
 {
     [TestMethod]
     public async Task Reads_at_offsets_stop_at_end_of_file_and_a_read_at_or_past_it_is_end_of_file()

@@ -8,7 +8,7 @@ namespace DokanNfs.Dokan.Tests.Io;
 /// <remarks>Linux only: the truth is read from the export with Unix file modes (the tests run Ganesha).</remarks>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class SetInfoTests(TestContext testContext) : IoTestBase(testContext)
+public class SetInfoTests(TestContext testContext) : IoTestBase(testContext)
 {
     private const UnixFileMode AnyWrite = UnixFileMode.UserWrite | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite;
 

@@ -9,7 +9,7 @@ namespace DokanNfs.Dokan.Tests.Names;
 /// <summary>Issue 6 §8 through the adapter against a real server: forbidden characters, case, long names.</summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class WindowsNameTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class WindowsNameTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     [TestMethod]
     public async Task A_name_with_characters_Windows_forbids_is_listed_mapped_and_opens_the_server_file()

@@ -14,7 +14,7 @@ namespace DokanNfs.Dokan.Tests.Referrals;
 /// is read from the trigger layer (GraftCount, the mount tree).
 /// </summary>
 [TestClass]
-public sealed class ReferralBrowsingTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class ReferralBrowsingTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint ShareAll = FileShareRead | FileShareWrite | FileShareDelete;
 

@@ -14,7 +14,7 @@ namespace DokanNfs.Dokan.Tests.Scenarios;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class CopyScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
+public class CopyScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
 {
     private const long SixtyFourMiB = 64L << 20;
 

@@ -7,7 +7,7 @@ namespace DokanNfs.Dokan.Tests.Scenarios;
 /// <summary>Notepad and cmd writing text files on the drive (../shared/windows-io.md §3).</summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class EditorScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
+public class EditorScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
 {
     private const UnixFileMode Mode0640 = (UnixFileMode)0x1A0;
 

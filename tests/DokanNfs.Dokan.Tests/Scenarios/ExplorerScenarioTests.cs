@@ -16,7 +16,7 @@ namespace DokanNfs.Dokan.Tests.Scenarios;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class ExplorerScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
+public class ExplorerScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
 {
     private const int EntryCount = 1000;
 

@@ -13,7 +13,7 @@ namespace DokanNfs.Dokan.Tests.Scenarios;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class MappedFileScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
+public class MappedFileScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
 {
     [TestMethod]
     public async Task A_program_started_from_the_drive_is_paged_in_after_its_handle_is_closed_and_holds_no_one_up()
@@ -29,7 +29,7 @@ public sealed class MappedFileScenarioTests(TestContext testContext) : ScenarioT
 
         CollectionAssert.AreEqual(bytes, image, "every page read after Cleanup");
         // While it runs, its pages come through an OPEN that denies nothing: another machine may open it for writing.
-        var otherMachine = Track(new NfsClient(Server.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create() }));
+        var otherMachine = Track(new NfsClient(Server.EndPoint, ClientOptions()));
         await using (var writer = await otherMachine.OpenAsync(Export + "/tools/app.exe", OpenRequest.ForReadWrite with { Deny = Core.Nfs4.OpenShareDeny.None }, Ct))
         {
             await writer.CloseAsync(Ct);

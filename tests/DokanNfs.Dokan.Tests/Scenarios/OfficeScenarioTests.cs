@@ -15,7 +15,7 @@ namespace DokanNfs.Dokan.Tests.Scenarios;
 /// </summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class OfficeScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
+public class OfficeScenarioTests(TestContext testContext) : ScenarioTestBase(testContext)
 {
     private const uint Word = 100;
     private const uint Excel = 200;
@@ -79,7 +79,7 @@ public sealed class OfficeScenarioTests(TestContext testContext) : ScenarioTestB
         Assert.AreEqual(NtStatus.SharingViolation, strictReader.Status, "a reader that would deny writing, while Word writes");
 
         // On another machine only the adapter's NFS OPEN share_deny stands between Word and a writer.
-        var otherMachine = Track(new NfsClient(Server.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create() }));
+        var otherMachine = Track(new NfsClient(Server.EndPoint, ClientOptions()));
         var denied = await Assert.ThrowsAsync<NfsException>(
             () => otherMachine.OpenAsync(Export + "/report.docx", new OpenRequest { Access = OpenShareAccess.Write }, Ct).AsTask());
         Assert.AreEqual(NfsStat4.ShareDenied, denied.Status);

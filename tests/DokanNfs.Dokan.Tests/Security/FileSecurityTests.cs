@@ -10,7 +10,7 @@ namespace DokanNfs.Dokan.Tests.Security;
 /// <summary>Issue 6 §7: security descriptors from uid, gid and mode, and back, against a real server.</summary>
 [TestClass]
 [SupportedOSPlatform("linux")]
-public sealed class FileSecurityTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class FileSecurityTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     private const uint AllParts = SecurityInformation.Owner | SecurityInformation.Group | SecurityInformation.Dacl;
 

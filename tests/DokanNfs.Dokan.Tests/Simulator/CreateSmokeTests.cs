@@ -5,7 +5,7 @@ namespace DokanNfs.Dokan.Tests.Simulator;
 
 /// <summary>The simulator and the adapter's create path against a real server: the base the scenario tests stand on.</summary>
 [TestClass]
-public sealed class CreateSmokeTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class CreateSmokeTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     [TestMethod]
     public async Task Creating_a_new_file_makes_it_in_the_export_and_opening_it_again_reports_a_collision_for_open_if()
@@ -32,5 +32,16 @@ public sealed class CreateSmokeTests(TestContext testContext) : SimulatorTestBas
         Assert.AreEqual(NtStatus.Success, opened.Status);
         Assert.IsTrue(opened.Handle!.IsDirectory);
         Sim.Close(opened.Handle);
+    }
+
+    [TestMethod]
+    public async Task The_drive_speaks_the_NFS_version_of_the_test_class()
+    {
+        await MountAsync();
+        Sim.Close(Sim.Create(@"\probe", GenericWrite, FileShareRead, FileCreate, FileNonDirectoryFile).Handle!);
+        var client = FileSystem.Tree.Mounts.Single().Client;
+
+        Assert.AreEqual(Version == Core.Client.NfsVersion.V41 ? 1u : 0u, client.MinorVersion);
+        Assert.AreEqual(Version == Core.Client.NfsVersion.V41, client.Session is not null, "a session exactly under 4.1");
     }
 }

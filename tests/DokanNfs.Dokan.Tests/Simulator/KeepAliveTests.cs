@@ -11,7 +11,7 @@ namespace DokanNfs.Dokan.Tests.Simulator;
 /// on the network keeps its request alive with DokanResetTimeout — a server reboot never unmounts the drive.
 /// </summary>
 [TestClass]
-public sealed class KeepAliveTests(TestContext testContext) : SimulatorTestBase(testContext)
+public class KeepAliveTests(TestContext testContext) : SimulatorTestBase(testContext)
 {
     [TestMethod]
     public async Task A_create_that_waits_through_a_server_reboot_and_its_grace_period_keeps_its_request_alive()

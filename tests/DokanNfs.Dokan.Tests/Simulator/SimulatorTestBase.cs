@@ -10,7 +10,8 @@ namespace DokanNfs.Dokan.Tests.Simulator;
 /// over it, and the Windows I/O simulator driving the adapter. Cleanup releases the adapter's opens, the
 /// namespace, the client and the server, in that order; the server log is written out when a test failed.
 /// Every test under it needs Linux with NFS-Ganesha (and, for Native/, a C compiler): the category lets the
-/// Windows workflow run the rest.
+/// Windows workflow run the rest. The NFS minor version is the class's <see cref="Version"/>: 4.0 here, 4.1 in the
+/// derived classes of <c>Simulator/V41Tests.cs</c>, so the same tests run for both without a copy.
 /// </summary>
 [TestCategory("Ganesha")]
 public abstract class SimulatorTestBase(TestContext testContext)
@@ -24,6 +25,9 @@ public abstract class SimulatorTestBase(TestContext testContext)
     protected TestContext TestContext => testContext;
 
     protected CancellationToken Ct => testContext.CancellationToken;
+
+    /// <summary>The NFS minor version every client of the test speaks (the mounted drive's and "other machines").</summary>
+    protected virtual NfsVersion Version => NfsVersion.V40;
 
     /// <summary>The server of the mounted drive (after <see cref="MountAsync"/>).</summary>
     protected GaneshaServer Server { get; private set; } = null!;
@@ -48,13 +52,7 @@ public abstract class SimulatorTestBase(TestContext testContext)
         NamespaceOptions? namespaceOptions = null, GaneshaServer? server = null)
     {
         Server = server ?? await Servers.StartAsync(serverOptions, Ct);
-        clientOptions ??= new NfsClientOptions();
-        if (clientOptions.Identity is null)
-        {
-            clientOptions = clientOptions with { Identity = ClientIdentity.Create() };
-        }
-
-        var client = new NfsClient(Server.EndPoint, clientOptions);
+        var client = new NfsClient(Server.EndPoint, ClientOptions(clientOptions));
         _disposables.Add(client);
         FileSystem = await NamespaceFileSystem.MountAsync(client, Server.EndPoint, Export, namespaceOptions, Ct);
         _disposables.Add(FileSystem);
@@ -63,6 +61,16 @@ public abstract class SimulatorTestBase(TestContext testContext)
         var operations = new NfsDokanOperations(FileSystem, host, adapterOptions);
         _disposables.Add(operations);
         Sim = new WindowsIoSimulator(operations, host);
+    }
+
+    /// <summary>
+    /// <paramref name="options"/> (or the defaults) for a client of this test: its <see cref="Version"/>, and an identity
+    /// of its own unless one is given, so each client is another machine to the server.
+    /// </summary>
+    protected NfsClientOptions ClientOptions(NfsClientOptions? options = null)
+    {
+        options ??= new NfsClientOptions();
+        return options with { Version = Version, Identity = options.Identity ?? ClientIdentity.Create() };
     }
 
     /// <summary>Registers something to be disposed at cleanup, before the servers stop (newest first).</summary>

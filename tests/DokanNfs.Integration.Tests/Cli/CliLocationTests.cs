@@ -80,7 +80,9 @@ public sealed class CliLocationTests(TestContext testContext) : CliTestBase(test
         Assert.Contains("answers NFSv4.0", fellBack);
         Assert.MatchesRegex(@"(?m)^\s+minor version\s+0$", fellBack);
         var plain = ExpectOk(await RunAsync("ping", Url(server))).StdOut;
-        Assert.MatchesRegex(@"(?m)^\s+minor version\s+0$", plain, "4.0 unless asked");
+        Assert.MatchesRegex(@"(?m)^\s+minor version\s+1$", plain, "auto unless asked: 4.1 where the server speaks it");
+        var plainLegacy = ExpectOk(await RunAsync("ping", Url(legacy))).StdOut;
+        Assert.MatchesRegex(@"(?m)^\s+minor version\s+0$", plainLegacy, "auto unless asked: 4.0 where the server speaks only that");
 
         ExpectError(7, await RunAsync("ping", Url(legacy), "--vers", "4.1"), "does not speak NFSv4.1 (NFS4ERR_MINOR_VERS_MISMATCH): use vers=4.0");
     }

@@ -25,7 +25,7 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
         await File.WriteAllBytesAsync(server.PathInExport("data.bin"), new byte[100_000], Ct);
         Directory.CreateDirectory(server.PathInExport("sub"));
         var mounter = new FakeDriveMounter();
-        var (agent, run, _) = await StartMountAsync(mounter, Url(server), "z", "hard,uid=0,gid=0,label=Work");
+        var (agent, run, _) = await StartMountAsync(mounter, Url(server), "z", "vers=4.0,hard,uid=0,gid=0,label=Work");
 
         // Requests on "the drive", as the adapter would make them.
         var drive = mounter.Drives.Single().FileSystem;
@@ -53,11 +53,13 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
             Assert.AreEqual("hard", entry.GetProperty("options").GetProperty("mtype").GetString());
             Assert.AreEqual("false", entry.GetProperty("options").GetProperty("ro").GetString());
             Assert.AreEqual(0, entry.GetProperty("nested").GetArrayLength());
+            Assert.AreEqual("4.0", entry.GetProperty("nfsVersion").GetString());
+            Assert.AreEqual(JsonValueKind.Null, entry.GetProperty("sessionId").ValueKind, "no session under NFSv4.0");
         }
 
         var text = ExpectOk(await RunAsync("list")).StdOut;
-        Assert.MatchesRegex(@"(?m)^MOUNT POINT\s+SERVER\s+EXPORT\s+STATE\s+PID\s+OPTIONS$", text);
-        Assert.MatchesRegex($@"(?m)^Z:\s+{server.Address}:{server.Port}\s+{server.PseudoPath}\s+mounted\s+{Environment.ProcessId}\s+vers=4\.0,sec=sys,", text);
+        Assert.MatchesRegex(@"(?m)^MOUNT POINT\s+SERVER\s+EXPORT\s+VERS\s+STATE\s+PID\s+OPTIONS$", text);
+        Assert.MatchesRegex($@"(?m)^Z:\s+{server.Address}:{server.Port}\s+{server.PseudoPath}\s+4\.0\s+mounted\s+{Environment.ProcessId}\s+vers=4\.0,sec=sys,", text);
 
         using (var stats = JsonDocument.Parse(ExpectOk(await RunAsync("stats", "--json")).StdOut))
         {
@@ -65,6 +67,7 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
             Assert.AreEqual("Z:", mount.GetProperty("mountPoint").GetString());
             var s = mount.GetProperty("servers").EnumerateArray().Single();
             Assert.AreEqual(server.Address.ToString(), s.GetProperty("server").GetString());
+            Assert.AreEqual("4.0", s.GetProperty("nfsVersion").GetString());
             var calls = s.GetProperty("calls");
             Assert.AreEqual(1, calls.GetProperty("GETATTR").GetInt64());
             Assert.AreEqual(1, calls.GetProperty("READDIR").GetInt64());
@@ -80,7 +83,7 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
         }
 
         var statsText = ExpectOk(await RunAsync("stats")).StdOut;
-        Assert.Contains($"server {server.Address}: lease valid", statsText);
+        Assert.Contains($"server {server.Address}: NFSv4.0, lease valid", statsText);
         Assert.MatchesRegex(@"requests: GETATTR 1, READDIR 1, OPEN 1, READ 1, CLOSE 1", statsText);
         Assert.MatchesRegex(@"latency:  p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms", statsText);
 
@@ -93,6 +96,35 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
     }
 
     [TestMethod]
+    public async Task List_and_stats_name_NFSv4_1_and_its_session()
+    {
+        var server = await StartServerAsync();
+        var mounter = new FakeDriveMounter();
+        var (agent, _, _) = await StartMountAsync(mounter, Url(server), "V:", "vers=4.1");
+        await mounter.Drives.Single().FileSystem.GetAttributesAsync("/", Ct);
+        var session = agent.Entry().SessionId;
+
+        Assert.IsNotNull(session);
+        Assert.MatchesRegex("^[0-9a-f]{32}$", session);
+        using (var list = JsonDocument.Parse(ExpectOk(await RunAsync("list", "--json")).StdOut))
+        {
+            var entry = list.RootElement.EnumerateArray().Single();
+            Assert.AreEqual("4.1", entry.GetProperty("nfsVersion").GetString());
+            Assert.AreEqual(session, entry.GetProperty("sessionId").GetString());
+        }
+
+        Assert.MatchesRegex($@"(?m)^V:\s+{server.Address}:{server.Port}\s+{server.PseudoPath}\s+4\.1\s+mounted\s+", ExpectOk(await RunAsync("list")).StdOut);
+        using (var stats = JsonDocument.Parse(ExpectOk(await RunAsync("stats", "--json")).StdOut))
+        {
+            var s = stats.RootElement.GetProperty("mounts")[0].GetProperty("servers").EnumerateArray().Single();
+            Assert.AreEqual("4.1", s.GetProperty("nfsVersion").GetString());
+            Assert.AreEqual(session, s.GetProperty("sessionId").GetString());
+        }
+
+        Assert.Contains($"server {server.Address}: NFSv4.1 session {session}, lease valid", ExpectOk(await RunAsync("stats")).StdOut);
+    }
+
+    [TestMethod]
     public async Task List_shows_a_referral_grafted_inside_the_drive_as_nested()
     {
         var b = await StartServerAsync(new GaneshaOptions { AddressMode = GaneshaAddressMode.OwnAddressPort2049 });
@@ -100,7 +132,7 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
         await File.WriteAllTextAsync(b.PathInExport("hello.txt"), "from B", Ct);
         _ = a.MakeReferral("ref", b.FsLocation);
         var mounter = new FakeDriveMounter();
-        await StartMountAsync(mounter, Url(a), "Y:", null);
+        await StartMountAsync(mounter, Url(a), "Y:", "vers=4.0");
         var drive = mounter.Drives.Single().FileSystem;
 
         CollectionAssert.AreEqual(new[] { "ref" }, await NamesAsync(drive, "/"));
@@ -116,9 +148,10 @@ public sealed class CliRunningMountTests(TestContext testContext) : CliTestBase(
         Assert.AreEqual(b.Address.ToString(), nested.GetProperty("server").GetString());
         Assert.AreEqual(b.PseudoPath, nested.GetProperty("export").GetString());
         Assert.AreEqual("mounted", nested.GetProperty("state").GetString());
+        Assert.AreEqual("4.0", nested.GetProperty("nfsVersion").GetString(), "the nested mount inherits vers=4.0");
 
         var text = ExpectOk(await RunAsync("list")).StdOut;
-        Assert.MatchesRegex($@"(?m)^  /ref\s+{b.Address}\s+{b.PseudoPath}\s+mounted\s+\(referral\)$", text);
+        Assert.MatchesRegex($@"(?m)^  /ref\s+{b.Address}\s+{b.PseudoPath}\s+4\.0\s+mounted\s+\(referral\)$", text);
 
         // The listing of /ref counted against B, the root's against A.
         using var stats = JsonDocument.Parse(ExpectOk(await RunAsync("stats", "--json")).StdOut);

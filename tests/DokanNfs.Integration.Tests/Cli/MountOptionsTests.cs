@@ -80,7 +80,7 @@ public sealed class MountOptionsTests
         var o = new MountOptions();
 
         Assert.AreEqual(
-            "vers=4.0,sec=sys,port=2049,rsize=1048576,wsize=1048576,timeo=30,retrans=1,mtype=hard,rw,casesensitive,referrals=follow",
+            "vers=auto,sec=sys,port=2049,rsize=1048576,wsize=1048576,timeo=30,retrans=1,mtype=hard,rw,casesensitive,referrals=follow",
             o.ToOptionString(2049));
         Assert.AreEqual(TimeSpan.FromSeconds(60), o.SoftTimeout);
     }

@@ -31,11 +31,13 @@ public sealed class MountTypeTests(TestContext testContext) : RecoveryProxyTestB
     /// seqid-bearing call) — fails with <see cref="RpcTimeoutException"/> once the soft timeout has passed.
     /// </summary>
     [TestMethod]
-    public async Task Soft_mount_fails_calls_with_a_timeout_while_the_server_is_down_and_later_calls_work_once_it_is_back()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Soft_mount_fails_calls_with_a_timeout_while_the_server_is_down_and_later_calls_work_once_it_is_back(NfsVersion version)
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("soft.txt"), "soft");
-        var client = ConnectLogged(server.EndPoint, "soft", Soft);
+        var client = ConnectLogged(server.EndPoint, "soft", Soft with { Version = version });
         var file = Track(await client.OpenAsync(Nfs("soft.txt"), OpenRequest.ForReadWrite, Ct));
         await file.WriteAsync(0, "SOFT"u8.ToArray(), StableHow4.FileSync, Ct);
 
@@ -59,11 +61,13 @@ public sealed class MountTypeTests(TestContext testContext) : RecoveryProxyTestB
 
     /// <summary>The server runs but answers nothing (a blackhole): the calls time out one after another until the soft timeout.</summary>
     [TestMethod]
-    public async Task Soft_mount_fails_a_call_with_a_timeout_while_the_server_does_not_answer_and_later_calls_work()
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Soft_mount_fails_a_call_with_a_timeout_while_the_server_does_not_answer_and_later_calls_work(NfsVersion version)
     {
         var server = await StartServerAsync();
         var proxy = await StartProxyAsync(server.EndPoint);
-        var client = ConnectLogged(proxy.EndPoint, "soft", Soft);
+        var client = ConnectLogged(proxy.EndPoint, "soft", Soft with { Version = version });
         await client.GetAttrAsync(Export, Ct);
 
         proxy.Blackhole(end: BlackholeEnd.DropAndCut);

@@ -79,6 +79,7 @@ public sealed partial class NfsSession
                 var sent = Environment.TickCount64;
                 try
                 {
+                    await ConnectWithinBudgetAsync(clock, cancellationToken).ConfigureAwait(false);
                     await EnsureBoundAsync(session, cancellationToken).ConfigureAwait(false);
                     var args = new CompoundArgs<SequencedCall<TState, TResult>>(tag, _options.MinorVersion, call, SequencedCall<TState, TResult>.Encode);
                     var result = await _rpc.CallAsync(
@@ -165,6 +166,35 @@ public sealed partial class NfsSession
                     throw;
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// With a limited budget (a soft mount) and the connection down: reconnects within what is left of it, so that one
+    /// attempt does not wait in the RPC client's reconnect backoff (up to 15 s) far past the budget; a hard mount's
+    /// attempt connects itself, as long as it takes. Fails as an unreachable server, which the caller's catch weighs.
+    /// </summary>
+    private async ValueTask ConnectWithinBudgetAsync(SessionRetryClock clock, CancellationToken cancellationToken)
+    {
+        if (clock.Left() is not { } left || _rpc.ConnectionCount == 0 || _rpc.Connection is { IsBroken: false })
+        {
+            return;
+        }
+
+        if (left <= TimeSpan.Zero)
+        {
+            throw new RpcConnectException($"{ServerName} could not be reached within {_options.RetryBudget.TotalSeconds:F0} s.");
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(left);
+        try
+        {
+            await _rpc.ConnectAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new RpcConnectException($"{ServerName} could not be reached within {_options.RetryBudget.TotalSeconds:F0} s.");
         }
     }
 

@@ -68,6 +68,12 @@ internal struct SessionRetryClock(NfsSessionOptions options)
         return options.RetryBudget == Timeout.InfiniteTimeSpan || now - _firstWaitTicks < (long)options.RetryBudget.TotalMilliseconds;
     }
 
+    /// <summary>What is left of a limited budget once the first wait started; null while unlimited or not started.</summary>
+    public readonly TimeSpan? Left() =>
+        options.RetryBudget == Timeout.InfiniteTimeSpan || _firstWaitTicks == 0
+            ? null
+            : options.RetryBudget - TimeSpan.FromMilliseconds(Environment.TickCount64 - _firstWaitTicks);
+
     /// <summary>Waits the current delay and doubles the next.</summary>
     public Task WaitAsync(CancellationToken cancellationToken)
     {

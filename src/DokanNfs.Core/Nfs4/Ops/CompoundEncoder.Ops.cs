@@ -162,6 +162,13 @@ public ref partial struct CompoundEncoder
     public void SecInfo(string name) => BeginOp(NfsOpnum4.SecInfo).WriteString(name, NfsLimits.MaxComponentBytes);
 
     /// <summary>
+    /// RFC 8881 §18.45: SECINFO_NO_NAME (NFSv4.1), the flavors for the current filehandle itself or for its parent —
+    /// what SECINFO asks by name, for the objects that have none here (the root after PUTROOTFH, a file after PUTFH).
+    /// Like SECINFO it consumes the current filehandle.
+    /// </summary>
+    public void SecInfoNoName(SecInfoStyle4 style) => BeginOp(NfsOpnum4.SecInfoNoName).WriteEnum(style);
+
+    /// <summary>
     /// RFC 7530 §16.33: SETCLIENTID. We run no callback service, so the callback address is empty:
     /// the server then grants no delegations, which is what an NFSv4.0 client without one must get.
     /// </summary>

@@ -114,6 +114,7 @@ public static class CompoundReplyWalker
             case NfsOpnum4.RestoreFh: results.RestoreFh(ref reader); break;
             case NfsOpnum4.SaveFh: results.SaveFh(ref reader); break;
             case NfsOpnum4.SecInfo: results.SecInfo(ref reader); break;
+            case NfsOpnum4.SecInfoNoName: results.SecInfoNoName(ref reader); break;
             case NfsOpnum4.SetAttr: results.SetAttr(ref reader); break;
             case NfsOpnum4.SetClientId: results.SetClientId(ref reader); break;
             case NfsOpnum4.SetClientIdConfirm: results.SetClientIdConfirm(ref reader); break;

@@ -157,10 +157,23 @@ public partial struct CompoundResults
     /// </summary>
     public uint[] SecInfo(ref XdrReader reader)
     {
+        Expect(ref reader, NfsOpnum4.SecInfo);
+        return ReadSecInfo4List(ref reader);
+    }
+
+    /// <summary>SECINFO_NO_NAME (RFC 8881 §18.45): the same result as SECINFO's, for the current filehandle or its parent.</summary>
+    public uint[] SecInfoNoName(ref XdrReader reader)
+    {
+        Expect(ref reader, NfsOpnum4.SecInfoNoName);
+        return ReadSecInfo4List(ref reader);
+    }
+
+    /// <summary>SECINFO4resok: secinfo4 entries, bounded before anything is allocated.</summary>
+    private static uint[] ReadSecInfo4List(ref XdrReader reader)
+    {
         const uint rpcSecGss = 6;
         const int maxFlavors = 64;
         const int maxOidBytes = 1024;
-        Expect(ref reader, NfsOpnum4.SecInfo);
         var count = reader.ReadArrayCount(maxFlavors);
         var flavors = new uint[count];
         for (var i = 0; i < count; i++)

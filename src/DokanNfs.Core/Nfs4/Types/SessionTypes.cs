@@ -198,3 +198,10 @@ public sealed record NfsImplId4(string Domain, string Name, NfsTime4 Date)
 
     public override string ToString() => $"{Name} ({Domain})";
 }
+
+/// <summary>secinfo_style4 (RFC 8881 §18.45.1): SECINFO_NO_NAME asks for the current filehandle or for its parent.</summary>
+public enum SecInfoStyle4
+{
+    CurrentFh = 0, // SECINFO_STYLE4_CURRENT_FH
+    Parent = 1, // SECINFO_STYLE4_PARENT
+}
