@@ -56,6 +56,7 @@ public sealed partial class NfsClient
                     sent = request.Create == CreateMode4.Guarded && !owner.Confirmed && Session is null ? request with { Create = CreateMode4.Exclusive } : request;
                     var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
+                    NoteDelegation(fileHandle, normalized, delegation);
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
                     break;

@@ -51,7 +51,7 @@ public sealed partial class NfsClient
         NfsSession session;
         try
         {
-            session = await NfsSession.EstablishAsync(_rpc, SessionOptions(), _logger, cancellationToken).ConfigureAwait(false);
+            session = await NfsSession.EstablishAsync(_rpc, WithBackChannel(SessionOptions()), _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.MinorVersMismatch && _options.Version == NfsVersion.Auto)
         {
@@ -217,6 +217,7 @@ public sealed partial class NfsClient
         ClientLog.RecoveryStarted(_logger, ServerName, reason);
         var tally = new ReclaimTally();
         Interlocked.Exchange(ref _clientId, session.ClientId);
+        DropDelegations();
         await _owners.MoveToClientIdAsync(session.ClientId).ConfigureAwait(false);
         await ReclaimAndRevalidateAsync(tally).ConfigureAwait(false);
         FinishRecovery(reason, tally);

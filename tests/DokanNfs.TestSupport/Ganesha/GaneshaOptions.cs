@@ -47,6 +47,12 @@ public sealed record GaneshaOptions
     /// <summary>NFSv4 minor versions the server accepts (Minor_Versions); 0..2.</summary>
     public IReadOnlyList<int> MinorVersions { get; init; } = [0, 1, 2];
 
+    /// <summary>
+    /// Grant NFSv4 delegations: NFSV4 Delegations = true and the export's Delegations = RW. Off by default, as
+    /// Ganesha's own default is, so other tests never meet recalls.
+    /// </summary>
+    public bool Delegations { get; init; }
+
     /// <summary>Send owners as numbers ("0") instead of "root@localdomain".</summary>
     public bool OnlyNumericOwners { get; init; }
 

@@ -25,6 +25,7 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly Dictionary<SessionId4, SessionRecord> _sessions = [];
     private readonly Queue<NfsStat4> _sequenceFaults = new();
     private readonly List<FakeSessionCall> _calls = [];
+    private readonly List<StateId4> _returned = [];
     private FakeRpcServer? _rpc;
     private ulong _nextClientId = 0x100;
     private ulong _nextSession = 1;
@@ -65,6 +66,21 @@ public sealed class FakeSessionServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The delegation stateids given back with DELEGRETURN (after PUTFH), in order.</summary>
+    public IReadOnlyList<StateId4> Returned
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _returned];
+            }
+        }
+    }
+
+    /// <summary>The connections the server accepted, in order: the back channel calls the client on one of them.</summary>
+    public IReadOnlyList<FakeRpcConnection> Connections => _rpc!.Connections;
 
     public static async Task<FakeSessionServer> StartAsync()
     {
@@ -196,6 +212,8 @@ public sealed class FakeSessionServer : IAsyncDisposable
                 NfsOpnum4.PutRootFh => NfsStat4.Ok,
                 NfsOpnum4.GetAttr => GetAttr(ref r, w),
                 NfsOpnum4.ReclaimComplete => ReclaimComplete(ref r, session),
+                NfsOpnum4.PutFh => PutFh(ref r),
+                NfsOpnum4.DelegReturn => DelegReturn(ref r),
                 _ => NfsStat4.OpIllegal,
             };
             w.PatchUInt32(at, (uint)status);
@@ -340,6 +358,18 @@ public sealed class FakeSessionServer : IAsyncDisposable
         granted.Encode(w);
         back.Encode(w);
         client.LastCreateSession = w.WrittenSpan[start..].ToArray();
+        return NfsStat4.Ok;
+    }
+
+    private static NfsStat4 PutFh(ref XdrReader r)
+    {
+        NfsFh.Decode(ref r);
+        return NfsStat4.Ok;
+    }
+
+    private NfsStat4 DelegReturn(ref XdrReader r)
+    {
+        _returned.Add(StateId4.Decode(ref r));
         return NfsStat4.Ok;
     }
 

@@ -1,0 +1,198 @@
+using DokanNfs.Core.Client.Callbacks;
+using DokanNfs.Core.Client.Delegations;
+using DokanNfs.Core.Client.Sessions;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
+using Microsoft.Extensions.Logging;
+
+namespace DokanNfs.Core.Client;
+
+// NFSv4.1 delegations (RFC 8881 §10.4) and the back channel that recalls them (§2.10.3.1, §20). The session is created
+// with CREATE_SESSION4_FLAG_CONN_BACK_CHAN, so the server calls back on the fore channel's connection; the calls are
+// answered by a CallbackDispatcher that acts on this client through ICallbackTarget. Delegations granted with OPEN are
+// kept per filehandle; a recall is answered at once and the delegation given back with DELEGRETURN in the background.
+// Under NFSv4.0 none is ever granted: SETCLIENTID names no callback address (NfsClient.EstablishClientIdAsync).
+public sealed partial class NfsClient : ICallbackTarget
+{
+    /// <summary>How long closing the client gives the DELEGRETURNs of the delegations still held.</summary>
+    private static readonly TimeSpan ReturnOnCloseTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly DelegationTable _delegations = new();
+    private CallbackDispatcher? _callbacks;
+
+    /// <summary>The delegations held: for caches, which may trust what they hold of a delegated file.</summary>
+    public IDelegationView Delegations => _delegations;
+
+    /// <summary>How many DELEGRETURNs the server has answered (tests, statistics).</summary>
+    public long DelegationsReturned => Interlocked.Read(ref _delegationsReturned);
+
+    private long _delegationsReturned;
+
+    /// <summary>The back channel's dispatcher once a session with a back channel was asked for (tests).</summary>
+    internal CallbackDispatcher? Callbacks => Volatile.Read(ref _callbacks);
+
+    BackChannelInfo? ICallbackTarget.BackChannel =>
+        Volatile.Read(ref _session) is { } session && (session.SessionFlags & CreateSessionFlags.ConnBackChan) != 0
+            ? new BackChannelInfo(session.SessionId, session.MinorVersion, session.BackChannel.MaxRequests, session.BackChannel.MaxOperations)
+            : null;
+
+    NfsStat4 ICallbackTarget.Recall(StateId4 stateId, bool truncate, NfsFh fileHandle)
+    {
+        if (_delegations.BeginRecall(fileHandle, stateId) is { } delegation)
+        {
+            StartReturn(delegation);
+        }
+
+        return NfsStat4.Ok;
+    }
+
+    NfsStat4 ICallbackTarget.GetAttributes(NfsFh fileHandle, out ulong change, out ulong size)
+    {
+        // Writes stay on the server's side today (every WRITE is sent), so what the server has is what we have:
+        // CB_GETATTR answers with the attributes the last reply carried for an open of the file.
+        change = 0;
+        size = 0;
+        if (!_delegations.TryGet(fileHandle, out var delegation) || !delegation.IsWrite)
+        {
+            return NfsStat4.BadHandle;
+        }
+
+        foreach (var file in ReclaimOrder())
+        {
+            if (file.FileHandle.Equals(fileHandle))
+            {
+                change = file.Attributes.Change ?? 0;
+                size = file.Attributes.Size ?? 0;
+                return NfsStat4.Ok;
+            }
+        }
+
+        return NfsStat4.BadHandle;
+    }
+
+    /// <summary>
+    /// Asks for a back channel on the session's connection when delegations are wanted: the dispatcher is put on the
+    /// RPC client before CREATE_SESSION, as the server may probe the back channel (CB_NULL) right after it.
+    /// </summary>
+    private NfsSessionOptions WithBackChannel(NfsSessionOptions options)
+    {
+        if (!_options.Delegations)
+        {
+            return options;
+        }
+
+        if (Volatile.Read(ref _callbacks) is null)
+        {
+            var dispatcher = new CallbackDispatcher(options.CallbackProgram, this, _logger, ServerName);
+            Volatile.Write(ref _callbacks, dispatcher);
+            _rpc.CallHandler = dispatcher;
+        }
+
+        return options with { CreateSessionFlags = options.CreateSessionFlags | CreateSessionFlags.ConnBackChan };
+    }
+
+    /// <summary>Keeps the delegation an OPEN granted; one whose recall came first is given back at once.</summary>
+    internal void NoteDelegation(NfsFh fileHandle, string path, OpenDelegation granted)
+    {
+        if (granted.Type == OpenDelegationType4.None)
+        {
+            return;
+        }
+
+        DelegationLog.Granted(_logger, ServerName, granted.Type, granted.StateId, path);
+        var recalled = _delegations.Add(fileHandle, path, granted, out var replaced);
+        if (replaced is not null && _delegations.BeginReturn(replaced, DelegationEndReason.Returned))
+        {
+            StartReturn(replaced);
+        }
+
+        if (recalled is not null && _delegations.BeginReturn(recalled, DelegationEndReason.Recalled))
+        {
+            StartReturn(recalled);
+        }
+    }
+
+    private void StartReturn(Delegation delegation) =>
+        _ = NfsCallContext.StartDetached(() => ReturnDelegationAsync(delegation, CancellationToken.None));
+
+    /// <summary>
+    /// DELEGRETURN (RFC 8881 §18.6) of a delegation whose return has begun. Nothing is held locally under a delegation
+    /// yet (every open and write went to the server), so there is nothing to flush or to reclaim first. A stateid the
+    /// server no longer knows needs no return; the delegation is forgotten whatever happens.
+    /// </summary>
+    private async Task ReturnDelegationAsync(Delegation delegation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(
+                "delegreturn",
+                delegation,
+                static (ref CompoundEncoder e, Delegation d) =>
+                {
+                    e.PutFh(d.FileHandle);
+                    e.DelegReturn(d.StateId);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    results.DelegReturn(ref r);
+                    return true;
+                },
+                cancellationToken,
+                retryAfterRecovery: false,
+                credential: MachineCredential).ConfigureAwait(false);
+            Interlocked.Increment(ref _delegationsReturned);
+            DelegationLog.Returned(_logger, ServerName, delegation.StateId, delegation.Path);
+        }
+        catch (Exception ex) when (ex is NfsException or RpcException or OperationCanceledException or ObjectDisposedException)
+        {
+            DelegationLog.ReturnFailed(_logger, ServerName, delegation.StateId, delegation.Path, ex.Message);
+        }
+        finally
+        {
+            _delegations.Remove(delegation);
+        }
+    }
+
+    /// <summary>
+    /// Gives every delegation back before the client closes (DESTROY_CLIENTID refuses a client id that holds state),
+    /// within <see cref="ReturnOnCloseTimeout"/>.
+    /// </summary>
+    private async Task ReturnAllDelegationsAsync()
+    {
+        if (_delegations.Count == 0)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(ReturnOnCloseTimeout);
+        var returns = new List<Task>();
+        foreach (var delegation in _delegations.All)
+        {
+            if (_delegations.BeginReturn(delegation, DelegationEndReason.Returned))
+            {
+                returns.Add(ReturnDelegationAsync(delegation, timeout.Token));
+            }
+        }
+
+        await Task.WhenAll(returns).ConfigureAwait(false);
+    }
+
+    /// <summary>A new client id (server restart): the old delegations are gone with the old one; caches stop trusting them.</summary>
+    private void DropDelegations() => _delegations.DropAll();
+}
+
+/// <summary>Log messages of delegations (event ids 2250–2259).</summary>
+internal static partial class DelegationLog
+{
+    [LoggerMessage(2250, LogLevel.Debug, "{Server}: {Type} delegation {StateId} granted on {Path}")]
+    public static partial void Granted(ILogger logger, string server, OpenDelegationType4 type, StateId4 stateId, string path);
+
+    [LoggerMessage(2251, LogLevel.Debug, "{Server}: delegation {StateId} on {Path} returned")]
+    public static partial void Returned(ILogger logger, string server, StateId4 stateId, string path);
+
+    [LoggerMessage(2252, LogLevel.Warning, "{Server}: DELEGRETURN of {StateId} on {Path} failed: {Reason}")]
+    public static partial void ReturnFailed(ILogger logger, string server, StateId4 stateId, string path, string reason);
+}
