@@ -1,0 +1,172 @@
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Client.Callbacks;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Tests.Client.Sessions;
+using DokanNfs.Core.Xdr;
+using static DokanNfs.Core.Tests.Client.Callbacks.CallbackMessages;
+
+namespace DokanNfs.Core.Tests.Client.Callbacks;
+
+/// <summary>
+/// The back channel end to end against the scripted NFSv4.1 server (RFC 8881 §2.10.3.1): the session asks for it with
+/// CREATE_SESSION4_FLAG_CONN_BACK_CHAN, the server's CALLs arrive on the fore channel's connection between its replies,
+/// and a CB_RECALL is answered at once and followed by DELEGRETURN of the delegation named.
+/// </summary>
+[TestClass]
+public sealed class BackChannelFakeTests(TestContext testContext)
+{
+    private static readonly StateId4 Deleg = new(1, 0x5EED, 3);
+    private static readonly NfsFh File = new([7, 7, 7]);
+
+    private readonly List<IAsyncDisposable> _disposables = [];
+
+    private CancellationToken Ct => testContext.CancellationToken;
+
+    [TestCleanup]
+    public async Task CleanupAsync()
+    {
+        for (var i = _disposables.Count - 1; i >= 0; i--)
+        {
+            await _disposables[i].DisposeAsync();
+        }
+    }
+
+    [TestMethod]
+    public async Task CB_RECALL_is_answered_OK_and_the_delegation_returned_with_DELEGRETURN()
+    {
+        var (fake, client) = await StartAsync();
+        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out var type));
+        Assert.AreEqual(OpenDelegationType4.Read, type);
+        var ended = new List<DokanNfs.Core.Client.Delegations.DelegationEndedEventArgs>();
+        client.Delegations.Ended += (_, e) => ended.Add(e);
+
+        var reply = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File))));
+
+        Assert.AreEqual(NfsStat4.Ok, reply.Status);
+        await WaitUntilAsync(() => fake.Returned.Count == 1 && client.Delegations.Count == 0);
+        Assert.AreEqual(Deleg, fake.Returned[0]);
+        Assert.AreEqual(1L, client.DelegationsReturned);
+        Assert.HasCount(1, ended);
+        Assert.AreEqual(DokanNfs.Core.Client.Delegations.DelegationEndReason.Recalled, ended[0].Reason);
+        Assert.IsFalse(client.Delegations.TryGetDelegation(File, out _));
+    }
+
+    [TestMethod]
+    public async Task A_recall_re_sent_after_a_lost_reply_is_answered_from_the_cache_and_returns_once()
+    {
+        var (fake, client) = await StartAsync();
+        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        var args = Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File));
+
+        var first = await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, args);
+        var again = await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, args);
+        var misordered = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 3), Recall(Deleg, File))));
+
+        Assert.IsTrue(first.AsSpan(4).SequenceEqual(again.AsSpan(4)), "the same reply, under the re-send's XID");
+        Assert.AreEqual(NfsStat4.SeqMisordered, misordered.Status);
+        await WaitUntilAsync(() => client.DelegationsReturned == 1);
+        await Task.Delay(100, Ct);
+        Assert.HasCount(1, fake.Returned, "one DELEGRETURN");
+    }
+
+    [TestMethod]
+    public async Task A_recall_that_overtakes_the_OPEN_reply_is_honoured_when_the_delegation_is_recorded()
+    {
+        var (fake, client) = await StartAsync();
+
+        var reply = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File))));
+        Assert.AreEqual(NfsStat4.Ok, reply.Status);
+        Assert.IsEmpty(fake.Returned);
+
+        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+
+        await WaitUntilAsync(() => fake.Returned.Count == 1 && client.Delegations.Count == 0);
+    }
+
+    [TestMethod]
+    public async Task Calls_of_the_server_interleave_with_the_clients_own_and_a_malformed_one_breaks_nothing()
+    {
+        var (fake, client) = await StartAsync();
+
+        var nullReply = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcNull, []), compound: false);
+        var garbage = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, [0, 0, 0, 9, 1]), compound: false);
+        var attributes = await GetRootAsync(client);
+
+        Assert.AreEqual(RpcAcceptStat.Success, nullReply.AcceptStat);
+        Assert.AreEqual(RpcAcceptStat.GarbageArgs, garbage.AcceptStat);
+        Assert.AreEqual(NfsFtype4.Dir, attributes.Type, "the fore channel goes on over the same connection");
+        Assert.AreEqual(1, fake.Connections.Count);
+        Assert.IsNotNull(client.Callbacks);
+        Assert.AreEqual(2L, client.Callbacks.Answered);
+    }
+
+    [TestMethod]
+    public async Task Closing_the_client_returns_the_delegations_it_still_holds_before_destroying_the_client_id()
+    {
+        var (fake, client) = await StartAsync();
+        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+
+        await client.DisposeAsync();
+
+        CollectionAssert.AreEqual(new[] { Deleg }, fake.Returned.ToArray());
+        Assert.AreEqual(
+            "PutFh, DelegReturn | DestroySession | DestroyClientId",
+            string.Join(" | ", fake.Calls.TakeLast(3).Select(c => string.Join(", ", c.Ops.Where(o => o != NfsOpnum4.Sequence)))));
+    }
+
+    private static ValueTask<NfsAttributes> GetRootAsync(NfsClient client) =>
+        client.RunAsync(
+            "getattr",
+            0,
+            static (ref CompoundEncoder e, int _) =>
+            {
+                e.PutRootFh();
+                e.GetAttr(Bitmap4.Of(FAttr4.Type));
+            },
+            static (ref XdrReader r) =>
+            {
+                var results = CompoundResults.Begin(ref r);
+                results.PutRootFh(ref r);
+                return results.GetAttr(ref r);
+            },
+            CancellationToken.None);
+
+    private async Task<byte[]> CallAsync(FakeSessionServer fake, NfsClient client, uint procedure, byte[] args)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        return await fake.Connections[^1].CallClientAsync(Program, NfsCallbackProgram.Version, procedure, args, timeout.Token);
+    }
+
+    private async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = Environment.TickCount64 + 20_000;
+        while (!condition())
+        {
+            Assert.IsLessThan(deadline, Environment.TickCount64, "waited in vain");
+            await Task.Delay(10, Ct);
+        }
+    }
+
+    private async Task<(FakeSessionServer Fake, NfsClient Client)> StartAsync()
+    {
+        var fake = await FakeSessionServer.StartAsync();
+        _disposables.Add(fake);
+        var client = new NfsClient(
+            fake.EndPoint,
+            new NfsClientOptions
+            {
+                Version = NfsVersion.V41,
+                Identity = ClientIdentity.Create(),
+                RetryDelayMin = TimeSpan.FromMilliseconds(10),
+                RetryDelayMax = TimeSpan.FromMilliseconds(100),
+                CallTimeout = TimeSpan.FromSeconds(10),
+            });
+        _disposables.Add(client);
+        await GetRootAsync(client);
+        Assert.AreNotEqual(CreateSessionFlags.None, client.Session!.SessionFlags & CreateSessionFlags.ConnBackChan);
+        return (fake, client);
+    }
+}
