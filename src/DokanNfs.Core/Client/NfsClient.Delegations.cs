@@ -84,6 +84,8 @@ public sealed partial class NfsClient : ICallbackTarget
 
         if (Volatile.Read(ref _callbacks) is null)
         {
+            // Delegations are found by the path they were opened by: our own renames and removes make them unfindable.
+            Handles.OnInvalidated = _delegations.ForgetPathsAtOrBelow;
             var dispatcher = new CallbackDispatcher(options.CallbackProgram, this, _logger, ServerName);
             Volatile.Write(ref _callbacks, dispatcher);
             _rpc.CallHandler = dispatcher;
@@ -92,8 +94,117 @@ public sealed partial class NfsClient : ICallbackTarget
         return options with { CreateSessionFlags = options.CreateSessionFlags | CreateSessionFlags.ConnBackChan };
     }
 
+    /// <summary>
+    /// An OPEN made locally under a delegation (RFC 8881 §10.4.1: with a delegation, opens need not be sent), or null
+    /// when it must go to the server: only for reading and denying nothing, by the principal the delegation was granted
+    /// to (the server checked that one's access), for the path the delegation was opened by.
+    /// </summary>
+    private NfsOpenFile? TryOpenUnderDelegation(string path, OpenRequest request, RpcCredential credential)
+    {
+        if (request.Access != OpenShareAccess.Read || request.Deny != OpenShareDeny.None || request.Create is not null || request.Truncate
+            || !_delegations.TryGetByPath(NfsPath.Normalize(path), out var delegation)
+            || !PrincipalComparer.Instance.Equals(delegation.Credential, credential))
+        {
+            return null;
+        }
+
+        var owner = _owners.AcquireOpenOwner(delegation.Path, credential);
+        var file = new NfsOpenFile(this, delegation.Path, delegation.FileHandle, owner, delegation.StateId, request.Access, request.Deny, delegation.Attributes, delegation.Granted);
+        file.EnterDelegation(delegation);
+        if (!delegation.AddLocalOpen(file))
+        {
+            // Its return began meanwhile: the open goes to the server.
+            _owners.ReleaseOpenOwner(owner, delegation.Path);
+            return null;
+        }
+
+        _owners.AddHandle(owner, delegation.FileHandle);
+        Register(file);
+        Interlocked.Increment(ref _localOpens);
+        DelegationLog.OpenedLocally(_logger, ServerName, delegation.Path, delegation.StateId);
+        return file;
+    }
+
+    /// <summary>How many OPENs were made locally under a delegation (tests, statistics).</summary>
+    public long LocalOpens => Interlocked.Read(ref _localOpens);
+
+    private long _localOpens;
+
+    /// <summary>
+    /// Before a DELEGRETURN: every open made locally under <paramref name="delegation"/> is made on the server, OPEN
+    /// with CLAIM_DELEG_CUR_FH (RFC 8881 §10.4.3, §18.16.3) by its own owner, and goes on under the stateid that gives.
+    /// One that fails is reported lost, as recovery does; one closed meanwhile is CLOSEd again at once.
+    /// </summary>
+    private async Task PushLocalOpensAsync(Delegation delegation, CancellationToken cancellationToken)
+    {
+        foreach (var file in delegation.LocalOpens())
+        {
+            if (file.UnderDelegation != delegation)
+            {
+                continue;
+            }
+
+            try
+            {
+                var stateId = await RunOwnerOpAsync(
+                    file.Owner,
+                    seqOpIndex: 1,
+                    (_, ct) => AttemptAsync(
+                        "open",
+                        (file.FileHandle, file.Owner.Name, delegation.StateId, file.Access),
+                        static (ref CompoundEncoder e, (NfsFh Fh, StateOwner4 Owner, StateId4 Deleg, OpenShareAccess Access) c) =>
+                        {
+                            e.PutFh(c.Fh);
+                            e.Open(0, c.Access, OpenShareDeny.None, c.Owner, null, null, default, new OpenClaim4(OpenClaimType4.DelegCurFh, DelegateStateId: c.Deleg));
+                        },
+                        static (ref XdrReader r) =>
+                        {
+                            var results = CompoundResults.Begin(ref r);
+                            results.PutFh(ref r);
+                            return results.Open(ref r).StateId;
+                        },
+                        ct,
+                        file.Owner.Credential),
+                    cancellationToken).ConfigureAwait(false);
+                if (file.UnderDelegation == delegation)
+                {
+                    file.LeaveDelegation(stateId);
+                    delegation.RemoveLocalOpen(file);
+                }
+                else
+                {
+                    // Closed while the OPEN was on its way: give the server's open back.
+                    await RunAsync(
+                        "close",
+                        (file.FileHandle, stateId),
+                        static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId) c) =>
+                        {
+                            e.PutFh(c.Fh);
+                            e.Close(0, c.StateId);
+                        },
+                        static (ref XdrReader r) =>
+                        {
+                            var results = CompoundResults.Begin(ref r);
+                            results.PutFh(ref r);
+                            return results.Close(ref r);
+                        },
+                        cancellationToken,
+                        retryAfterRecovery: false,
+                        credential: file.Owner.Credential).ConfigureAwait(false);
+                }
+            }
+            catch (NfsException ex)
+            {
+                DelegationLog.PushFailed(_logger, ServerName, file.Path, ex.Status);
+                var tally = new ReclaimTally();
+                file.MarkLost(ex.Status, "its delegation was recalled and the server refused to take over the open made under it", tally);
+                file.LeaveDelegation(null);
+            }
+        }
+    }
+
     /// <summary>Keeps the delegation an OPEN granted; one whose recall came first is given back at once.</summary>
-    internal void NoteDelegation(NfsFh fileHandle, string path, OpenDelegation granted)
+    internal void NoteDelegation(NfsFh fileHandle, string path, OpenDelegation granted, RpcCredential credential, NfsAttributes attributes)
     {
         if (granted.Type == OpenDelegationType4.None)
         {
@@ -101,7 +212,7 @@ public sealed partial class NfsClient : ICallbackTarget
         }
 
         DelegationLog.Granted(_logger, ServerName, granted.Type, granted.StateId, path);
-        var recalled = _delegations.Add(fileHandle, path, granted, out var replaced);
+        var recalled = _delegations.Add(fileHandle, path, granted, credential, attributes, out var replaced);
         if (replaced is not null && _delegations.BeginReturn(replaced, DelegationEndReason.Returned))
         {
             StartReturn(replaced);
@@ -125,6 +236,7 @@ public sealed partial class NfsClient : ICallbackTarget
     {
         try
         {
+            await PushLocalOpensAsync(delegation, cancellationToken).ConfigureAwait(false);
             await RunAsync(
                 "delegreturn",
                 delegation,
@@ -181,7 +293,20 @@ public sealed partial class NfsClient : ICallbackTarget
     }
 
     /// <summary>A new client id (server restart): the old delegations are gone with the old one; caches stop trusting them.</summary>
-    private void DropDelegations() => _delegations.DropAll();
+    private void DropDelegations()
+    {
+        foreach (var delegation in _delegations.All)
+        {
+            _delegations.BeginReturn(delegation, DelegationEndReason.Dropped);
+            foreach (var file in delegation.LocalOpens())
+            {
+                // Registered like any open: the reclaims that follow make it an ordinary open (CLAIM_PREVIOUS).
+                file.LeaveDelegation(null);
+            }
+        }
+
+        _delegations.DropAll();
+    }
 }
 
 /// <summary>Log messages of delegations (event ids 2250–2259).</summary>
@@ -192,6 +317,12 @@ internal static partial class DelegationLog
 
     [LoggerMessage(2251, LogLevel.Debug, "{Server}: delegation {StateId} on {Path} returned")]
     public static partial void Returned(ILogger logger, string server, StateId4 stateId, string path);
+
+    [LoggerMessage(2253, LogLevel.Debug, "{Server}: {Path} opened locally under delegation {StateId}")]
+    public static partial void OpenedLocally(ILogger logger, string server, string path, StateId4 stateId);
+
+    [LoggerMessage(2254, LogLevel.Warning, "{Server}: {Path}: the open made under a recalled delegation could not be made on the server ({Status})")]
+    public static partial void PushFailed(ILogger logger, string server, string path, NfsStat4 status);
 
     [LoggerMessage(2252, LogLevel.Warning, "{Server}: DELEGRETURN of {StateId} on {Path} failed: {Reason}")]
     public static partial void ReturnFailed(ILogger logger, string server, StateId4 stateId, string path, string reason);

@@ -17,6 +17,11 @@ public sealed partial class NfsClient
     {
         ArgumentNullException.ThrowIfNull(request);
         var credential = CallerCredential;
+        if (TryOpenUnderDelegation(path, request, credential) is { } local)
+        {
+            return local;
+        }
+
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
 
         // An OPEN that may create goes in the replay log with the versions it is based on; the walk looks at the name
@@ -56,9 +61,9 @@ public sealed partial class NfsClient
                     sent = request.Create == CreateMode4.Guarded && !owner.Confirmed && Session is null ? request with { Create = CreateMode4.Exclusive } : request;
                     var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
-                    NoteDelegation(fileHandle, normalized, delegation);
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
+                    NoteDelegation(fileHandle, normalized, delegation, credential, attributes);
                     break;
                 }
                 catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)

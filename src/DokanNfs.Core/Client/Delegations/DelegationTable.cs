@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Core.Client.Delegations;
 
@@ -14,6 +15,7 @@ internal sealed class DelegationTable : IDelegationView
     private const int MaxEarlyRecalls = 64;
 
     private readonly ConcurrentDictionary<NfsFh, Delegation> _held = new();
+    private readonly ConcurrentDictionary<string, Delegation> _byPath = new(StringComparer.Ordinal);
     private readonly Queue<StateId4> _earlyRecalls = new();
     private readonly Lock _lock = new();
 
@@ -37,15 +39,34 @@ internal sealed class DelegationTable : IDelegationView
 
     public bool TryGet(NfsFh fileHandle, out Delegation delegation) => _held.TryGetValue(fileHandle, out delegation!);
 
+    /// <summary>The delegation held on the file opened by <paramref name="path"/>, unless its return has begun.</summary>
+    public bool TryGetByPath(string path, out Delegation delegation) =>
+        _byPath.TryGetValue(path, out delegation!) && !delegation.Returning;
+
+    /// <summary>
+    /// Our own namespace change at or below <paramref name="path"/> (RENAME, REMOVE, a walk that found a different
+    /// file): the delegations stay, but are no longer found by those names.
+    /// </summary>
+    public void ForgetPathsAtOrBelow(string path)
+    {
+        foreach (var (name, delegation) in _byPath)
+        {
+            if (NfsPath.IsAtOrBelow(name, path))
+            {
+                _byPath.TryRemove(new KeyValuePair<string, Delegation>(name, delegation));
+            }
+        }
+    }
+
     /// <summary>
     /// Records a delegation an OPEN granted. The same one granted again (a later OPEN of the file) only moves its
     /// seqid on. Returns the delegation when it must be given back at once: its recall came first. A different one
     /// replacing what we held is returned too (<paramref name="replaced"/>): the server should not do that.
     /// </summary>
-    public Delegation? Add(NfsFh fileHandle, string path, OpenDelegation granted, out Delegation? replaced)
+    public Delegation? Add(NfsFh fileHandle, string path, OpenDelegation granted, RpcCredential credential, NfsAttributes attributes, out Delegation? replaced)
     {
         replaced = null;
-        var delegation = new Delegation(fileHandle, path, granted.Type, granted.StateId);
+        var delegation = new Delegation(fileHandle, path, granted.Type, granted.StateId, credential, attributes);
         lock (_lock)
         {
             if (_held.TryGetValue(fileHandle, out var existing) && !existing.Returning)
@@ -64,6 +85,7 @@ internal sealed class DelegationTable : IDelegationView
             }
 
             _held[fileHandle] = delegation;
+            _byPath[path] = delegation;
             if (_earlyRecalls.Count > 0 && _earlyRecalls.Any(s => s.SameState(granted.StateId)))
             {
                 var kept = _earlyRecalls.Where(s => !s.SameState(granted.StateId)).ToArray();
@@ -125,8 +147,11 @@ internal sealed class DelegationTable : IDelegationView
     }
 
     /// <summary>Forgets a delegation whose return is done (or failed for good).</summary>
-    public void Remove(Delegation delegation) =>
+    public void Remove(Delegation delegation)
+    {
         _held.TryRemove(new KeyValuePair<NfsFh, Delegation>(delegation.FileHandle, delegation));
+        _byPath.TryRemove(new KeyValuePair<string, Delegation>(delegation.Path, delegation));
+    }
 
     /// <summary>Forgets every delegation without returning it (the server no longer knows them).</summary>
     public void DropAll()

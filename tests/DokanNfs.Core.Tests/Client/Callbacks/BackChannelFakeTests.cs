@@ -36,7 +36,7 @@ public sealed class BackChannelFakeTests(TestContext testContext)
     public async Task CB_RECALL_is_answered_OK_and_the_delegation_returned_with_DELEGRETURN()
     {
         var (fake, client) = await StartAsync();
-        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        Grant(client);
         Assert.IsTrue(client.Delegations.TryGetDelegation(File, out var type));
         Assert.AreEqual(OpenDelegationType4.Read, type);
         var ended = new List<DokanNfs.Core.Client.Delegations.DelegationEndedEventArgs>();
@@ -57,7 +57,7 @@ public sealed class BackChannelFakeTests(TestContext testContext)
     public async Task A_recall_re_sent_after_a_lost_reply_is_answered_from_the_cache_and_returns_once()
     {
         var (fake, client) = await StartAsync();
-        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        Grant(client);
         var args = Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File));
 
         var first = await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, args);
@@ -80,7 +80,7 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         Assert.AreEqual(NfsStat4.Ok, reply.Status);
         Assert.IsEmpty(fake.Returned);
 
-        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        Grant(client);
 
         await WaitUntilAsync(() => fake.Returned.Count == 1 && client.Delegations.Count == 0);
     }
@@ -106,7 +106,7 @@ public sealed class BackChannelFakeTests(TestContext testContext)
     public async Task Closing_the_client_returns_the_delegations_it_still_holds_before_destroying_the_client_id()
     {
         var (fake, client) = await StartAsync();
-        client.NoteDelegation(File, "/export/f", new OpenDelegation(OpenDelegationType4.Read, Deleg, false));
+        Grant(client);
 
         await client.DisposeAsync();
 
@@ -115,6 +115,74 @@ public sealed class BackChannelFakeTests(TestContext testContext)
             "PutFh, DelegReturn | DestroySession | DestroyClientId",
             string.Join(" | ", fake.Calls.TakeLast(3).Select(c => string.Join(", ", c.Ops.Where(o => o != NfsOpnum4.Sequence)))));
     }
+
+    [TestMethod]
+    public async Task A_read_open_under_a_read_delegation_is_made_and_closed_locally_with_no_call()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        var calls = fake.Calls.Count;
+
+        await using (var file = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct))
+        {
+            Assert.IsTrue(file.IsLocalUnderDelegation);
+            Assert.AreEqual(Deleg, file.StateId, "READ goes out with the delegation's stateid");
+            Assert.AreEqual(5UL, file.Attributes.Size);
+        }
+
+        Assert.AreEqual(calls, fake.Calls.Count, "no OPEN, no CLOSE: " + string.Join(" | ", fake.Calls.Skip(calls)));
+        Assert.AreEqual(1L, client.LocalOpens);
+    }
+
+    [TestMethod]
+    public async Task A_recall_first_makes_the_local_open_on_the_server_then_returns_the_delegation()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        var file = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct);
+        Assert.IsTrue(file.IsLocalUnderDelegation);
+
+        var reply = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File))));
+        Assert.AreEqual(NfsStat4.Ok, reply.Status);
+        await WaitUntilAsync(() => fake.Returned.Count == 1);
+
+        CollectionAssert.AreEqual(new[] { Deleg }, fake.OpenedUnderDelegation.ToArray(), "OPEN with CLAIM_DELEG_CUR_FH before the return");
+        var order = fake.Calls.Select(c => string.Join(", ", c.Ops.Where(o => o != NfsOpnum4.Sequence))).ToList();
+        Assert.IsLessThan(order.IndexOf("PutFh, DelegReturn"), order.IndexOf("PutFh, Open"), string.Join(" | ", order));
+        Assert.IsFalse(file.IsLocalUnderDelegation);
+        Assert.AreNotEqual(Deleg, file.StateId);
+
+        // Now an ordinary open: closing it sends CLOSE with the server's stateid; the next open goes to the server.
+        var serverState = file.StateId;
+        await file.CloseAsync(Ct);
+        Assert.IsTrue(fake.Closed.Any(s => s.SameState(serverState)));
+        Assert.AreEqual(1L, client.LocalOpens);
+    }
+
+    [TestMethod]
+    public async Task Opens_for_writing_or_by_another_principal_are_not_made_locally()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+
+        using (NfsCallContext.Use(DokanNfs.Core.Rpc.RpcCredential.Sys(1000, 1000)))
+        {
+            await Assert.ThrowsAsync<NfsException>(async () => await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct));
+        }
+
+        await Assert.ThrowsAsync<NfsException>(async () => await client.OpenAsync("/export/f", OpenRequest.ForReadWrite, Ct));
+
+        Assert.AreEqual(0L, client.LocalOpens, "each went to the (scripted) server, which knows no files");
+        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out _), "the delegation itself is still held");
+    }
+
+    private static void Grant(NfsClient client) =>
+        client.NoteDelegation(
+            File,
+            "/export/f",
+            new OpenDelegation(OpenDelegationType4.Read, Deleg, false),
+            client.Options.Credential,
+            new NfsAttributes { Type = NfsFtype4.Reg, Size = 5 });
 
     private static ValueTask<NfsAttributes> GetRootAsync(NfsClient client) =>
         client.RunAsync(

@@ -26,6 +26,8 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly Queue<NfsStat4> _sequenceFaults = new();
     private readonly List<FakeSessionCall> _calls = [];
     private readonly List<StateId4> _returned = [];
+    private readonly List<StateId4> _openedUnder = [];
+    private readonly List<StateId4> _closed = [];
     private FakeRpcServer? _rpc;
     private ulong _nextClientId = 0x100;
     private ulong _nextSession = 1;
@@ -75,6 +77,30 @@ public sealed class FakeSessionServer : IAsyncDisposable
             lock (_lock)
             {
                 return [.. _returned];
+            }
+        }
+    }
+
+    /// <summary>The delegation stateids OPEN with CLAIM_DELEG_CUR_FH named, in order.</summary>
+    public IReadOnlyList<StateId4> OpenedUnderDelegation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _openedUnder];
+            }
+        }
+    }
+
+    /// <summary>The open stateids CLOSE named, in order.</summary>
+    public IReadOnlyList<StateId4> Closed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _closed];
             }
         }
     }
@@ -214,6 +240,8 @@ public sealed class FakeSessionServer : IAsyncDisposable
                 NfsOpnum4.ReclaimComplete => ReclaimComplete(ref r, session),
                 NfsOpnum4.PutFh => PutFh(ref r),
                 NfsOpnum4.DelegReturn => DelegReturn(ref r),
+                NfsOpnum4.Open => OpenDelegCur(ref r, w),
+                NfsOpnum4.Close => Close(ref r, w),
                 _ => NfsStat4.OpIllegal,
             };
             w.PatchUInt32(at, (uint)status);
@@ -364,6 +392,41 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private static NfsStat4 PutFh(ref XdrReader r)
     {
         NfsFh.Decode(ref r);
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>OPEN with CLAIM_DELEG_CUR_FH only (an open made under a delegation, taken over by the server): a new open stateid.</summary>
+    private NfsStat4 OpenDelegCur(ref XdrReader r, XdrWriter w)
+    {
+        r.ReadUInt32(); // seqid
+        r.ReadUInt32(); // share_access
+        r.ReadUInt32(); // share_deny
+        r.ReadUInt64(); // owner's client id
+        r.ReadOpaque(1024);
+        if (r.ReadUInt32() != 0 || (OpenClaimType4)r.ReadUInt32() != OpenClaimType4.DelegCurFh)
+        {
+            return NfsStat4.NotSupp;
+        }
+
+        var delegation = StateId4.Decode(ref r);
+        _openedUnder.Add(delegation);
+        var open = new StateId4(1, 0x0BE4, (uint)_openedUnder.Count);
+        open.Encode(w);
+        w.WriteBool(true);
+        w.WriteUInt64(1);
+        w.WriteUInt64(1);
+        w.WriteUInt32(0); // rflags
+        w.WriteUInt32(0); // attrset: no words
+        w.WriteUInt32((uint)OpenDelegationType4.None);
+        return NfsStat4.Ok;
+    }
+
+    private NfsStat4 Close(ref XdrReader r, XdrWriter w)
+    {
+        r.ReadUInt32();
+        var stateId = StateId4.Decode(ref r);
+        _closed.Add(stateId);
+        new StateId4(stateId.SeqId + 1, stateId.Other0, stateId.Other1).Encode(w);
         return NfsStat4.Ok;
     }
 
