@@ -266,14 +266,12 @@ public sealed class FakeRpcConnection
             if (isLast)
             {
                 var record = body.ToArray();
-                if (record.Length >= 8 && BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(4)) == (uint)RpcMsgType.Reply)
+                if (record.Length >= 8
+                    && BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(4)) == (uint)RpcMsgType.Reply
+                    && _callsToClient.TryRemove(BinaryPrimitives.ReadUInt32BigEndian(record), out var waiter))
                 {
-                    // The client's answer to a call of ours (CallClientAsync), not a call.
-                    if (_callsToClient.TryRemove(BinaryPrimitives.ReadUInt32BigEndian(record), out var waiter))
-                    {
-                        waiter.TrySetResult(record);
-                    }
-
+                    // The client's answer to a call of ours (CallClientAsync); any other REPLY is the client's error.
+                    waiter.TrySetResult(record);
                     body.SetLength(0);
                     fragmentLengths.Clear();
                     continue;
