@@ -70,6 +70,7 @@ public sealed partial class NfsClient
         }
 
         Interlocked.Exchange(ref _clientId, session.ClientId);
+        session.StatusFlagsChanged += OnStatusFlagsChanged;
         Volatile.Write(ref _minorVersion, session.MinorVersion);
         Volatile.Write(ref _session, session);
         Volatile.Write(ref _versionKnown, true);

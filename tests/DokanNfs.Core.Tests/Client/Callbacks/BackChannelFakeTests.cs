@@ -176,6 +176,26 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         Assert.IsTrue(client.Delegations.TryGetDelegation(File, out _), "the delegation itself is still held");
     }
 
+    [TestMethod]
+    public async Task A_revoked_state_flag_makes_the_client_test_its_stateids_and_free_the_revoked_delegation()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        var local = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct);
+
+        fake.Revoke(Deleg);
+        await GetRootAsync(client);
+        await WaitUntilAsync(() => client.RevokedStateIdsFreed == 1 && client.Delegations.Count == 0);
+
+        CollectionAssert.Contains(fake.Tested.ToArray(), Deleg);
+        CollectionAssert.AreEqual(new[] { Deleg }, fake.Freed.ToArray());
+        Assert.IsEmpty(fake.Returned, "a revoked delegation is freed, not returned");
+        Assert.IsNotNull(local.Lost, "the open made under it is lost with it");
+        Assert.AreEqual(NfsStat4.DelegRevoked, local.Lost.Status);
+        await GetRootAsync(client);
+        Assert.AreEqual(SequenceStatusFlags.None, client.Session!.StatusFlags & SequenceStatusFlags.StateRevoked);
+    }
+
     private static void Grant(NfsClient client) =>
         client.NoteDelegation(
             File,

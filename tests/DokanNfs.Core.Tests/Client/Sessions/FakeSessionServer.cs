@@ -28,6 +28,9 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly List<StateId4> _returned = [];
     private readonly List<StateId4> _openedUnder = [];
     private readonly List<StateId4> _closed = [];
+    private readonly List<StateId4> _revoked = [];
+    private readonly List<StateId4> _tested = [];
+    private readonly List<StateId4> _freed = [];
     private FakeRpcServer? _rpc;
     private ulong _nextClientId = 0x100;
     private ulong _nextSession = 1;
@@ -90,6 +93,40 @@ public sealed class FakeSessionServer : IAsyncDisposable
             {
                 return [.. _openedUnder];
             }
+        }
+    }
+
+    /// <summary>The stateids TEST_STATEID asked about, in order.</summary>
+    public IReadOnlyList<StateId4> Tested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _tested];
+            }
+        }
+    }
+
+    /// <summary>The stateids FREE_STATEID gave up, in order.</summary>
+    public IReadOnlyList<StateId4> Freed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _freed];
+            }
+        }
+    }
+
+    /// <summary>Revokes <paramref name="stateId"/>: SEQUENCE replies say so (RECALLABLE_STATE_REVOKED) until it is freed.</summary>
+    public void Revoke(StateId4 stateId)
+    {
+        lock (_lock)
+        {
+            _revoked.Add(stateId);
+            StatusFlags |= SequenceStatusFlags.RecallableStateRevoked;
         }
     }
 
@@ -242,6 +279,8 @@ public sealed class FakeSessionServer : IAsyncDisposable
                 NfsOpnum4.DelegReturn => DelegReturn(ref r),
                 NfsOpnum4.Open => OpenDelegCur(ref r, w),
                 NfsOpnum4.Close => Close(ref r, w),
+                NfsOpnum4.TestStateId => TestStateId(ref r, w),
+                NfsOpnum4.FreeStateId => FreeStateId(ref r),
                 _ => NfsStat4.OpIllegal,
             };
             w.PatchUInt32(at, (uint)status);
@@ -427,6 +466,39 @@ public sealed class FakeSessionServer : IAsyncDisposable
         var stateId = StateId4.Decode(ref r);
         _closed.Add(stateId);
         new StateId4(stateId.SeqId + 1, stateId.Other0, stateId.Other1).Encode(w);
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>TEST_STATEID: NFS4ERR_DELEG_REVOKED for the stateids <see cref="Revoke"/> named, NFS4_OK for the rest.</summary>
+    private NfsStat4 TestStateId(ref XdrReader r, XdrWriter w)
+    {
+        var count = r.ReadArrayCount(1024, 16);
+        w.WriteArrayCount(count);
+        for (var i = 0; i < count; i++)
+        {
+            var stateId = StateId4.Decode(ref r);
+            _tested.Add(stateId);
+            w.WriteUInt32((uint)(_revoked.Any(s => s.SameState(stateId)) ? NfsStat4.DelegRevoked : NfsStat4.Ok));
+        }
+
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>FREE_STATEID: forgets a revoked stateid; once none is left the revoked-state flags go down.</summary>
+    private NfsStat4 FreeStateId(ref XdrReader r)
+    {
+        var stateId = StateId4.Decode(ref r);
+        if (_revoked.RemoveAll(s => s.SameState(stateId)) == 0)
+        {
+            return NfsStat4.BadStateId;
+        }
+
+        _freed.Add(stateId);
+        if (_revoked.Count == 0)
+        {
+            StatusFlags &= ~SequenceStatusFlags.StateRevoked;
+        }
+
         return NfsStat4.Ok;
     }
 
