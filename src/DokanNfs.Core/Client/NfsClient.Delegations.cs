@@ -292,6 +292,105 @@ public sealed partial class NfsClient : ICallbackTarget
         await Task.WhenAll(returns).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// After a server restart, within its grace period (RFC 8881 §10.2.1, §18.16.3): each delegation held is reclaimed
+    /// with OPEN CLAIM_PREVIOUS naming its type, by an owner of the principal it was granted to. The OPEN also makes an
+    /// open, which is CLOSEd at once; the delegation goes on under the stateid the reply gives (and is returned at once if
+    /// the server set its recall flag). One the server will not give back is dropped. Opens made locally under a
+    /// delegation become ordinary opens first: the reclaims of opens that follow reclaim them like any other.
+    /// </summary>
+    private async Task ReclaimDelegationsAsync()
+    {
+        var held = _delegations.All.Where(d => !d.Returning).ToList();
+        DropDelegations();
+        foreach (var old in held)
+        {
+            var owner = _owners.AcquireOpenOwner(old.FileHandle, old.Credential);
+            try
+            {
+                var access = old.IsWrite ? OpenShareAccess.Both : OpenShareAccess.Read;
+                var result = await RunOwnerOpAsync(
+                    owner,
+                    seqOpIndex: 1,
+                    (_, ct) => AttemptAsync(
+                        "open_reclaim",
+                        (old.FileHandle, owner.Name, access, old.Type),
+                        static (ref CompoundEncoder e, (NfsFh Fh, StateOwner4 Owner, OpenShareAccess Access, OpenDelegationType4 Type) c) =>
+                        {
+                            e.PutFh(c.Fh);
+                            e.Open(0, c.Access, OpenShareDeny.None, c.Owner, null, null, default, OpenClaim4.Previous(c.Type));
+                        },
+                        static (ref XdrReader r) =>
+                        {
+                            var results = CompoundResults.Begin(ref r);
+                            results.PutFh(ref r);
+                            return results.Open(ref r);
+                        },
+                        ct,
+                        owner.Credential),
+                    CancellationToken.None,
+                    partOfRecovery: true).ConfigureAwait(false);
+                owner.Confirmed = true;
+                await CloseReclaimOpenAsync(owner, old.FileHandle, result.StateId).ConfigureAwait(false);
+                if (result.Delegation.Type == OpenDelegationType4.None)
+                {
+                    DelegationLog.NotReclaimed(_logger, ServerName, old.Path, NfsStat4.Ok);
+                    continue;
+                }
+
+                DelegationLog.Reclaimed(_logger, ServerName, old.Path, result.Delegation.StateId);
+                NoteDelegation(old.FileHandle, old.Path, result.Delegation, old.Credential, old.Attributes);
+                if (result.Delegation.Recall && _delegations.TryGet(old.FileHandle, out var reclaimed) && _delegations.BeginReturn(reclaimed, DelegationEndReason.Recalled))
+                {
+                    // The server wants it back already (§10.2.1): taken and returned, so no open made under it is lost.
+                    StartReturn(reclaimed);
+                }
+            }
+            catch (NfsException ex)
+            {
+                // NO_GRACE, RECLAIM_BAD, RECLAIM_CONFLICT: the delegation is not ours any more.
+                DelegationLog.NotReclaimed(_logger, ServerName, old.Path, ex.Status);
+            }
+            finally
+            {
+                _owners.ReleaseOpenOwner(owner, old.FileHandle);
+            }
+        }
+    }
+
+    /// <summary>CLOSE of the open a delegation's reclaim made, as part of recovery.</summary>
+    private async Task CloseReclaimOpenAsync(OwnerState owner, NfsFh fileHandle, StateId4 stateId)
+    {
+        try
+        {
+            await RunOwnerOpAsync(
+                owner,
+                seqOpIndex: 1,
+                (_, ct) => AttemptAsync(
+                    "close",
+                    (fileHandle, stateId),
+                    static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId) c) =>
+                    {
+                        e.PutFh(c.Fh);
+                        e.Close(0, c.StateId);
+                    },
+                    static (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        return results.Close(ref r);
+                    },
+                    ct,
+                    owner.Credential),
+                CancellationToken.None,
+                partOfRecovery: true).ConfigureAwait(false);
+        }
+        catch (NfsException ex)
+        {
+            DelegationLog.ReturnFailed(_logger, ServerName, stateId, "(reclaim open)", ex.Message);
+        }
+    }
+
     /// <summary>A new client id (server restart): the old delegations are gone with the old one; caches stop trusting them.</summary>
     private void DropDelegations()
     {
@@ -309,7 +408,7 @@ public sealed partial class NfsClient : ICallbackTarget
     }
 }
 
-/// <summary>Log messages of delegations (event ids 2250–2259).</summary>
+/// <summary>Log messages of delegations (event ids 2250–2254, 2258–2259).</summary>
 internal static partial class DelegationLog
 {
     [LoggerMessage(2250, LogLevel.Debug, "{Server}: {Type} delegation {StateId} granted on {Path}")]
@@ -323,6 +422,12 @@ internal static partial class DelegationLog
 
     [LoggerMessage(2254, LogLevel.Warning, "{Server}: {Path}: the open made under a recalled delegation could not be made on the server ({Status})")]
     public static partial void PushFailed(ILogger logger, string server, string path, NfsStat4 status);
+
+    [LoggerMessage(2258, LogLevel.Information, "{Server}: delegation on {Path} reclaimed after the server restarted ({StateId})")]
+    public static partial void Reclaimed(ILogger logger, string server, string path, StateId4 stateId);
+
+    [LoggerMessage(2259, LogLevel.Information, "{Server}: delegation on {Path} not reclaimed after the server restarted ({Status})")]
+    public static partial void NotReclaimed(ILogger logger, string server, string path, NfsStat4 status);
 
     [LoggerMessage(2252, LogLevel.Warning, "{Server}: DELEGRETURN of {StateId} on {Path} failed: {Reason}")]
     public static partial void ReturnFailed(ILogger logger, string server, StateId4 stateId, string path, string reason);

@@ -135,7 +135,7 @@ public sealed partial class NfsClient
     }
 }
 
-/// <summary>Log messages of revoked state (event ids 2255–2259).</summary>
+/// <summary>Log messages of revoked state (event ids 2255–2257).</summary>
 internal static partial class RevokedLog
 {
     [LoggerMessage(2255, LogLevel.Warning, "{Server}: the server revoked some of our state ({Flags}); testing the stateids held")]

@@ -218,8 +218,8 @@ public sealed partial class NfsClient
         ClientLog.RecoveryStarted(_logger, ServerName, reason);
         var tally = new ReclaimTally();
         Interlocked.Exchange(ref _clientId, session.ClientId);
-        DropDelegations();
         await _owners.MoveToClientIdAsync(session.ClientId).ConfigureAwait(false);
+        await ReclaimDelegationsAsync().ConfigureAwait(false);
         await ReclaimAndRevalidateAsync(tally).ConfigureAwait(false);
         FinishRecovery(reason, tally);
     }

@@ -196,6 +196,30 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         Assert.AreEqual(SequenceStatusFlags.None, client.Session!.StatusFlags & SequenceStatusFlags.StateRevoked);
     }
 
+    [TestMethod]
+    public async Task After_a_server_restart_the_delegation_is_reclaimed_with_CLAIM_PREVIOUS_and_the_open_under_it_reclaimed_as_an_ordinary_one()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        var local = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct);
+
+        fake.Restart();
+        await GetRootAsync(client);
+        await client.Session!.ReclaimCompletion.WaitAsync(Ct);
+
+        Assert.AreEqual(1, fake.ReclaimedDelegations);
+        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out var type));
+        Assert.AreEqual(OpenDelegationType4.Read, type);
+        Assert.IsFalse(local.IsLocalUnderDelegation, "the open made under the old one was reclaimed as an ordinary open");
+        Assert.IsNull(local.Lost);
+        Assert.AreNotEqual(Deleg, local.StateId);
+        Assert.HasCount(1, fake.Closed, "the open the delegation's reclaim made is closed at once");
+
+        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out _));
+
+        await local.CloseAsync(Ct);
+    }
+
     private static void Grant(NfsClient client) =>
         client.NoteDelegation(
             File,

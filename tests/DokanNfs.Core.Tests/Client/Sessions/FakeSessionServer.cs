@@ -29,6 +29,7 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly List<StateId4> _openedUnder = [];
     private readonly List<StateId4> _closed = [];
     private readonly List<StateId4> _revoked = [];
+    private int _reclaimedDelegations;
     private readonly List<StateId4> _tested = [];
     private readonly List<StateId4> _freed = [];
     private FakeRpcServer? _rpc;
@@ -92,6 +93,21 @@ public sealed class FakeSessionServer : IAsyncDisposable
             lock (_lock)
             {
                 return [.. _openedUnder];
+            }
+        }
+    }
+
+    /// <summary>The stateid a read delegation reclaimed with CLAIM_PREVIOUS is granted under.</summary>
+    public static StateId4 ReclaimedDelegation { get; } = new(1, 0xDE1E6, 2);
+
+    /// <summary>How many delegations were reclaimed (OPEN CLAIM_PREVIOUS naming a delegation type).</summary>
+    public int ReclaimedDelegations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _reclaimedDelegations;
             }
         }
     }
@@ -434,7 +450,10 @@ public sealed class FakeSessionServer : IAsyncDisposable
         return NfsStat4.Ok;
     }
 
-    /// <summary>OPEN with CLAIM_DELEG_CUR_FH only (an open made under a delegation, taken over by the server): a new open stateid.</summary>
+    /// <summary>
+    /// OPEN by filehandle only: CLAIM_DELEG_CUR_FH (an open made under a delegation, taken over by the server) or
+    /// CLAIM_PREVIOUS (a reclaim; a delegation of the type asked is granted again). A new open stateid either way.
+    /// </summary>
     private NfsStat4 OpenDelegCur(ref XdrReader r, XdrWriter w)
     {
         r.ReadUInt32(); // seqid
@@ -442,21 +461,43 @@ public sealed class FakeSessionServer : IAsyncDisposable
         r.ReadUInt32(); // share_deny
         r.ReadUInt64(); // owner's client id
         r.ReadOpaque(1024);
-        if (r.ReadUInt32() != 0 || (OpenClaimType4)r.ReadUInt32() != OpenClaimType4.DelegCurFh)
+        if (r.ReadUInt32() != 0)
         {
             return NfsStat4.NotSupp;
         }
 
-        var delegation = StateId4.Decode(ref r);
-        _openedUnder.Add(delegation);
-        var open = new StateId4(1, 0x0BE4, (uint)_openedUnder.Count);
+        var granted = OpenDelegationType4.None;
+        switch ((OpenClaimType4)r.ReadUInt32())
+        {
+            case OpenClaimType4.DelegCurFh:
+                _openedUnder.Add(StateId4.Decode(ref r));
+                break;
+            case OpenClaimType4.Previous:
+                granted = (OpenDelegationType4)r.ReadUInt32();
+                _reclaimedDelegations += granted == OpenDelegationType4.None ? 0 : 1;
+                break;
+            default:
+                return NfsStat4.NotSupp;
+        }
+
+        var open = new StateId4(1, 0x0BE4, (uint)(_openedUnder.Count + (100 * _reclaimedDelegations) + _closed.Count + 1));
         open.Encode(w);
         w.WriteBool(true);
         w.WriteUInt64(1);
         w.WriteUInt64(1);
         w.WriteUInt32(0); // rflags
         w.WriteUInt32(0); // attrset: no words
-        w.WriteUInt32((uint)OpenDelegationType4.None);
+        w.WriteUInt32((uint)granted);
+        if (granted == OpenDelegationType4.Read)
+        {
+            ReclaimedDelegation.Encode(w);
+            w.WriteBool(false); // recall
+            w.WriteUInt32(0); // nfsace4: type, flag, mask, who
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+        }
+
         return NfsStat4.Ok;
     }
 
