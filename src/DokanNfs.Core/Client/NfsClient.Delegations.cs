@@ -222,6 +222,13 @@ public sealed partial class NfsClient : ICallbackTarget
         {
             StartReturn(recalled);
         }
+        else if (((ICallbackTarget)this).BackChannel is null && _delegations.TryGet(fileHandle, out var unrecallable)
+            && _delegations.BeginReturn(unrecallable, DelegationEndReason.Returned))
+        {
+            // No back channel (NFSv4.0, whose SETCLIENTID names no callback path, or a session without one): the server
+            // could never recall it, so it is not used but given back at once.
+            StartReturn(unrecallable);
+        }
     }
 
     private void StartReturn(Delegation delegation) =>

@@ -215,9 +215,21 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         Assert.AreNotEqual(Deleg, local.StateId);
         Assert.HasCount(1, fake.Closed, "the open the delegation's reclaim made is closed at once");
 
-        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out _));
-
         await local.CloseAsync(Ct);
+        Assert.HasCount(2, fake.Closed, "the reclaimed open is an ordinary one: CLOSE on the wire");
+    }
+
+    [TestMethod]
+    public async Task A_delegation_granted_without_a_back_channel_is_not_used_but_returned_at_once()
+    {
+        var (fake, client) = await StartAsync(delegations: false);
+        Assert.AreEqual(CreateSessionFlags.None, client.Session!.SessionFlags & CreateSessionFlags.ConnBackChan);
+
+        Grant(client);
+
+        await WaitUntilAsync(() => fake.Returned.Count == 1 && client.Delegations.Count == 0);
+        await Assert.ThrowsAsync<NfsException>(async () => await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct));
+        Assert.AreEqual(0L, client.LocalOpens);
     }
 
     private static void Grant(NfsClient client) =>
@@ -262,7 +274,7 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         }
     }
 
-    private async Task<(FakeSessionServer Fake, NfsClient Client)> StartAsync()
+    private async Task<(FakeSessionServer Fake, NfsClient Client)> StartAsync(bool delegations = true)
     {
         var fake = await FakeSessionServer.StartAsync();
         _disposables.Add(fake);
@@ -275,10 +287,11 @@ public sealed class BackChannelFakeTests(TestContext testContext)
                 RetryDelayMin = TimeSpan.FromMilliseconds(10),
                 RetryDelayMax = TimeSpan.FromMilliseconds(100),
                 CallTimeout = TimeSpan.FromSeconds(10),
+                Delegations = delegations,
             });
         _disposables.Add(client);
         await GetRootAsync(client);
-        Assert.AreNotEqual(CreateSessionFlags.None, client.Session!.SessionFlags & CreateSessionFlags.ConnBackChan);
+        Assert.AreEqual(delegations, (client.Session!.SessionFlags & CreateSessionFlags.ConnBackChan) != 0);
         return (fake, client);
     }
 }
