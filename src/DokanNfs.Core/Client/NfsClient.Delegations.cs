@@ -97,12 +97,14 @@ public sealed partial class NfsClient : ICallbackTarget
     /// <summary>
     /// An OPEN made locally under a delegation (RFC 8881 §10.4.1: with a delegation, opens need not be sent), or null
     /// when it must go to the server: only for reading and denying nothing, by the principal the delegation was granted
-    /// to (the server checked that one's access), for the path the delegation was opened by.
+    /// to (the server checked that one's access), for the path the delegation was opened by, under a read delegation
+    /// (under a write delegation our own writes through other handles would leave the attributes of the grant stale).
     /// </summary>
     private NfsOpenFile? TryOpenUnderDelegation(string path, OpenRequest request, RpcCredential credential)
     {
         if (request.Access != OpenShareAccess.Read || request.Deny != OpenShareDeny.None || request.Create is not null || request.Truncate
             || !_delegations.TryGetByPath(NfsPath.Normalize(path), out var delegation)
+            || delegation.IsWrite
             || !PrincipalComparer.Instance.Equals(delegation.Credential, credential))
         {
             return null;

@@ -69,7 +69,13 @@ internal sealed class DelegationTable : IDelegationView
         var delegation = new Delegation(fileHandle, path, granted.Type, granted.StateId, credential, attributes);
         lock (_lock)
         {
-            if (_held.TryGetValue(fileHandle, out var existing) && !existing.Returning)
+            if (_held.TryGetValue(fileHandle, out var existing) && existing.Returning && existing.StateId.SameState(granted.StateId))
+            {
+                // Granted again while we give it back: the DELEGRETURN under way ends it; nothing new to keep.
+                return null;
+            }
+
+            if (existing is not null && !existing.Returning)
             {
                 if (existing.StateId.SameState(granted.StateId))
                 {

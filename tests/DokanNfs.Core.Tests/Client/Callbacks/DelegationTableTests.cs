@@ -71,5 +71,17 @@ public sealed class DelegationTableTests
         Assert.IsFalse(_table.TryGetByPath("/export/dir/f", out _));
     }
 
+    [TestMethod]
+    public void The_same_delegation_granted_again_while_being_returned_is_not_kept()
+    {
+        Add();
+        Assert.IsNotNull(_table.BeginRecall(File, Deleg));
+
+        Assert.IsNull(Add());
+
+        Assert.IsFalse(_table.TryGetDelegation(File, out _), "the DELEGRETURN under way ends it");
+        Assert.IsTrue(_table.TryGet(File, out var held) && held.Returning);
+    }
+
     private Delegation? Add() => _table.Add(File, "/export/dir/f", Read, RpcCredential.Sys(0, 0), new NfsAttributes(), out _);
 }
