@@ -39,6 +39,18 @@ internal sealed class DelegationTable : IDelegationView
 
     public bool TryGet(NfsFh fileHandle, out Delegation delegation) => _held.TryGetValue(fileHandle, out delegation!);
 
+    public bool TryGetDelegatedAttributes(string path, out NfsNode node)
+    {
+        if (TryGetByPath(NfsPath.Normalize(path), out var delegation) && !delegation.IsWrite)
+        {
+            node = new NfsNode(delegation.Path, delegation.FileHandle, delegation.Attributes);
+            return true;
+        }
+
+        node = null!;
+        return false;
+    }
+
     /// <summary>The delegation held on the file opened by <paramref name="path"/>, unless its return has begun.</summary>
     public bool TryGetByPath(string path, out Delegation delegation) =>
         _byPath.TryGetValue(path, out delegation!) && !delegation.Returning;

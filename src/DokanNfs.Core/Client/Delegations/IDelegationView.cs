@@ -36,6 +36,14 @@ public interface IDelegationView
     /// <summary>The delegation held on <paramref name="fileHandle"/>, if one is held and not being returned.</summary>
     bool TryGetDelegation(NfsFh fileHandle, out OpenDelegationType4 type);
 
+    /// <summary>
+    /// The file at <paramref name="path"/> and its attributes as the OPEN that got a read delegation returned them
+    /// (<c>AttributeRequests.Stat</c>): valid without asking the server while the delegation is held, as no other client
+    /// can change the file (RFC 8881 §10.4; its access time aside). False for a write delegation, whose file our own
+    /// writes change, and once the return has begun. The hook for a stat served with no round trip.
+    /// </summary>
+    bool TryGetDelegatedAttributes(string path, out NfsNode node);
+
     /// <summary>How many delegations are held now.</summary>
     int Count { get; }
 

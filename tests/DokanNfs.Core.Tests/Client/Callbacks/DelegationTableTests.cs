@@ -30,6 +30,29 @@ public sealed class DelegationTableTests
     }
 
     [TestMethod]
+    public void A_read_delegation_gives_the_attributes_of_its_grant_by_path_until_it_is_recalled()
+    {
+        _table.Add(File, "/export/dir/f", Read, RpcCredential.Sys(0, 0), new NfsAttributes { Size = 9 }, out _);
+
+        Assert.IsTrue(_table.TryGetDelegatedAttributes("/export//dir/f", out var node));
+        Assert.AreEqual(9UL, node.Attributes.Size);
+        Assert.AreEqual(File, node.FileHandle);
+
+        _table.BeginRecall(File, Deleg);
+        Assert.IsFalse(_table.TryGetDelegatedAttributes("/export/dir/f", out _));
+    }
+
+    [TestMethod]
+    public void A_write_delegation_gives_no_attributes_our_own_writes_may_have_changed()
+    {
+        _table.Add(File, "/export/dir/f", Read with { Type = OpenDelegationType4.Write }, RpcCredential.Sys(0, 0), new NfsAttributes { Size = 9 }, out _);
+
+        Assert.IsFalse(_table.TryGetDelegatedAttributes("/export/dir/f", out _));
+        Assert.IsTrue(_table.TryGetDelegation(File, out var type));
+        Assert.AreEqual(OpenDelegationType4.Write, type);
+    }
+
+    [TestMethod]
     public void A_recall_before_the_grant_is_remembered_and_the_grant_comes_back_for_return()
     {
         Assert.IsNull(_table.BeginRecall(File, Deleg));
