@@ -49,8 +49,9 @@ public sealed partial class NfsClient : ICallbackTarget
 
     NfsStat4 ICallbackTarget.GetAttributes(NfsFh fileHandle, out ulong change, out ulong size)
     {
-        // Writes stay on the server's side today (every WRITE is sent), so what the server has is what we have:
-        // CB_GETATTR answers with the attributes the last reply carried for an open of the file.
+        // Every WRITE is sent at once and its reply carries the file's change and size (NfsOpenFile.LatestVersion), so
+        // the newest of those among our opens of the file is what the server would have after our writes; with none
+        // open, the attributes of the grant (RFC 8881 §10.4.3).
         change = 0;
         size = 0;
         if (!_delegations.TryGet(fileHandle, out var delegation) || !delegation.IsWrite)
@@ -58,17 +59,17 @@ public sealed partial class NfsClient : ICallbackTarget
             return NfsStat4.BadHandle;
         }
 
+        change = delegation.Attributes.Change ?? 0;
+        size = delegation.Attributes.Size ?? 0;
         foreach (var file in ReclaimOrder())
         {
-            if (file.FileHandle.Equals(fileHandle))
+            if (file.FileHandle.Equals(fileHandle) && file.LatestVersion.Change >= change)
             {
-                change = file.Attributes.Change ?? 0;
-                size = file.Attributes.Size ?? 0;
-                return NfsStat4.Ok;
+                (change, size) = (file.LatestVersion.Change, file.LatestVersion.Size);
             }
         }
 
-        return NfsStat4.BadHandle;
+        return NfsStat4.Ok;
     }
 
     /// <summary>

@@ -232,6 +232,32 @@ public sealed class BackChannelFakeTests(TestContext testContext)
         Assert.AreEqual(0L, client.LocalOpens);
     }
 
+    [TestMethod]
+    public async Task CB_GETATTR_of_a_write_delegated_file_answers_its_change_and_size_and_of_a_read_delegated_one_BADHANDLE()
+    {
+        var (fake, client) = await StartAsync();
+        var written = new NfsFh([8, 8]);
+        client.NoteDelegation(
+            written,
+            "/export/w",
+            new OpenDelegation(OpenDelegationType4.Write, new StateId4(1, 0xAA, 1), false),
+            client.Options.Credential,
+            new NfsAttributes { Type = NfsFtype4.Reg, Change = 10, Size = 5 });
+        Grant(client);
+        var asked = Bitmap4.Of(FAttr4.Change, FAttr4.Size);
+
+        var write = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), GetAttr(written, asked))));
+        var read = Parse(await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 2), GetAttr(File, asked))));
+
+        Assert.AreEqual(NfsStat4.Ok, write.Status);
+        var r = new XdrReader(write.Results[1].Body);
+        Assert.AreEqual(asked, Bitmap4.Decode(ref r));
+        r.ReadUInt32();
+        Assert.AreEqual(10UL, r.ReadUInt64());
+        Assert.AreEqual(5UL, r.ReadUInt64());
+        Assert.AreEqual(NfsStat4.BadHandle, read.Status);
+    }
+
     private static void Grant(NfsClient client) =>
         client.NoteDelegation(
             File,
