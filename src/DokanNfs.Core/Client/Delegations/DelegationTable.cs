@@ -96,6 +96,12 @@ internal sealed class DelegationTable : IDelegationView
                         existing.StateId = granted.StateId;
                     }
 
+                    if (string.Equals(path, existing.Path, StringComparison.Ordinal))
+                    {
+                        // Found by that name again (an OPEN just walked it).
+                        _byPath[path] = existing;
+                    }
+
                     return null;
                 }
 

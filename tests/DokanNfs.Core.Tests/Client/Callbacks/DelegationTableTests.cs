@@ -27,6 +27,10 @@ public sealed class DelegationTableTests
 
         Assert.IsFalse(_table.TryGetByPath("/export/dir/f", out _));
         Assert.IsTrue(_table.TryGetDelegation(File, out _), "still held; only no longer found by that name");
+
+        // An OPEN by that name that got the same delegation again makes it findable again.
+        Assert.IsNull(Add());
+        Assert.IsTrue(_table.TryGetByPath("/export/dir/f", out _));
     }
 
     [TestMethod]
