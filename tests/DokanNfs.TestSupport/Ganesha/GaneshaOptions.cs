@@ -48,8 +48,9 @@ public sealed record GaneshaOptions
     public IReadOnlyList<int> MinorVersions { get; init; } = [0, 1, 2];
 
     /// <summary>
-    /// Grant NFSv4 delegations: NFSV4 Delegations = true and the export's Delegations = RW. Off by default, as
-    /// Ganesha's own default is, so other tests never meet recalls.
+    /// Turn NFSv4 delegations on: NFSV4 Delegations = true and the export's Delegations = RW. Off by default, as
+    /// Ganesha's own default is. Note: Ganesha 4.3's VFS FSAL still grants none (its fsinfo has delegations = 0, and
+    /// OPEN answers OPEN_DELEGATE_NONE); the switch matters for FSALs that support them.
     /// </summary>
     public bool Delegations { get; init; }
 
