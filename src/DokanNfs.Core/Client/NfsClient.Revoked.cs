@@ -49,17 +49,17 @@ public sealed partial class NfsClient
     }
 
     /// <summary>
-    /// TEST_STATEID over the stateids held — every delegation's and every open's that is on the server — and
+    /// TEST_STATEID over the stateids held — every delegation's, every open's that is on the server, every lock set's — and
     /// FREE_STATEID for each the server answers with an error (NFS4ERR_ADMIN_REVOKED, DELEG_REVOKED, EXPIRED, BAD_STATEID).
     /// </summary>
     internal async Task FreeRevokedStateAsync(CancellationToken cancellationToken)
     {
-        var held = new List<(StateId4 StateId, Delegation? Delegation, NfsOpenFile? File)>();
+        var held = new List<(StateId4 StateId, Delegation? Delegation, NfsOpenFile? File, bool Lock)>();
         foreach (var delegation in _delegations.All)
         {
             if (!delegation.Returning)
             {
-                held.Add((delegation.StateId, delegation, null));
+                held.Add((delegation.StateId, delegation, null, false));
             }
         }
 
@@ -67,7 +67,11 @@ public sealed partial class NfsClient
         {
             if (!file.IsLocalUnderDelegation && !file.IsClosed && file.Lost is null)
             {
-                held.Add((file.StateId, null, file));
+                held.Add((file.StateId, null, file, false));
+                if (file.HeldLockStateId is { } lockStateId)
+                {
+                    held.Add((lockStateId, null, file, true));
+                }
             }
         }
 
@@ -93,7 +97,7 @@ public sealed partial class NfsClient
         }
     }
 
-    private async Task FreeAsync((StateId4 StateId, Delegation? Delegation, NfsOpenFile? File) held, NfsStat4 status, CancellationToken cancellationToken)
+    private async Task FreeAsync((StateId4 StateId, Delegation? Delegation, NfsOpenFile? File, bool Lock) held, NfsStat4 status, CancellationToken cancellationToken)
     {
         RevokedLog.Revoked(_logger, ServerName, held.StateId, status);
         try
@@ -131,7 +135,14 @@ public sealed partial class NfsClient
             _delegations.Remove(delegation);
         }
 
-        held.File?.MarkLost(status, $"the server revoked the open ({status})", tally);
+        if (held.Lock)
+        {
+            held.File?.MarkLocksRevoked(status, tally);
+        }
+        else
+        {
+            held.File?.MarkLost(status, $"the server revoked the open ({status})", tally);
+        }
     }
 }
 

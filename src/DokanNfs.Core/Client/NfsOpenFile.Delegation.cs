@@ -32,6 +32,33 @@ public sealed partial class NfsOpenFile
         Volatile.Write(ref _underDelegation, null);
     }
 
+    /// <summary>The lock stateid held on this open, if any (for TEST_STATEID, NfsClient.Revoked).</summary>
+    internal StateId4? HeldLockStateId
+    {
+        get
+        {
+            lock (_locks)
+            {
+                return _lockStateId;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The server revoked this open's locks but not the open: the handle reports the locks lost, and its CLOSE still
+    /// gives the open back (as when only a lock failed to be reclaimed).
+    /// </summary>
+    internal void MarkLocksRevoked(NfsStat4 status, ReclaimTally tally)
+    {
+        int locks;
+        lock (_locks)
+        {
+            locks = _locks.Count;
+        }
+
+        MarkLockLost(status, $"the server revoked its byte-range locks ({status})", locks, tally);
+    }
+
     /// <summary>For CloseAsync: an open still local needs no CLOSE; it is taken off its delegation.</summary>
     private bool CloseLocally()
     {

@@ -197,6 +197,26 @@ public sealed class BackChannelFakeTests(TestContext testContext)
     }
 
     [TestMethod]
+    public async Task A_revoked_open_is_freed_and_reported_lost_while_other_state_stays()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        var file = await client.OpenAsync("/export/f", OpenRequest.ForRead, Ct);
+        await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File)));
+        await WaitUntilAsync(() => fake.Returned.Count == 1 && !file.IsLocalUnderDelegation);
+        var other = new NfsFh([5]);
+        client.NoteDelegation(other, "/export/g", new OpenDelegation(OpenDelegationType4.Read, new StateId4(1, 0x77, 7), false), client.Options.Credential, new NfsAttributes());
+
+        fake.Revoke(file.StateId);
+        await GetRootAsync(client);
+        await WaitUntilAsync(() => client.RevokedStateIdsFreed == 1 && file.Lost is not null);
+
+        CollectionAssert.AreEqual(new[] { file.StateId }, fake.Freed.ToArray());
+        Assert.HasCount(2, fake.Tested, "the open's stateid and the other delegation's");
+        Assert.IsTrue(client.Delegations.TryGetDelegation(other, out _), "state the server did not revoke stays");
+    }
+
+    [TestMethod]
     public async Task After_a_server_restart_the_delegation_is_reclaimed_with_CLAIM_PREVIOUS_and_the_open_under_it_reclaimed_as_an_ordinary_one()
     {
         var (fake, client) = await StartAsync();
