@@ -62,9 +62,16 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
         return (null, 0);
     }
 
+    /// <summary>
+    /// Told of every invalidation (the path, "/" for <see cref="Clear"/>): our own namespace changes, which other
+    /// path-keyed state (delegations found by path, NfsClient.Delegations) must forget too.
+    /// </summary>
+    public Action<string>? OnInvalidated { get; set; }
+
     /// <summary>Drops <paramref name="path"/> and everything below it, for every principal.</summary>
     public void InvalidateAtOrBelow(string path)
     {
+        OnInvalidated?.Invoke(path);
         foreach (var entries in _byPrincipal.Values)
         {
             foreach (var key in entries.Keys)
@@ -79,6 +86,7 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
 
     public void Clear()
     {
+        OnInvalidated?.Invoke("/");
         foreach (var entries in _byPrincipal.Values)
         {
             entries.Clear();

@@ -17,6 +17,11 @@ public sealed partial class NfsClient
     {
         ArgumentNullException.ThrowIfNull(request);
         var credential = CallerCredential;
+        if (TryOpenUnderDelegation(path, request, credential) is { } local)
+        {
+            return local;
+        }
+
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
 
         // An OPEN that may create goes in the replay log with the versions it is based on; the walk looks at the name
@@ -58,6 +63,7 @@ public sealed partial class NfsClient
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
+                    NoteDelegation(fileHandle, normalized, delegation, credential, attributes);
                     break;
                 }
                 catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)

@@ -54,7 +54,7 @@ public sealed partial class NfsClient
         NfsSession session;
         try
         {
-            session = await NfsSession.EstablishAsync(_rpc, SessionOptions(), _logger, cancellationToken).ConfigureAwait(false);
+            session = await NfsSession.EstablishAsync(_rpc, WithBackChannel(SessionOptions()), _logger, cancellationToken).ConfigureAwait(false);
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.MinorVersMismatch && _options.Version == NfsVersion.Auto)
         {
@@ -73,6 +73,7 @@ public sealed partial class NfsClient
         }
 
         Interlocked.Exchange(ref _clientId, session.ClientId);
+        session.StatusFlagsChanged += OnStatusFlagsChanged;
         Volatile.Write(ref _minorVersion, session.MinorVersion);
         Volatile.Write(ref _session, session);
         Volatile.Write(ref _versionKnown, true);
@@ -239,6 +240,7 @@ public sealed partial class NfsClient
         var tally = new ReclaimTally();
         Interlocked.Exchange(ref _clientId, session.ClientId);
         await _owners.MoveToClientIdAsync(session.ClientId).ConfigureAwait(false);
+        await ReclaimDelegationsAsync().ConfigureAwait(false);
         await ReclaimAndRevalidateAsync(tally).ConfigureAwait(false);
         FinishRecovery(reason, tally);
     }

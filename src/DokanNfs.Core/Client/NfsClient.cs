@@ -317,6 +317,7 @@ public sealed partial class NfsClient : IAsyncDisposable
             return;
         }
 
+        await ReturnAllDelegationsAsync().ConfigureAwait(false);
         _disposed = true;
         await CloseJournalAsync().ConfigureAwait(false);
         await StopLeaseRenewalAsync().ConfigureAwait(false);

@@ -14,6 +14,12 @@ public sealed record NfsClientOptions
     /// </summary>
     public NfsVersion Version { get; init; } = NfsVersion.V40;
 
+    /// <summary>
+    /// Under NFSv4.1: ask for a back channel on the session's connection so the server may grant delegations
+    /// (RFC 8881 §10.4) and recall them. On by default; NFSv4.0 never gets delegations (no callback address is given).
+    /// </summary>
+    public bool Delegations { get; init; } = true;
+
     /// <summary>AUTH_SYS by default, as root on the client: the server maps or squashes it.</summary>
     public RpcCredential Credential { get; init; } = RpcCredential.Sys(0, 0);
 

@@ -244,6 +244,12 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 return;
             }
 
+            if (CloseLocally())
+            {
+                // Opened under a delegation and never sent to the server (NfsOpenFile.Delegation): nothing to CLOSE.
+                return;
+            }
+
             await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
             await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
 

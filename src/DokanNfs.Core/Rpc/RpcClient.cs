@@ -21,6 +21,7 @@ public sealed class RpcClient : IAsyncDisposable
     private readonly SemaphoreSlim _connectLock = new(1, 1);
     private readonly ConcurrentQueue<XdrWriter> _writers = new();
     private RpcConnection? _connection;
+    private IRpcCallHandler? _callHandler;
     private long _generation;
     private int _failedConnects;
     private long _nextConnectTicks;
@@ -44,6 +45,23 @@ public sealed class RpcClient : IAsyncDisposable
 
     /// <summary>How many connections this client has made; grows by one per reconnect.</summary>
     public long ConnectionCount => Interlocked.Read(ref _generation);
+
+    /// <summary>
+    /// Who answers the calls the server makes on this client's connections (the NFSv4.1 back channel, RFC 8881
+    /// §2.10.3.1): given to the current connection and to every one made later.
+    /// </summary>
+    internal IRpcCallHandler? CallHandler
+    {
+        get => Volatile.Read(ref _callHandler);
+        set
+        {
+            Volatile.Write(ref _callHandler, value);
+            if (Volatile.Read(ref _connection) is { } connection)
+            {
+                connection.CallHandler = value;
+            }
+        }
+    }
 
     /// <summary>Calls a remote procedure and decodes its results with <paramref name="decodeResults"/>.</summary>
     public async ValueTask<TResult> CallAsync<TArgs, TResult>(
@@ -167,6 +185,7 @@ public sealed class RpcClient : IAsyncDisposable
                 throw new ObjectDisposedException(nameof(RpcClient));
             }
 
+            connection.CallHandler = CallHandler;
             _failedConnects = 0;
             _nextConnectTicks = 0;
             Interlocked.Exchange(ref _generation, generation);

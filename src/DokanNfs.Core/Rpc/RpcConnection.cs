@@ -26,6 +26,7 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly Task _receiveLoop;
     private readonly Timer _timeoutSweep;
     private Exception? _breakReason;
+    private IRpcCallHandler? _callHandler;
     private int _peakInFlight;
 
     private RpcConnection(Socket socket, RpcClientOptions options, long generation, ILogger logger)
@@ -54,6 +55,13 @@ public sealed class RpcConnection : IAsyncDisposable
     public int PeakInFlight => Volatile.Read(ref _peakInFlight);
 
     public EndPoint? RemoteEndPoint => _socket.RemoteEndPoint;
+
+    /// <summary>Who answers the server's calls on this connection (the NFSv4.1 back channel); null: they are dropped.</summary>
+    internal IRpcCallHandler? CallHandler
+    {
+        get => Volatile.Read(ref _callHandler);
+        set => Volatile.Write(ref _callHandler, value);
+    }
 
     public static async Task<RpcConnection> ConnectAsync(EndPoint endPoint, RpcClientOptions options, long generation, ILogger logger, CancellationToken cancellationToken)
     {
@@ -119,6 +127,16 @@ public sealed class RpcConnection : IAsyncDisposable
         }
 
         return await new ValueTask<ReceivedRecord>(call, version0).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the reply to a call the server made (<see cref="CallHandler"/>): <paramref name="writer"/> holds a record
+    /// mark reserved at <paramref name="markAt"/> and the reply message after it. Fails as a call's send does.
+    /// </summary>
+    internal ValueTask SendReplyAsync(XdrWriter writer, int markAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return SendRecordAsync(writer, markAt, cancellationToken);
     }
 
     /// <summary>Kills the connection: closes the socket and fails every pending call. Safe to call many times.</summary>
@@ -304,6 +322,12 @@ public sealed class RpcConnection : IAsyncDisposable
             var length = record.Length;
             record.Return();
             throw new RpcMalformedReplyException($"Record of {length} bytes from {_server} is too short to hold an XID and msg_type.");
+        }
+
+        if (type == RpcMsgType.Call && CallHandler is { } handler)
+        {
+            handler.HandleCall(this, record);
+            return;
         }
 
         if (type != RpcMsgType.Reply)

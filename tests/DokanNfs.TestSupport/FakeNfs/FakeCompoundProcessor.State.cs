@@ -248,7 +248,24 @@ internal sealed partial class FakeCompoundProcessor
         WriteChangeInfo(w, before, dir.Change);
         w.WriteUInt32((uint)(OpenResultFlags.LockTypePosix | (owner.Confirmed ? 0 : OpenResultFlags.Confirm)));
         (created && a.CreateAttributes is { } applied ? applied.Mask : default).Encode(w);
-        w.WriteEnum(OpenDelegationType4.None);
+        if (Options.GrantReadDelegations && a.ShareAccess == OpenShareAccess.Read)
+        {
+            // open_read_delegation4: stateid, recall, an empty nfsace4.
+            var delegation = new StateId4(1, 0xDE1E_0000_0000UL | State.Boot, (uint)(State.Delegations.Count + State.DelegationsReturned + 1));
+            State.Delegations.Add(delegation);
+            w.WriteEnum(OpenDelegationType4.Read);
+            delegation.Encode(w);
+            w.WriteBool(false);
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+        }
+        else
+        {
+            w.WriteEnum(OpenDelegationType4.None);
+        }
+
         ctx.Current = file;
         return NfsStat4.Ok;
     }

@@ -169,7 +169,7 @@ internal sealed partial class FakeCompoundProcessor(FakeNfsServer server)
         LockTArgs a => LockT(ctx, a, w),
         LockUArgs a => LockU(ctx, a, w),
         ReleaseLockOwnerArgs a => ReleaseLockOwner(a),
-        DelegReturnArgs => ctx.Current is null ? NfsStat4.NoFileHandle : NfsStat4.BadStateId, // no delegation is ever granted
+        DelegReturnArgs a => ctx.Current is null ? NfsStat4.NoFileHandle : State.ReturnDelegation(a.StateId),
         ReadArgs a => Read(ctx, a, w),
         WriteArgs a => Write(ctx, a, w),
         CommitArgs => Commit(ctx, w),

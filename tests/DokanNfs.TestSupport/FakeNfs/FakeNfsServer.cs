@@ -72,6 +72,18 @@ public sealed class FakeNfsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>How many delegations were given back with DELEGRETURN (FakeNfsServerOptions.GrantReadDelegations).</summary>
+    public int DelegationsReturned
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return State.DelegationsReturned;
+            }
+        }
+    }
+
     /// <summary>Open stateids the server holds now (all clients).</summary>
     public int OpenStateCount
     {

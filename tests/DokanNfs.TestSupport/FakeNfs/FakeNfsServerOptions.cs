@@ -18,6 +18,12 @@ public sealed record FakeNfsServerOptions
 
     public uint LeaseTimeSeconds { get; init; } = 90;
 
+    /// <summary>
+    /// An OPEN for reading only (by name) is granted a read delegation, whatever callback path the client gave, as a
+    /// careless server might; DELEGRETURN of it is accepted (see <see cref="FakeNfsServer.DelegationsReturned"/>).
+    /// </summary>
+    public bool GrantReadDelegations { get; init; }
+
     public ulong MaxRead { get; init; } = 1024 * 1024;
 
     public ulong MaxWrite { get; init; } = 1024 * 1024;

@@ -99,6 +99,23 @@ internal sealed class FakeNfsState
 
     public FakeNfsState(uint boot) => Boot = boot;
 
+    /// <summary>Delegations granted and not returned (FakeNfsServerOptions.GrantReadDelegations).</summary>
+    public List<StateId4> Delegations { get; } = [];
+
+    public int DelegationsReturned { get; private set; }
+
+    /// <summary>DELEGRETURN: NFS4_OK for a delegation granted and not yet returned, NFS4ERR_BAD_STATEID otherwise.</summary>
+    public NfsStat4 ReturnDelegation(StateId4 stateId)
+    {
+        if (Delegations.RemoveAll(d => d.SameState(stateId)) == 0)
+        {
+            return NfsStat4.BadStateId;
+        }
+
+        DelegationsReturned++;
+        return NfsStat4.Ok;
+    }
+
     /// <summary>Part of every client id and stateid, so those of an earlier boot are recognised as stale.</summary>
     public uint Boot { get; }
 

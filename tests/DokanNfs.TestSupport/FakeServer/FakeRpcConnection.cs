@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -23,6 +24,8 @@ public sealed class FakeRpcConnection
     private readonly List<ReceivedCall> _unanswered = [];
     private readonly List<Task> _handlers = [];
     private readonly CancellationTokenSource _closing;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<uint, TaskCompletionSource<byte[]>> _callsToClient = new();
+    private int _nextCallbackXid = 0x5EC0_0000;
     private int _closed;
 
     internal FakeRpcConnection(FakeRpcServer server, Socket socket, int id, CancellationToken serverStopping)
@@ -41,6 +44,40 @@ public sealed class FakeRpcConnection
 
     /// <summary>Cancelled when this connection closes or the server stops; handlers that wait should observe it.</summary>
     public CancellationToken Closing { get; }
+
+    /// <summary>
+    /// Calls the client on this connection, as an NFSv4.1 server does over the back channel (RFC 8881 §2.10.3.1):
+    /// a CALL with AUTH_NONE and <paramref name="args"/>, and the client's whole REPLY message (header included) back.
+    /// </summary>
+    public async Task<byte[]> CallClientAsync(uint program, uint version, uint procedure, ReadOnlyMemory<byte> args, CancellationToken cancellationToken)
+    {
+        var xid = (uint)Interlocked.Increment(ref _nextCallbackXid);
+        using var w = new XdrWriter();
+        w.WriteUInt32(xid);
+        w.WriteEnum(RpcMsgType.Call);
+        w.WriteUInt32(RpcLimits.RpcVersion);
+        w.WriteUInt32(program);
+        w.WriteUInt32(version);
+        w.WriteUInt32(procedure);
+        w.WriteUInt64(0); // AUTH_NONE credential
+        w.WriteUInt64(0); // AUTH_NONE verifier
+        w.WriteFixedOpaque(args.Span);
+        return await CallClientRawAsync(xid, w.WrittenSpan.ToArray(), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends <paramref name="message"/> (a whole RPC message whose XID is <paramref name="xid"/>) and waits for the REPLY to it.</summary>
+    public async Task<byte[]> CallClientRawAsync(uint xid, byte[] message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var reply = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _callsToClient[xid] = reply;
+        var wire = new byte[RecordMarking.HeaderSize + message.Length];
+        RecordMarking.WriteHeader(wire, message.Length, isLast: true);
+        message.CopyTo(wire, RecordMarking.HeaderSize);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, Closing);
+        await WriteAsync(wire, 0, linked.Token).ConfigureAwait(false);
+        return await reply.Task.WaitAsync(linked.Token).ConfigureAwait(false);
+    }
 
     /// <summary>Closes gracefully: the client reads end-of-stream (FIN).</summary>
     public void Close() => Shutdown(reset: false);
@@ -228,7 +265,19 @@ public sealed class FakeRpcConnection
             fragmentLengths.Add(length);
             if (isLast)
             {
-                return _server.OnCallReceived(this, body.ToArray(), fragmentLengths);
+                var record = body.ToArray();
+                if (record.Length >= 8
+                    && BinaryPrimitives.ReadUInt32BigEndian(record.AsSpan(4)) == (uint)RpcMsgType.Reply
+                    && _callsToClient.TryRemove(BinaryPrimitives.ReadUInt32BigEndian(record), out var waiter))
+                {
+                    // The client's answer to a call of ours (CallClientAsync); any other REPLY is the client's error.
+                    waiter.TrySetResult(record);
+                    body.SetLength(0);
+                    fragmentLengths.Clear();
+                    continue;
+                }
+
+                return _server.OnCallReceived(this, record, fragmentLengths);
             }
         }
     }

@@ -47,6 +47,13 @@ public sealed record GaneshaOptions
     /// <summary>NFSv4 minor versions the server accepts (Minor_Versions); 0..2.</summary>
     public IReadOnlyList<int> MinorVersions { get; init; } = [0, 1, 2];
 
+    /// <summary>
+    /// Turn NFSv4 delegations on: NFSV4 Delegations = true and the export's Delegations = RW. Off by default, as
+    /// Ganesha's own default is. Note: Ganesha 4.3's VFS FSAL still grants none (its fsinfo has delegations = 0, and
+    /// OPEN answers OPEN_DELEGATE_NONE); the switch matters for FSALs that support them.
+    /// </summary>
+    public bool Delegations { get; init; }
+
     /// <summary>Send owners as numbers ("0") instead of "root@localdomain".</summary>
     public bool OnlyNumericOwners { get; init; }
 

@@ -67,6 +67,20 @@ public ref partial struct CompoundEncoder
     /// </summary>
     public void ReclaimComplete(bool oneFs) => BeginOp(NfsOpnum4.ReclaimComplete).WriteBool(oneFs);
 
+    /// <summary>RFC 8881 §18.48: TEST_STATEID — which of these stateids the server still honours.</summary>
+    public void TestStateId(ReadOnlySpan<StateId4> stateIds)
+    {
+        var w = BeginOp(NfsOpnum4.TestStateId);
+        w.WriteArrayCount(stateIds.Length);
+        foreach (var stateId in stateIds)
+        {
+            stateId.Encode(w);
+        }
+    }
+
+    /// <summary>RFC 8881 §18.38: FREE_STATEID — forget a stateid the server revoked (or one with no locks left).</summary>
+    public void FreeStateId(StateId4 stateId) => stateId.Encode(BeginOp(NfsOpnum4.FreeStateId));
+
     /// <summary>RFC 8881 §18.37: DESTROY_SESSION.</summary>
     public void DestroySession(SessionId4 sessionId) => sessionId.Encode(BeginOp(NfsOpnum4.DestroySession));
 

@@ -129,6 +129,8 @@ public static class CompoundReplyWalker
             case NfsOpnum4.ReclaimComplete: results.ReclaimComplete(ref reader); break;
             case NfsOpnum4.DestroySession: results.DestroySession(ref reader); break;
             case NfsOpnum4.DestroyClientId: results.DestroyClientId(ref reader); break;
+            case NfsOpnum4.TestStateId: results.TestStateId(ref reader, 1024); break;
+            case NfsOpnum4.FreeStateId: results.FreeStateId(ref reader); break;
 
             // VERIFY and NVERIFY report the comparison as their status (NFS4ERR_NOT_SAME, NFS4ERR_SAME).
             case NfsOpnum4.Verify or NfsOpnum4.NVerify: return results.Verify(ref reader, op);

@@ -58,6 +58,26 @@ public partial struct CompoundResults
     /// <summary>RFC 8881 §18.50: DESTROY_CLIENTID, a status alone.</summary>
     public void DestroyClientId(ref XdrReader reader) => Expect(ref reader, NfsOpnum4.DestroyClientId);
 
+    /// <summary>
+    /// RFC 8881 §18.48.4: TEST_STATEID4resok, one status per stateid sent (at most <paramref name="sent"/>; a server
+    /// answering more is malformed).
+    /// </summary>
+    public NfsStat4[] TestStateId(ref XdrReader reader, int sent)
+    {
+        Expect(ref reader, NfsOpnum4.TestStateId);
+        var count = reader.ReadArrayCount(sent);
+        var codes = new NfsStat4[count];
+        for (var i = 0; i < count; i++)
+        {
+            codes[i] = (NfsStat4)reader.ReadUInt32();
+        }
+
+        return codes;
+    }
+
+    /// <summary>RFC 8881 §18.38: FREE_STATEID, a status alone.</summary>
+    public void FreeStateId(ref XdrReader reader) => Expect(ref reader, NfsOpnum4.FreeStateId);
+
     /// <summary>RFC 8881 §18.34.4: BIND_CONN_TO_SESSION4resok.</summary>
     public BindConnToSessionResult BindConnToSession(ref XdrReader reader)
     {

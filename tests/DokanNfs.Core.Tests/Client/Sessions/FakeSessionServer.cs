@@ -25,6 +25,13 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly Dictionary<SessionId4, SessionRecord> _sessions = [];
     private readonly Queue<NfsStat4> _sequenceFaults = new();
     private readonly List<FakeSessionCall> _calls = [];
+    private readonly List<StateId4> _returned = [];
+    private readonly List<StateId4> _openedUnder = [];
+    private readonly List<StateId4> _closed = [];
+    private readonly List<StateId4> _revoked = [];
+    private int _reclaimedDelegations;
+    private readonly List<StateId4> _tested = [];
+    private readonly List<StateId4> _freed = [];
     private FakeRpcServer? _rpc;
     private ulong _nextClientId = 0x100;
     private ulong _nextSession = 1;
@@ -65,6 +72,94 @@ public sealed class FakeSessionServer : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The delegation stateids given back with DELEGRETURN (after PUTFH), in order.</summary>
+    public IReadOnlyList<StateId4> Returned
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _returned];
+            }
+        }
+    }
+
+    /// <summary>The delegation stateids OPEN with CLAIM_DELEG_CUR_FH named, in order.</summary>
+    public IReadOnlyList<StateId4> OpenedUnderDelegation
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _openedUnder];
+            }
+        }
+    }
+
+    /// <summary>The stateid a read delegation reclaimed with CLAIM_PREVIOUS is granted under.</summary>
+    public static StateId4 ReclaimedDelegation { get; } = new(1, 0xDE1E6, 2);
+
+    /// <summary>How many delegations were reclaimed (OPEN CLAIM_PREVIOUS naming a delegation type).</summary>
+    public int ReclaimedDelegations
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _reclaimedDelegations;
+            }
+        }
+    }
+
+    /// <summary>The stateids TEST_STATEID asked about, in order.</summary>
+    public IReadOnlyList<StateId4> Tested
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _tested];
+            }
+        }
+    }
+
+    /// <summary>The stateids FREE_STATEID gave up, in order.</summary>
+    public IReadOnlyList<StateId4> Freed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _freed];
+            }
+        }
+    }
+
+    /// <summary>Revokes <paramref name="stateId"/>: SEQUENCE replies say so (RECALLABLE_STATE_REVOKED) until it is freed.</summary>
+    public void Revoke(StateId4 stateId)
+    {
+        lock (_lock)
+        {
+            _revoked.Add(stateId);
+            StatusFlags |= SequenceStatusFlags.RecallableStateRevoked;
+        }
+    }
+
+    /// <summary>The open stateids CLOSE named, in order.</summary>
+    public IReadOnlyList<StateId4> Closed
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _closed];
+            }
+        }
+    }
+
+    /// <summary>The connections the server accepted, in order: the back channel calls the client on one of them.</summary>
+    public IReadOnlyList<FakeRpcConnection> Connections => _rpc!.Connections;
 
     public static async Task<FakeSessionServer> StartAsync()
     {
@@ -196,6 +291,12 @@ public sealed class FakeSessionServer : IAsyncDisposable
                 NfsOpnum4.PutRootFh => NfsStat4.Ok,
                 NfsOpnum4.GetAttr => GetAttr(ref r, w),
                 NfsOpnum4.ReclaimComplete => ReclaimComplete(ref r, session),
+                NfsOpnum4.PutFh => PutFh(ref r),
+                NfsOpnum4.DelegReturn => DelegReturn(ref r),
+                NfsOpnum4.Open => OpenDelegCur(ref r, w),
+                NfsOpnum4.Close => Close(ref r, w),
+                NfsOpnum4.TestStateId => TestStateId(ref r, w),
+                NfsOpnum4.FreeStateId => FreeStateId(ref r),
                 _ => NfsStat4.OpIllegal,
             };
             w.PatchUInt32(at, (uint)status);
@@ -340,6 +441,111 @@ public sealed class FakeSessionServer : IAsyncDisposable
         granted.Encode(w);
         back.Encode(w);
         client.LastCreateSession = w.WrittenSpan[start..].ToArray();
+        return NfsStat4.Ok;
+    }
+
+    private static NfsStat4 PutFh(ref XdrReader r)
+    {
+        NfsFh.Decode(ref r);
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>
+    /// OPEN by filehandle only: CLAIM_DELEG_CUR_FH (an open made under a delegation, taken over by the server) or
+    /// CLAIM_PREVIOUS (a reclaim; a delegation of the type asked is granted again). A new open stateid either way.
+    /// </summary>
+    private NfsStat4 OpenDelegCur(ref XdrReader r, XdrWriter w)
+    {
+        r.ReadUInt32(); // seqid
+        r.ReadUInt32(); // share_access
+        r.ReadUInt32(); // share_deny
+        r.ReadUInt64(); // owner's client id
+        r.ReadOpaque(1024);
+        if (r.ReadUInt32() != 0)
+        {
+            return NfsStat4.NotSupp;
+        }
+
+        var granted = OpenDelegationType4.None;
+        switch ((OpenClaimType4)r.ReadUInt32())
+        {
+            case OpenClaimType4.DelegCurFh:
+                _openedUnder.Add(StateId4.Decode(ref r));
+                break;
+            case OpenClaimType4.Previous:
+                granted = (OpenDelegationType4)r.ReadUInt32();
+                _reclaimedDelegations += granted == OpenDelegationType4.None ? 0 : 1;
+                break;
+            default:
+                return NfsStat4.NotSupp;
+        }
+
+        var open = new StateId4(1, 0x0BE4, (uint)(_openedUnder.Count + (100 * _reclaimedDelegations) + _closed.Count + 1));
+        open.Encode(w);
+        w.WriteBool(true);
+        w.WriteUInt64(1);
+        w.WriteUInt64(1);
+        w.WriteUInt32(0); // rflags
+        w.WriteUInt32(0); // attrset: no words
+        w.WriteUInt32((uint)granted);
+        if (granted == OpenDelegationType4.Read)
+        {
+            ReclaimedDelegation.Encode(w);
+            w.WriteBool(false); // recall
+            w.WriteUInt32(0); // nfsace4: type, flag, mask, who
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+            w.WriteUInt32(0);
+        }
+
+        return NfsStat4.Ok;
+    }
+
+    private NfsStat4 Close(ref XdrReader r, XdrWriter w)
+    {
+        r.ReadUInt32();
+        var stateId = StateId4.Decode(ref r);
+        _closed.Add(stateId);
+        new StateId4(stateId.SeqId + 1, stateId.Other0, stateId.Other1).Encode(w);
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>TEST_STATEID: NFS4ERR_DELEG_REVOKED for the stateids <see cref="Revoke"/> named, NFS4_OK for the rest.</summary>
+    private NfsStat4 TestStateId(ref XdrReader r, XdrWriter w)
+    {
+        var count = r.ReadArrayCount(1024, 16);
+        w.WriteArrayCount(count);
+        for (var i = 0; i < count; i++)
+        {
+            var stateId = StateId4.Decode(ref r);
+            _tested.Add(stateId);
+            w.WriteUInt32((uint)(_revoked.Any(s => s.SameState(stateId)) ? NfsStat4.DelegRevoked : NfsStat4.Ok));
+        }
+
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>FREE_STATEID: forgets a revoked stateid; once none is left the revoked-state flags go down.</summary>
+    private NfsStat4 FreeStateId(ref XdrReader r)
+    {
+        var stateId = StateId4.Decode(ref r);
+        if (_revoked.RemoveAll(s => s.SameState(stateId)) == 0)
+        {
+            return NfsStat4.BadStateId;
+        }
+
+        _freed.Add(stateId);
+        if (_revoked.Count == 0)
+        {
+            StatusFlags &= ~SequenceStatusFlags.StateRevoked;
+        }
+
+        return NfsStat4.Ok;
+    }
+
+    private NfsStat4 DelegReturn(ref XdrReader r)
+    {
+        _returned.Add(StateId4.Decode(ref r));
         return NfsStat4.Ok;
     }
 
