@@ -17,6 +17,9 @@ public sealed class OpenFileReplayTests(TestContext testContext) : RecoveryProxy
     /// <summary>Long enough that no RENEW slips between the calls a test counts to pick the one it drops.</summary>
     private static readonly GaneshaOptions NoRenewals = new() { LeaseLifetimeSeconds = 60 };
 
+    /// <summary>The same with a grace period after a restart, so the open of the file under test is reclaimed.</summary>
+    private static readonly GaneshaOptions NoRenewalsWithGrace = NoRenewals with { Graceless = false, GracePeriodSeconds = 3 };
+
     private static readonly OpenRequest CreateNew = new()
     {
         Access = OpenShareAccess.Both,
@@ -72,9 +75,98 @@ public sealed class OpenFileReplayTests(TestContext testContext) : RecoveryProxy
         CollectionAssert.AreEqual("theirs"u8.ToArray(), await File.ReadAllBytesAsync(server.PathInExport("theirs.bin"), Ct));
     }
 
-    private async Task<(GaneshaServer Server, ServerCallRecorder Recorder, TestSupport.Faults.FaultProxy Proxy, NfsClient Client, NfsClient Other)> SetUpAsync(NfsVersion version)
+    /// <summary>
+    /// SetLength through an open file (SETATTR size by handle with the open stateid) whose reply is lost and whose server
+    /// restarts before the client hears back: the outcome is unknown under both versions (4.0: the connection died; 4.1:
+    /// the session's reply cache went with the server). The size asked for holds, so it is applied — once.
+    /// </summary>
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Set_length_whose_reply_is_lost_across_a_server_restart_is_applied_once(NfsVersion version)
     {
-        var server = await StartServerAsync(NoRenewals);
+        var (server, recorder, proxy, client, _) = await SetUpAsync(version, NoRenewalsWithGrace);
+        await File.WriteAllBytesAsync(server.PathInExport("len.bin"), "0123456789"u8.ToArray(), Ct);
+        await using var file = await client.OpenAsync(Nfs("len.bin"), OpenRequest.ForReadWrite, Ct);
+
+        // 1: SETATTR — its reply lost; then the server restarts.
+        var dropped = proxy.DropReplyToCall(1, holdAfter: true);
+        var set = file.SetAttrAsync(new SetAttributes { Size = 4 }, Ct).AsTask();
+        await dropped;
+        Note("SETATTR size 4 ran, its reply is lost; the server restarts");
+        await server.KillAsync(Ct);
+        await server.RestartAsync(Ct);
+        proxy.EndBlackhole();
+
+        Assert.AreEqual(4UL, (await set).Size);
+        CollectionAssert.AreEqual("0123"u8.ToArray(), await File.ReadAllBytesAsync(server.PathInExport("len.bin"), Ct));
+        Assert.AreEqual(1, Executed(recorder, NfsOpnum4.SetAttr), "applied once, not sent again:\n" + recorder.Describe());
+        AssertResolved(client, NfsReplayOutcome.AlreadyApplied);
+
+        // The handle goes on (its open reclaimed after the restart) and sees the file as it asked for.
+        var read = new byte[16];
+        Assert.AreEqual(4, await file.ReadAsync(0, read, Ct));
+    }
+
+    /// <summary>
+    /// The same, with another client writing past the new end between the lost reply and the restart: the file is not
+    /// at the size asked for, and not at the version the SETATTR was based on — a conflict. Nothing is re-sent, so the
+    /// other client's bytes stay.
+    /// </summary>
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Set_length_whose_reply_is_lost_is_a_conflict_when_another_client_wrote_meanwhile_and_its_data_is_kept(NfsVersion version)
+    {
+        var (server, recorder, proxy, client, other) = await SetUpAsync(version, NoRenewalsWithGrace);
+        await File.WriteAllBytesAsync(server.PathInExport("len.bin"), "0123456789"u8.ToArray(), Ct);
+        await using var file = await client.OpenAsync(Nfs("len.bin"), OpenRequest.ForReadWrite, Ct);
+
+        var dropped = proxy.DropReplyToCall(1, holdAfter: true);
+        var set = file.SetAttrAsync(new SetAttributes { Size = 4 }, Ct).AsTask();
+        await dropped;
+        Note("SETATTR size 4 ran, its reply is lost; the other client writes past the new end; the server restarts");
+        await using (var writer = await other.OpenAsync(Nfs("len.bin"), OpenRequest.ForReadWrite, Ct))
+        {
+            await writer.WriteAsync(8, "ZZ"u8.ToArray(), StableHow4.FileSync, Ct);
+        }
+
+        var theirs = await File.ReadAllBytesAsync(server.PathInExport("len.bin"), Ct);
+        CollectionAssert.AreEqual("0123\0\0\0\0ZZ"u8.ToArray(), theirs);
+        await server.KillAsync(Ct);
+        await server.RestartAsync(Ct);
+        proxy.EndBlackhole();
+
+        var conflict = await Assert.ThrowsExactlyAsync<NfsReplayConflictException>(() => set);
+        Note(conflict.Message);
+        Assert.AreEqual(ReplayOperation.SetAttr, conflict.ReplayOperation);
+        CollectionAssert.AreEqual(theirs, await File.ReadAllBytesAsync(server.PathInExport("len.bin"), Ct), "their bytes kept");
+        Assert.AreEqual(1, Executed(recorder, NfsOpnum4.SetAttr), "nothing re-sent:\n" + recorder.Describe());
+        AssertResolved(client, NfsReplayOutcome.Conflict);
+
+        // The handle goes on with the file as it is.
+        var read = new byte[16];
+        Assert.AreEqual(theirs.Length, await file.ReadAsync(0, read, Ct));
+        CollectionAssert.AreEqual(theirs, read[..theirs.Length]);
+    }
+
+    /// <summary>How many COMPOUNDs carrying <paramref name="op"/> the server executed and answered NFS4_OK.</summary>
+    private static int Executed(ServerCallRecorder recorder, NfsOpnum4 op) =>
+        recorder.Calls.Count(c => c.Status == NfsStat4.Ok && c.Request.Ops.Any(o => o.Op == op));
+
+    private void AssertResolved(NfsClient client, NfsReplayOutcome outcome)
+    {
+        var resolution = client.ReplayResolutions.LastOrDefault();
+        Assert.IsNotNull(resolution, "the outcome was never unknown");
+        Note(resolution.ToString());
+        Assert.AreEqual(outcome, resolution.Outcome, resolution.ToString());
+        Assert.AreEqual(0, client.ReplayLogCount, "the entry left the log");
+        Assert.AreEqual(0, client.UnresolvedCallCount);
+    }
+
+    private async Task<(GaneshaServer Server, ServerCallRecorder Recorder, TestSupport.Faults.FaultProxy Proxy, NfsClient Client, NfsClient Other)> SetUpAsync(NfsVersion version, GaneshaOptions? options = null)
+    {
+        var server = await StartServerAsync(options ?? NoRenewals);
         var recorder = Record(server);
         var proxy = await StartProxyAsync(recorder.EndPoint);
         var client = ConnectLogged(proxy.EndPoint, "client", Vers(version));
