@@ -62,6 +62,7 @@ public sealed class OpenFileReplayTests(TestContext testContext) : RecoveryProxy
 
         Assert.IsFalse(recorder.Calls.Any(c => c.Status == NfsStat4.Exist), "no self-inflicted EXIST:\n" + recorder.Describe());
         var creates = recorder.Calls.Where(c => c.Request.Find<OpenArgs>() is { CreateMode: not null } o && o.CreateMode != CreateMode4.Unchecked).ToList();
+        Note("sent as " + string.Join(", ", creates.Select(c => c.Request.Find<OpenArgs>()!.CreateMode)));
         Assert.IsTrue(creates.All(c => c.Request.Find<OpenArgs>()!.CreateMode is CreateMode4.Exclusive or CreateMode4.Exclusive41), "sent as exclusive creates:\n" + recorder.Describe());
         Assert.IsGreaterThanOrEqualTo(2, creates.Count(c => c.Status == NfsStat4.Ok && c.Request.Find<OpenArgs>()!.Claim.Name == "new.bin"), "executed before and after the restart:\n" + recorder.Describe());
         CollectionAssert.AreEqual("ok"u8.ToArray(), await File.ReadAllBytesAsync(server.PathInExport("new.bin"), Ct));
