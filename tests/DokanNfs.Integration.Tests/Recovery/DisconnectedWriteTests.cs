@@ -225,13 +225,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_client_that_crashes_with_data_in_the_journal_leaves_it_to_the_next_run_which_replays_it_before_serving()
+    public async Task A_client_that_crashes_with_data_in_the_journal_leaves_it_to_the_next_run_which_replays_it_before_serving(NfsVersion version)
     {
-        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("crash.bin", tear: false);
+        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("crash.bin", tear: false, version);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         Assert.AreEqual(2, client.JournalRecords, "found at start");
         Assert.IsEmpty(client.JournalDamage);
 
@@ -247,13 +249,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_torn_journal_tail_is_reported_and_the_intact_records_still_replay()
+    public async Task A_torn_journal_tail_is_reported_and_the_intact_records_still_replay(NfsVersion version)
     {
-        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("torn.bin", tear: true);
+        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("torn.bin", tear: true, version);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         var damage = client.JournalDamage.Single();
         Note($"reported: {damage}");
         Assert.IsTrue(damage.AtTail);
@@ -267,10 +271,12 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_file_renamed_while_the_client_was_down_is_reached_by_its_filehandle_and_our_data_goes_to_a_conflict_copy()
+    public async Task A_file_renamed_while_the_client_was_down_is_reached_by_its_filehandle_and_our_data_goes_to_a_conflict_copy(NfsVersion version)
     {
-        var (server, proxy, state, _) = await CrashWithJournaledWritesAsync("moved.bin", tear: false);
+        var (server, proxy, state, _) = await CrashWithJournaledWritesAsync("moved.bin", tear: false, version);
 
         // While no client of ours runs, someone renames the file: the path names nothing now, the filehandle still
         // names the file — at another version (the rename changed its ctime).
@@ -279,7 +285,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         var theirs = await File.ReadAllBytesAsync(server.PathInExport("elsewhere.bin"), Ct);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         await client.ReplayJournalAsync(Ct);
 
         var replay = client.JournalReplays.Single();
@@ -298,7 +304,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     /// frame whose append a crash cut short. The blackhole ends and the identity is free again. Returns what the file
     /// should hold once the journal is replayed.
     /// </summary>
-    private async Task<(GaneshaServer Server, FaultProxy Proxy, string State, byte[] Expected)> CrashWithJournaledWritesAsync(string name, bool tear)
+    private async Task<(GaneshaServer Server, FaultProxy Proxy, string State, byte[] Expected)> CrashWithJournaledWritesAsync(string name, bool tear, NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(200_000, 20);
@@ -308,7 +314,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         var writes = new (long Offset, byte[] Data)[] { (1_000, Pattern(40_000, 21)), (190_000, Pattern(60_000, 22)) };
         using (var identity = ClientIdentity.Acquire(state))
         {
-            var client = ConnectLogged(proxy.EndPoint, "first run", Journaled(journalDirectory: null) with { Identity = identity });
+            var client = ConnectLogged(proxy.EndPoint, "first run", Journaled(journalDirectory: null, version) with { Identity = identity });
             var file = await client.OpenAsync(Nfs(name), OpenRequest.ForReadWrite, Ct);
             proxy.Blackhole(end: BlackholeEnd.DropAndCut);
             foreach (var (offset, data) in writes)
