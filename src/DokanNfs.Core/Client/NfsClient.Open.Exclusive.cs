@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
 using DokanNfs.Core.Nfs4;
-using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
 
@@ -13,18 +11,12 @@ namespace DokanNfs.Core.Client;
 // in time_access / time_modify, so those must be set, and EXCLUSIVE4 carries no other attribute.
 public sealed partial class NfsClient
 {
-    private static readonly Bitmap4 SuppAttrExclCreatRequest = Bitmap4.Of(FAttr4.SuppAttrExclCreat);
-
-    // suppattr_exclcreat (RFC 8881 §5.8.1.14), read once from the first directory an exclusive create goes to; its
-    // scope is the file system, and a client mounts one export. Boxed, so it is read and written whole.
-    private StrongBox<Bitmap4>? _suppAttrExclCreat;
-
     /// <summary>
     /// The form a create of <paramref name="request"/> goes out in: GUARDED4 becomes EXCLUSIVE4 under NFSv4.0, and
     /// under NFSv4.1 EXCLUSIVE4_1 carrying the create attributes when the server can set them all in the create
     /// (suppattr_exclcreat), else EXCLUSIVE4 with every attribute set after. Anything else goes as asked.
     /// </summary>
-    private async ValueTask<OpenRequest> ExclusiveFormAsync(OpenRequest request, NfsFh directory, string directoryPath, CancellationToken cancellationToken)
+    private async ValueTask<OpenRequest> ExclusiveFormAsync(OpenRequest request, CancellationToken cancellationToken)
     {
         if (request.Create != CreateMode4.Guarded)
         {
@@ -37,7 +29,8 @@ public sealed partial class NfsClient
         }
 
         var asked = (request.CreateAttributes ?? new SetAttributes()).Mask;
-        var supported = await SuppAttrExclCreatAsync(directory, directoryPath, cancellationToken).ConfigureAwait(false);
+        // suppattr_exclcreat (RFC 8881 §5.8.1.14), read with the file system facts and kept.
+        var supported = await GetExclusiveCreateAttributesAsync(cancellationToken).ConfigureAwait(false) ?? default;
         return asked.Intersect(supported) == asked
             ? request with { Create = CreateMode4.Exclusive41 }
             : request with { Create = CreateMode4.Exclusive };
@@ -57,34 +50,5 @@ public sealed partial class NfsClient
         var attrs = request.CreateAttributes ?? new SetAttributes();
         var times = new SetAttributes { TimeModify = attrs.TimeModify ?? SetTime.ServerTime, TimeAccess = attrs.TimeAccess ?? SetTime.ServerTime };
         return sent == CreateMode4.Exclusive ? attrs with { TimeModify = times.TimeModify, TimeAccess = times.TimeAccess } : times;
-    }
-
-    /// <summary>suppattr_exclcreat of the file system, read with one GETATTR the first time; empty when the server does not say.</summary>
-    private async ValueTask<Bitmap4> SuppAttrExclCreatAsync(NfsFh directory, string directoryPath, CancellationToken cancellationToken)
-    {
-        if (Volatile.Read(ref _suppAttrExclCreat) is { } known)
-        {
-            return known.Value;
-        }
-
-        var attrs = await RunAsync(
-            "getattr",
-            directory,
-            static (ref CompoundEncoder e, NfsFh fh) =>
-            {
-                e.PutFh(fh);
-                e.GetAttr(SuppAttrExclCreatRequest);
-            },
-            (ref XdrReader r) =>
-            {
-                var results = CompoundResults.Begin(ref r);
-                results.Path = directoryPath;
-                results.PutFh(ref r);
-                return results.GetAttr(ref r);
-            },
-            cancellationToken).ConfigureAwait(false);
-        var supported = attrs.SuppAttrExclCreat ?? default;
-        Volatile.Write(ref _suppAttrExclCreat, new StrongBox<Bitmap4>(supported));
-        return supported;
     }
 }

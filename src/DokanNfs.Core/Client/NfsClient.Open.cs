@@ -26,7 +26,7 @@ public sealed partial class NfsClient
         var (parent, name) = resolved is null ? await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
         var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
-        var sent = await ExclusiveFormAsync(request, parent.FileHandle, parent.Path, cancellationToken).ConfigureAwait(false);
+        var sent = await ExclusiveFormAsync(request, cancellationToken).ConfigureAwait(false);
         var entry = resolved?.DirectoryVersion is { } directory
             ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
             {
