@@ -1,4 +1,5 @@
 using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
@@ -374,30 +375,54 @@ public sealed partial class NfsClient
         return new NfsNode(path, fh, attrs);
     }
 
-    private async ValueTask<NfsAttributes> SetAttrLoggedAsync(NfsNode node, ObjectVersion basis, SetAttributes attributes, CancellationToken cancellationToken)
+    private ValueTask<NfsAttributes> SetAttrLoggedAsync(NfsNode node, ObjectVersion basis, SetAttributes attributes, CancellationToken cancellationToken) =>
+        SetAttrLoggedAsync(new SetAttrCall(node.FileHandle, basis, attributes, Replay: false, StateId4.Anonymous), node.Path, retryAfterRecovery: true, credential: null, cancellationToken);
+
+    /// <summary>
+    /// SETATTR by an open file's handle and stateid (a size change, times: <see cref="NfsOpenFile.SetAttrAsync"/>),
+    /// logged like SETATTR by path with <paramref name="basis"/>, the version the handle last knew of the file: after a
+    /// lost reply, attributes that already hold are success; a file still at that version gets the SETATTR again behind
+    /// VERIFY; otherwise a conflict, and another client's change (its data past a size we asked for) is kept. Without a
+    /// basis (no fileid known) it goes unlogged.
+    /// </summary>
+    internal async ValueTask<NfsAttributes> SetAttrByHandleAsync(
+        NfsFh fileHandle, StateId4 stateId, ObjectVersion? basis, SetAttributes attributes, string path, RpcCredential? credential, CancellationToken cancellationToken)
     {
-        var entry = new ReplayEntry(ReplayOperation.SetAttr, node.Path, null, [new ReplayObject("object", node.Path, basis)], node.FileHandle, changesDirectories: false);
+        ArgumentNullException.ThrowIfNull(attributes);
+        if (basis is not { } version)
+        {
+            return await SetAttrAsync(fileHandle, stateId, attributes, path, cancellationToken, retryAfterRecovery: false, credential).ConfigureAwait(false);
+        }
+
+        await _replayLog.WaitForAsync(fileHandle, cancellationToken).ConfigureAwait(false);
+        return await SetAttrLoggedAsync(new SetAttrCall(fileHandle, version, attributes, Replay: false, stateId), path, retryAfterRecovery: false, credential, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async ValueTask<NfsAttributes> SetAttrLoggedAsync(SetAttrCall call, string path, bool retryAfterRecovery, RpcCredential? credential, CancellationToken cancellationToken)
+    {
+        var (fileHandle, basis, attributes) = (call.Fh, call.Basis, call.Attrs);
+        var entry = new ReplayEntry(ReplayOperation.SetAttr, path, null, [new ReplayObject("object", path, basis)], fileHandle, changesDirectories: false);
         return await RunLoggedAsync(
             entry,
             NfsOpnum4.SetAttr,
             async (replay, ct) =>
             {
-                var attrs = await SendSetAttrAsync(new SetAttrCall(node.FileHandle, basis, attributes, replay), node.Path, ct).ConfigureAwait(false);
+                var attrs = await SendSetAttrAsync(call with { Replay = replay }, path, ct, retryAfterRecovery, credential).ConfigureAwait(false);
                 entry["object"].ChangeAfter = attrs.Change;
                 return attrs;
             },
             async ct =>
             {
-                var (status, now) = await ProbeHandleAsync(node.FileHandle, node.Path, ct).ConfigureAwait(false);
+                var (status, now) = await ProbeHandleAsync(fileHandle, path, ct).ConfigureAwait(false);
                 var verdict = ReplayRules.SetAttr(basis, attributes, status, now);
-                var found = now is null ? status.ToString() : ObjectVersion.Of(now, node.FileHandle)?.ToString() ?? "no fileid or change";
+                var found = now is null ? status.ToString() : ObjectVersion.Of(now, fileHandle)?.ToString() ?? "no fileid or change";
                 return (verdict, found, now);
             },
             cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>PUTFH; [VERIFY change, fileid]; SETATTR (anonymous stateid); GETATTR.</summary>
-    private ValueTask<NfsAttributes> SendSetAttrAsync(SetAttrCall call, string path, CancellationToken cancellationToken) =>
+    /// <summary>PUTFH; [VERIFY change, fileid]; SETATTR (the call's stateid: anonymous by path, the open's by handle); GETATTR.</summary>
+    private ValueTask<NfsAttributes> SendSetAttrAsync(SetAttrCall call, string path, CancellationToken cancellationToken, bool retryAfterRecovery, RpcCredential? credential) =>
         RunAsync(
             call.Replay ? "setattr-replay" : "setattr",
             call,
@@ -409,7 +434,7 @@ public sealed partial class NfsClient
                     e.VerifyVersion(c.Basis);
                 }
 
-                e.SetAttr(StateId4.Anonymous, c.Attrs);
+                e.SetAttr(c.StateId, c.Attrs);
                 e.GetAttr(AttributeRequests.Stat);
             },
             (ref XdrReader r) =>
@@ -425,7 +450,9 @@ public sealed partial class NfsClient
                 results.SetAttr(ref r);
                 return results.GetAttr(ref r);
             },
-            cancellationToken);
+            cancellationToken,
+            retryAfterRecovery,
+            credential);
 
     /// <summary>READLINK by handle (for resolving a CREATE of a symbolic link).</summary>
     private ValueTask<string> ReadLinkAsync(NfsFh link, string path, CancellationToken cancellationToken) =>
@@ -461,5 +488,5 @@ public sealed partial class NfsClient
 
     private sealed record CreateCall(NfsFh Dir, NfsFtype4 Type, string? Link, string Name, SetAttributes Attrs, ulong DirectoryId, bool Replay);
 
-    private sealed record SetAttrCall(NfsFh Fh, ObjectVersion Basis, SetAttributes Attrs, bool Replay);
+    private sealed record SetAttrCall(NfsFh Fh, ObjectVersion Basis, SetAttributes Attrs, bool Replay, StateId4 StateId);
 }

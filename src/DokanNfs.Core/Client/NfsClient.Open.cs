@@ -30,8 +30,13 @@ public sealed partial class NfsClient
         var resolved = request.Create is null ? null : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
         var (parent, name) = resolved is null ? await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
+        var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
+        var sent = await ExclusiveFormAsync(request, cancellationToken).ConfigureAwait(false);
         var entry = resolved?.DirectoryVersion is { } directory
             ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
+            {
+                CreateVerifier = sent.Create is CreateMode4.Exclusive or CreateMode4.Exclusive41 ? verifier : null,
+            }
             : null;
         if (entry is not null)
         {
@@ -40,8 +45,6 @@ public sealed partial class NfsClient
 
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized, credential);
-        var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
-        var sent = request;
         NfsOpenFile file;
         try
         {
@@ -57,8 +60,8 @@ public sealed partial class NfsClient
                     // with NFS4ERR_EXIST on the file its own first execution had made. A new owner's GUARDED4 create
                     // therefore goes as EXCLUSIVE4, which a second execution with the same verifier answers with the
                     // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
-                    // Under NFSv4.1 the session's reply cache answers the re-send (sa_cachethis), so GUARDED4 stays.
-                    sent = request.Create == CreateMode4.Guarded && !owner.Confirmed && Session is null ? request with { Create = CreateMode4.Exclusive } : request;
+                    // Confirmed owners' GUARDED4 creates go so too (issue 8, NfsClient.Open.Exclusive.cs): a re-send
+                    // after a server restart (or, under NFSv4.1, a lost session) finds no replay cache either.
                     var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
                     Register(file);
@@ -100,11 +103,10 @@ public sealed partial class NfsClient
 
         try
         {
-            if (sent.Create == CreateMode4.Exclusive)
+            if (AfterExclusiveCreate(request, sent.Create) is { } after)
             {
-                // EXCLUSIVE4 kept the verifier in the file's times (RFC 7530 §16.16.5): set the real attributes now.
-                var attrs = request.CreateAttributes ?? new SetAttributes();
-                await file.SetAttrAsync(attrs with { TimeModify = attrs.TimeModify ?? SetTime.ServerTime, TimeAccess = attrs.TimeAccess ?? SetTime.ServerTime }, cancellationToken).ConfigureAwait(false);
+                // The verifier may sit in the file's times (RFC 7530 §16.16.5): set the real attributes now.
+                await file.SetAttrAsync(after, cancellationToken).ConfigureAwait(false);
             }
 
             if (request.Truncate && (file.Attributes.Size ?? 0) != 0)

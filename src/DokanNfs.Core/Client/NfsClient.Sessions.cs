@@ -114,7 +114,7 @@ public sealed partial class NfsClient
     /// Requests whose second execution would differ ask the server to cache their reply (sa_cachethis).
     /// </summary>
     private ValueTask<TResult> AttemptOnSessionAsync<TState, TResult>(
-        NfsSession session, string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential)
+        NfsSession session, string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential, bool giveBackWhenUnreachable = false)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var run = session.RunAsync(
@@ -124,8 +124,11 @@ public sealed partial class NfsClient
             (ref CompoundResults results, ref Xdr.XdrReader reader) => CompoundResults.Continue(results, ref reader, decode),
             cancellationToken,
             cacheThis: CachesReply(tag),
-            credential: credential ?? CallerCredential);
-        return _options.Mount == NfsMountType.Soft ? SoftTimeoutOnSessionAsync(run) : run;
+            credential: credential ?? CallerCredential,
+            giveBackWhenUnreachable: giveBackWhenUnreachable);
+
+        // A request given back at once (a WRITE for the journal) goes to RunCoreAsync's outage rules as it came.
+        return _options.Mount == NfsMountType.Soft && !giveBackWhenUnreachable ? SoftTimeoutOnSessionAsync(run) : run;
     }
 
     /// <summary>

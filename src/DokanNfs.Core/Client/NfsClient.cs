@@ -208,7 +208,10 @@ public sealed partial class NfsClient : IAsyncDisposable
 
             try
             {
-                var result = await AttemptAsync(tag, state, encodeOps, decode, cancellationToken, credential).ConfigureAwait(false);
+                // Under NFSv4.1 such a WRITE asks the session to give an unreachable server back instead of waiting it out.
+                var result = await (journalOnOutage && Volatile.Read(ref _session) is { } session
+                    ? AttemptOnSessionAsync(session, tag, state, encodeOps, decode, cancellationToken, credential, giveBackWhenUnreachable: true)
+                    : AttemptAsync(tag, state, encodeOps, decode, cancellationToken, credential)).ConfigureAwait(false);
                 NoteServerAnswered();
                 return result;
             }
@@ -228,10 +231,11 @@ public sealed partial class NfsClient : IAsyncDisposable
                     throw;
                 }
             }
-            catch (RpcException ex) when (_session is null && outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
+            catch (RpcException ex) when ((_session is null || journalOnOutage) && outage.ShouldRetry(ex, tag, _rpc.ConnectionCount > 0))
             {
                 // With a session, the session has waited out the outage itself (same slot, same sequence id) for
-                // as long as the mount allows: what it gives up on is the caller's (and no write is journaled).
+                // as long as the mount allows: what it gives up on is the caller's — except a WRITE the journal can
+                // take, which the session gave back at once and which goes on as under NFSv4.0.
                 // Here: no connection, no answer in time, or a connection lost twice in a row is an unreachable server
                 // (one lost connection is a reconnect away, and the call goes again).
                 if (ex is RpcConnectException or RpcTimeoutException || connectionLost)

@@ -59,6 +59,13 @@ public sealed partial class NfsOpenFile
     }
 
     /// <summary>
+    /// The identity and version a SETATTR through this handle is based on (issue 8 §1): the fileid, the handle, and
+    /// the change attribute of the last version our own operations produced or saw. Null without a fileid.
+    /// </summary>
+    private ObjectVersion? ReplayBasis(NfsFh fileHandle) =>
+        Attributes.FileId is { } fileId ? new ObjectVersion(fileId, LatestVersion.Change, Attributes.Type ?? NfsFtype4.Reg, fileHandle) : null;
+
+    /// <summary>
     /// COMMIT (RFC 7530 §16.3). If the server's write verifier differs from the one an UNSTABLE write got, the
     /// server lost that data (it restarted): those ranges are written again, FILE_SYNC, if the file is still at
     /// a version of ours; otherwise they are saved to a conflict copy and this throws

@@ -85,7 +85,10 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         return Attributes;
     }
 
-    /// <summary>SETATTR with this open's stateid (required for size changes, RFC 7530 §16.32), then GETATTR.</summary>
+    /// <summary>
+    /// SETATTR with this open's stateid (required for size changes, RFC 7530 §16.32), then GETATTR; in the replay log
+    /// (issue 8) with the version this handle last knew, so a lost reply is resolved from the file's state, never re-sent blindly.
+    /// </summary>
     public async ValueTask<NfsAttributes> SetAttrAsync(SetAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attributes);
@@ -99,7 +102,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         }
 
         Attributes = await RunIoAsync(
-            (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false, Credential),
+            (fileHandle, stateId, ct) => _client.SetAttrByHandleAsync(fileHandle, stateId, ReplayBasis(fileHandle), attributes, Path, Credential, ct),
             cancellationToken).ConfigureAwait(false);
         NoteOwnVersion(NfsFileVersion.Of(Attributes), stable: true);
         return Attributes;

@@ -107,7 +107,7 @@ public sealed class ConnectionLossTests(TestContext testContext) : RecoveryProxy
         await using var third = await client.OpenAsync(Nfs("third.txt"), guarded, Ct);
         var reused = AssertAnsweredAgain(recorder, await droppedReuse, NfsOpnum4.Open);
         Assert.IsGreaterThan(0u, reused.SeqId!.Value, "an owner that had opened before");
-        Assert.AreEqual(CreateMode4.Guarded, reused.Request.Find<OpenArgs>()!.CreateMode, "answered from the replay cache: run again, it would have failed with EXIST");
+        Assert.AreEqual(CreateMode4.Exclusive, reused.Request.Find<OpenArgs>()!.CreateMode, "a confirmed owner's create-new goes as EXCLUSIVE4 too (issue 8), and is answered from the replay cache");
 
         Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, HostMode(server.PathInExport("first.txt")), "the create's attributes were applied");
         Assert.AreEqual(UnixFileMode.UserRead | UnixFileMode.UserWrite, HostMode(server.PathInExport("third.txt")));

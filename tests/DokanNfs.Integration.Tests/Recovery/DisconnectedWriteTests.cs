@@ -14,6 +14,8 @@ namespace DokanNfs.Integration.Tests.Recovery;
 /// copy beside the file with the other client's bytes untouched. A full journal on a soft mount fails the write with
 /// the soft timeout error and keeps what it holds; a client process that ends with data in the journal (abandoned as a
 /// crash would) leaves it to the next one with the same identity, which replays it before serving — even past a torn tail.
+/// Under NFSv4.1 as under 4.0 (DataRow): the session gives a WRITE the journal can take back instead of waiting the
+/// outage out, and the replay goes through the session.
 /// </summary>
 [TestClass]
 public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryProxyTestBase(testContext)
@@ -24,14 +26,16 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     private static GaneshaOptions LongLease { get; } = new() { LeaseLifetimeSeconds = 60, Graceless = false, GracePeriodSeconds = 3 };
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task Writes_during_an_outage_go_to_the_journal_and_reach_the_file_byte_identical_after_the_server_returns()
+    public async Task Writes_during_an_outage_go_to_the_journal_and_reach_the_file_byte_identical_after_the_server_returns(NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(600_000, 1);
         File.WriteAllBytes(server.PathInExport("doc.bin"), original);
         var proxy = await StartProxyAsync(server.EndPoint);
-        var client = ConnectLogged(proxy.EndPoint, "client", Journaled(NewStateDirectory()));
+        var client = ConnectLogged(proxy.EndPoint, "client", Journaled(NewStateDirectory(), version));
         var file = Track(await client.OpenAsync(Nfs("doc.bin"), OpenRequest.ForReadWrite, Ct));
         var early = Pattern(10_000, 2);
         await file.WriteAsync(0, early, StableHow4.Unstable, Ct);
@@ -84,13 +88,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task Writes_while_the_server_is_killed_are_journaled_and_written_after_its_restart_and_reclaim()
+    public async Task Writes_while_the_server_is_killed_are_journaled_and_written_after_its_restart_and_reclaim(NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(100_000, 6);
         File.WriteAllBytes(server.PathInExport("restart.bin"), original);
-        var client = ConnectLogged(server.EndPoint, "client", Journaled(NewStateDirectory()));
+        var client = ConnectLogged(server.EndPoint, "client", Journaled(NewStateDirectory(), version));
         var file = Track(await client.OpenAsync(Nfs("restart.bin"), OpenRequest.ForReadWrite, Ct));
 
         await server.KillAsync(Ct);
@@ -111,13 +117,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_second_client_writing_during_the_outage_keeps_its_bytes_and_ours_go_to_a_conflict_copy()
+    public async Task A_second_client_writing_during_the_outage_keeps_its_bytes_and_ours_go_to_a_conflict_copy(NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         File.WriteAllBytes(server.PathInExport("report.txt"), Pattern(256 * 1024, 8));
         var proxy = await StartProxyAsync(server.EndPoint);
-        var client = ConnectLogged(proxy.EndPoint, "ours", Journaled(NewStateDirectory()));
+        var client = ConnectLogged(proxy.EndPoint, "ours", Journaled(NewStateDirectory(), version));
         var file = Track(await client.OpenAsync(Nfs("report.txt"), OpenRequest.ForReadWrite, Ct));
 
         proxy.Blackhole(end: BlackholeEnd.DropAndCut);
@@ -151,14 +159,16 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_full_journal_on_a_soft_mount_fails_the_write_with_the_timeout_error_and_what_it_holds_is_still_replayed()
+    public async Task A_full_journal_on_a_soft_mount_fails_the_write_with_the_timeout_error_and_what_it_holds_is_still_replayed(NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(400_000, 11);
         File.WriteAllBytes(server.PathInExport("full.bin"), original);
         var proxy = await StartProxyAsync(server.EndPoint);
-        var options = Journaled(NewStateDirectory()) with { Mount = NfsMountType.Soft, SoftTimeout = TimeSpan.FromSeconds(2), JournalMaxBytes = 300_000 };
+        var options = Journaled(NewStateDirectory(), version) with { Mount = NfsMountType.Soft, SoftTimeout = TimeSpan.FromSeconds(2), JournalMaxBytes = 300_000 };
         var client = ConnectLogged(proxy.EndPoint, "soft", options);
         var file = Track(await client.OpenAsync(Nfs("full.bin"), OpenRequest.ForReadWrite, Ct));
 
@@ -183,14 +193,16 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_handle_closed_while_the_server_cannot_be_reached_leaves_its_journaled_writes_to_the_client_which_replays_them()
+    public async Task A_handle_closed_while_the_server_cannot_be_reached_leaves_its_journaled_writes_to_the_client_which_replays_them(NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(50_000, 15);
         File.WriteAllBytes(server.PathInExport("closed.bin"), original);
         var proxy = await StartProxyAsync(server.EndPoint);
-        var options = Journaled(NewStateDirectory()) with { Mount = NfsMountType.Soft, SoftTimeout = TimeSpan.FromSeconds(2) };
+        var options = Journaled(NewStateDirectory(), version) with { Mount = NfsMountType.Soft, SoftTimeout = TimeSpan.FromSeconds(2) };
         var client = ConnectLogged(proxy.EndPoint, "soft", options);
         var file = await client.OpenAsync(Nfs("closed.bin"), OpenRequest.ForReadWrite, Ct);
 
@@ -213,13 +225,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_client_that_crashes_with_data_in_the_journal_leaves_it_to_the_next_run_which_replays_it_before_serving()
+    public async Task A_client_that_crashes_with_data_in_the_journal_leaves_it_to_the_next_run_which_replays_it_before_serving(NfsVersion version)
     {
-        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("crash.bin", tear: false);
+        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("crash.bin", tear: false, version);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         Assert.AreEqual(2, client.JournalRecords, "found at start");
         Assert.IsEmpty(client.JournalDamage);
 
@@ -235,13 +249,15 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_torn_journal_tail_is_reported_and_the_intact_records_still_replay()
+    public async Task A_torn_journal_tail_is_reported_and_the_intact_records_still_replay(NfsVersion version)
     {
-        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("torn.bin", tear: true);
+        var (server, proxy, state, expected) = await CrashWithJournaledWritesAsync("torn.bin", tear: true, version);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         var damage = client.JournalDamage.Single();
         Note($"reported: {damage}");
         Assert.IsTrue(damage.AtTail);
@@ -255,10 +271,12 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     }
 
     [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     [Timeout(180_000, CooperativeCancellation = true)]
-    public async Task A_file_renamed_while_the_client_was_down_is_reached_by_its_filehandle_and_our_data_goes_to_a_conflict_copy()
+    public async Task A_file_renamed_while_the_client_was_down_is_reached_by_its_filehandle_and_our_data_goes_to_a_conflict_copy(NfsVersion version)
     {
-        var (server, proxy, state, _) = await CrashWithJournaledWritesAsync("moved.bin", tear: false);
+        var (server, proxy, state, _) = await CrashWithJournaledWritesAsync("moved.bin", tear: false, version);
 
         // While no client of ours runs, someone renames the file: the path names nothing now, the filehandle still
         // names the file — at another version (the rename changed its ctime).
@@ -267,7 +285,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         var theirs = await File.ReadAllBytesAsync(server.PathInExport("elsewhere.bin"), Ct);
 
         using var identity = ClientIdentity.Acquire(state);
-        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null) with { Identity = identity });
+        var client = ConnectLogged(proxy.EndPoint, "second run", Journaled(journalDirectory: null, version) with { Identity = identity });
         await client.ReplayJournalAsync(Ct);
 
         var replay = client.JournalReplays.Single();
@@ -286,7 +304,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
     /// frame whose append a crash cut short. The blackhole ends and the identity is free again. Returns what the file
     /// should hold once the journal is replayed.
     /// </summary>
-    private async Task<(GaneshaServer Server, FaultProxy Proxy, string State, byte[] Expected)> CrashWithJournaledWritesAsync(string name, bool tear)
+    private async Task<(GaneshaServer Server, FaultProxy Proxy, string State, byte[] Expected)> CrashWithJournaledWritesAsync(string name, bool tear, NfsVersion version)
     {
         var server = await StartServerAsync(LongLease);
         var original = Pattern(200_000, 20);
@@ -296,7 +314,7 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         var writes = new (long Offset, byte[] Data)[] { (1_000, Pattern(40_000, 21)), (190_000, Pattern(60_000, 22)) };
         using (var identity = ClientIdentity.Acquire(state))
         {
-            var client = ConnectLogged(proxy.EndPoint, "first run", Journaled(journalDirectory: null) with { Identity = identity });
+            var client = ConnectLogged(proxy.EndPoint, "first run", Journaled(journalDirectory: null, version) with { Identity = identity });
             var file = await client.OpenAsync(Nfs(name), OpenRequest.ForReadWrite, Ct);
             proxy.Blackhole(end: BlackholeEnd.DropAndCut);
             foreach (var (offset, data) in writes)
@@ -320,8 +338,9 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         return (server, proxy, state, Apply(original, 250_000, writes));
     }
 
-    private static NfsClientOptions Journaled(string? journalDirectory) => new()
+    private static NfsClientOptions Journaled(string? journalDirectory, NfsVersion version = NfsVersion.V40) => new()
     {
+        Version = version,
         JournalDirectory = journalDirectory,
         CallTimeout = TimeSpan.FromSeconds(2),
         ConnectTimeout = TimeSpan.FromSeconds(1),

@@ -75,6 +75,12 @@ internal sealed class ReplayEntry
     /// <summary>The filehandle of the object the call changes, when it addresses one by handle (SETATTR).</summary>
     public NfsFh? TargetHandle { get; }
 
+    /// <summary>
+    /// An OPEN's exclusive-create verifier (RFC 7530 §16.16.5): the evidence that a file found at the name after a
+    /// lost reply is the one this call made. The server compares it when the OPEN is sent again with it.
+    /// </summary>
+    public Verifier4? CreateVerifier { get; init; }
+
     /// <summary>True from the moment the outcome became unknown until the entry leaves the log.</summary>
     public bool OutcomeUnknown { get; private set; }
 
@@ -98,7 +104,8 @@ internal sealed class ReplayEntry
     internal void MarkFinal() => _resolved.TrySetResult();
 
     /// <summary>The versions the call was based on, for the log and for the conflict error.</summary>
-    public string DescribeBasis() => string.Join("; ", Objects.Select(o => o.ToString()));
+    public string DescribeBasis() =>
+        string.Join("; ", Objects.Select(o => o.ToString())) + (CreateVerifier is { } verifier ? $"; create verifier {verifier}" : string.Empty);
 
     public override string ToString() =>
         $"{Operation} {Path}" + (SecondPath is null ? string.Empty : (Operation == ReplayOperation.Link ? " (link to " : " -> ") + SecondPath + (Operation == ReplayOperation.Link ? ")" : string.Empty));

@@ -38,7 +38,9 @@ public sealed partial class NfsSession
     /// <item>an operation's failure after SEQUENCE is the caller's, as <see cref="NfsException"/>.</item>
     /// </list>
     /// Every reply renews the lease and reports sr_status_flags (<see cref="StatusFlags"/>). The call goes out with
-    /// <paramref name="credential"/>, else the ambient one (<see cref="NfsCallContext"/>), else the client's.
+    /// <paramref name="credential"/>, else the ambient one (<see cref="NfsCallContext"/>), else the client's. With
+    /// <paramref name="giveBackWhenUnreachable"/> a lost connection, a timeout or a failed reconnect is not waited out but
+    /// given to the caller at once: a WRITE the disconnected-write journal can take (issue 8 §5) goes there instead.
     /// </summary>
     public async ValueTask<TResult> RunAsync<TState, TResult>(
         string tag,
@@ -47,7 +49,8 @@ public sealed partial class NfsSession
         CompoundResultsDecoder<TResult> decode,
         CancellationToken cancellationToken,
         bool cacheThis = false,
-        RpcCredential? credential = null)
+        RpcCredential? credential = null,
+        bool giveBackWhenUnreachable = false)
     {
         ArgumentNullException.ThrowIfNull(encodeOps);
         ArgumentNullException.ThrowIfNull(decode);
@@ -151,7 +154,7 @@ public sealed partial class NfsSession
                     session.Slots.Release(slot, mayHaveRun ? SlotRelease.Unknown : SlotRelease.Unchanged);
                     throw;
                 }
-                catch (RpcException ex) when (IsUnreachable(ex) && clock.CanWait())
+                catch (RpcException ex) when (IsUnreachable(ex) && clock.CanWait() && !giveBackWhenUnreachable)
                 {
                     // Same slot, same sequence id: if the server ran it, its reply cache answers.
                     mayHaveRun |= ex is not RpcConnectException;

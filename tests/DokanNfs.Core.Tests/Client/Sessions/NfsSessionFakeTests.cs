@@ -174,6 +174,32 @@ public sealed class NfsSessionFakeTests(TestContext testContext)
     }
 
     [TestMethod]
+    public async Task A_request_that_asks_to_be_given_back_when_the_server_is_unreachable_is_not_sent_again()
+    {
+        var (fake, session) = await StartAsync();
+        var before = fake.Calls.Count;
+        fake.DropRepliesAfterRunning(1);
+
+        // A WRITE the disconnected-write journal can take (issue 8 §5): the caller journals it rather than wait.
+        await Assert.ThrowsAsync<RpcConnectionLostException>(() => session.RunAsync(
+            "write",
+            0,
+            static (ref CompoundEncoder e, int _) => e.PutRootFh(),
+            static (ref CompoundResults results, ref XdrReader r) =>
+            {
+                results.PutRootFh(ref r);
+                return true;
+            },
+            CancellationToken.None,
+            giveBackWhenUnreachable: true).AsTask());
+
+        Assert.AreEqual(before + 1, fake.Calls.Count, "sent once, not again on the same slot: " + Describe(fake));
+        var sent = fake.Calls[^1];
+        Assert.AreEqual(sent.SequenceId + 1, session.Slots.NextSequenceIdOf(sent.SlotId), "the slot moves on: the request may have run");
+        await GetAttrAsync(session);
+    }
+
+    [TestMethod]
     public async Task A_cached_request_that_may_have_run_is_not_run_again_on_a_new_session()
     {
         var (fake, session) = await StartAsync();
