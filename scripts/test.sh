@@ -10,6 +10,10 @@ command -v ganesha.nfsd >/dev/null 2>&1 || missing+=(nfs-ganesha)
 dpkg -s nfs-ganesha-vfs >/dev/null 2>&1 || missing+=(nfs-ganesha-vfs)
 command -v setfattr >/dev/null 2>&1 || missing+=(attr)
 command -v nfs-ls >/dev/null 2>&1 || missing+=(libnfs-utils)
+# The kernel-server delegation tests run knfsd in a user-mode Linux guest with the host's nfs-utils (KernelNfsServer).
+[ -x /usr/bin/linux.uml ] || missing+=(user-mode-linux)
+[ -x /usr/sbin/rpc.nfsd ] || missing+=(nfs-kernel-server)
+[ -x /usr/sbin/insmod ] || missing+=(kmod)
 # The Dokan tests build a C stand-in for dokan2 with the machine's C compiler.
 command -v cc >/dev/null 2>&1 || missing+=(gcc)
 dpkg -s libc6-dev >/dev/null 2>&1 || missing+=(libc6-dev)

@@ -88,7 +88,7 @@ public partial struct CompoundResults
         }
 
         var status = reader.ReadEnum<NfsStat4>();
-        reader.ReadOpaque(NfsProgram.MaxTagLength);
+        reader.SkipOpaqueUncheckedPadding(NfsProgram.MaxTagLength);
         var count = reader.ReadArrayCount(NfsProgram.MaxOpsPerCompound, minElementSize: 8);
         return new CompoundResults(status, count);
     }

@@ -119,6 +119,24 @@ public ref struct XdrReader
         return data;
     }
 
+    /// <summary>
+    /// Skips variable-length opaque data of at most <paramref name="maxLength"/> bytes without checking that its
+    /// padding is zero: for the echoed COMPOUND tag, which Linux nfsd (6.1) copies into the reply without zeroing the
+    /// residual bytes, and which the client never reads.
+    /// </summary>
+    public void SkipOpaqueUncheckedPadding(int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxLength);
+        var length = PeekLength(maxLength, "opaque");
+        var padded = PaddedLength(length);
+        if (padded + 4 > Remaining)
+        {
+            throw Malformed($"opaque declares {length} bytes but only {Remaining - 4} remain");
+        }
+
+        _position += 4 + (int)padded;
+    }
+
     /// <summary>A string (RFC 4506 §4.11) of at most <paramref name="maxLength"/> bytes, decoded as strict UTF-8.</summary>
     public string ReadString(int maxLength = int.MaxValue)
     {

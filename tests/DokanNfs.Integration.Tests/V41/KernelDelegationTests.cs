@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using System.Text;
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.TestSupport.KernelNfs;
+
+namespace DokanNfs.Integration.Tests.V41;
+
+/// <summary>
+/// Delegations against a server that grants them (issue 10 §6): the Linux kernel NFS server, in a user-mode Linux
+/// guest behind a network namespace of its own (<see cref="KernelNfsServer"/>). knfsd grants a read delegation on an
+/// OPEN for read once the back channel is up (RFC 8881 §10.4), and recalls it (CB_RECALL, §20.2) when another client
+/// opens the file for write, answering that client NFS4ERR_DELAY until the delegation is returned.
+/// </summary>
+[TestClass]
+public sealed class KernelDelegationTests(TestContext testContext)
+{
+    private CancellationToken Ct => testContext.CancellationToken;
+
+    [TestMethod]
+    public async Task A_read_delegation_is_granted_and_a_reopen_is_served_without_an_OPEN()
+    {
+        await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
+        await using var writer = NewClient(server, delegations: false);
+        await WriteAsync(writer, "/f.txt", "hello");
+        await using var client = NewClient(server, delegations: true);
+
+        await using (var first = await client.OpenAsync("/f.txt", OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual(OpenDelegationType4.Read, first.Delegation.Type, server.Console);
+            Assert.IsFalse(first.IsLocalUnderDelegation);
+            Assert.AreEqual("hello", await ReadAllAsync(first));
+        }
+
+        Assert.AreEqual(1, client.Delegations.Count);
+        await using (var again = await client.OpenAsync("/f.txt", OpenRequest.ForRead, Ct))
+        {
+            Assert.IsTrue(again.IsLocalUnderDelegation, "the re-open is served under the delegation, no OPEN sent");
+            Assert.AreEqual(1L, client.LocalOpens);
+            Assert.AreEqual("hello", await ReadAllAsync(again));
+        }
+    }
+
+    [TestMethod]
+    public async Task Another_clients_open_for_write_recalls_the_delegation_and_we_then_read_its_data()
+    {
+        await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
+        await using var other = NewClient(server, delegations: false);
+        await WriteAsync(other, "/g.txt", "hello");
+        await using var client = NewClient(server, delegations: true);
+        await using (var read = await client.OpenAsync("/g.txt", OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual(OpenDelegationType4.Read, read.Delegation.Type, server.Console);
+        }
+
+        var stopwatch = Stopwatch.StartNew();
+        await WriteAsync(other, "/g.txt", "world");
+
+        Assert.AreEqual(1L, client.DelegationsReturned, "our DELEGRETURN let the other client's OPEN through");
+        Assert.AreEqual(0, client.Delegations.Count);
+        Assert.IsLessThan(TimeSpan.FromSeconds(10), stopwatch.Elapsed, "the recall was answered at once, not by lease expiry");
+        await using var reread = await client.OpenAsync("/g.txt", OpenRequest.ForRead, Ct);
+        Assert.IsFalse(reread.IsLocalUnderDelegation);
+        Assert.AreEqual("world", await ReadAllAsync(reread));
+    }
+
+    private static NfsClient NewClient(KernelNfsServer server, bool delegations) =>
+        new(server.EndPoint, new NfsClientOptions { Identity = ClientIdentity.Create(), Version = NfsVersion.V41, Delegations = delegations });
+
+    private async Task WriteAsync(NfsClient client, string path, string text)
+    {
+        var request = new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Unchecked, Truncate = true };
+        await using var file = await client.OpenAsync(path, request, Ct);
+        await file.WriteAsync(0, Encoding.ASCII.GetBytes(text), StableHow4.FileSync, Ct);
+    }
+
+    private async Task<string> ReadAllAsync(NfsOpenFile file)
+    {
+        var buffer = new byte[64];
+        var read = await file.ReadAsync(0, buffer, Ct);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+}
