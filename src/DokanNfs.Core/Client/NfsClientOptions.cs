@@ -47,6 +47,13 @@ public sealed record NfsClientOptions
     /// <summary>How many READs or WRITEs of one transfer are in flight at once.</summary>
     public int IoParallelism { get; init; } = 4;
 
+    /// <summary>
+    /// The most READs of maxread a handle read sequentially keeps in flight ahead of its reader (NfsOpenFile.ReadAhead.cs):
+    /// the window starts at 2 and grows while the reader still has to wait for them, so its memory is at most this many
+    /// × maxread per handle. 0 turns read-ahead off.
+    /// </summary>
+    public int ReadAheadMaxChunks { get; init; } = 4;
+
     /// <summary>READDIR maxcount: the reply size asked for (at least 64 KiB so big directories list fast).</summary>
     public uint ReadDirMaxCount { get; init; } = 256 * 1024;
 

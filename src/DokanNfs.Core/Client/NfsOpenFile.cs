@@ -30,6 +30,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Attributes = attributes;
         Delegation = delegation;
         Credential = owner.Credential;
+        NoteSize(attributes);
         InitVersion(attributes);
     }
 
@@ -81,6 +82,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             },
             cancellationToken,
             credential: Credential).ConfigureAwait(false);
+        NoteSize(Attributes);
         NoteObservedVersion(Attributes);
         return Attributes;
     }
@@ -93,6 +95,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (attributes.Size is not null)
         {
+            DropReadAheadOfFile();
             // Data written before a size change is committed first (as the Linux client flushes before a
             // truncate): written again after a server restart, it would land after the truncation it preceded.
             await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -101,6 +104,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Attributes = await RunIoAsync(
             (fileHandle, stateId, ct) => _client.SetAttrAsync(fileHandle, stateId, attributes, Path, ct, retryAfterRecovery: false, Credential),
             cancellationToken).ConfigureAwait(false);
+        NoteSize(Attributes);
         NoteOwnVersion(NfsFileVersion.Of(Attributes), stable: true);
         return Attributes;
     }
@@ -265,6 +269,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         }
         finally
         {
+            DropReadAhead();
             DropUncommitted();
             _client.Unregister(this);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
