@@ -80,6 +80,7 @@ internal static class ClientFactory
             Mount = NfsMountType.Soft,
             SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
+            WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
         };
         return new NfsClient(server, options, LoggerFactory?.CreateLogger(ClientLogCategory));
     }

@@ -54,6 +54,17 @@ public sealed record NfsClientOptions
     /// </summary>
     public int ReadAheadMaxChunks { get; init; } = 4;
 
+    /// <summary>
+    /// How many bytes of UNSTABLE writes one handle may have in flight after its writer got control back
+    /// (NfsOpenFile.WriteBehind.cs): the window, in WRITEs of maxwrite (at least 2). 0 (the library's default) makes
+    /// every write wait for its WRITEs, as FILE_SYNC writes always do; drives and the dokannfs commands use
+    /// <see cref="DefaultWriteBehindBytes"/>.
+    /// </summary>
+    public long WriteBehindBytes { get; init; }
+
+    /// <summary>The write-behind window of drives and commands: 8 MiB, eight WRITEs of 1 MiB.</summary>
+    public const long DefaultWriteBehindBytes = 8L * 1024 * 1024;
+
     /// <summary>READDIR maxcount: the reply size asked for (at least 64 KiB so big directories list fast).</summary>
     public uint ReadDirMaxCount { get; init; } = 256 * 1024;
 

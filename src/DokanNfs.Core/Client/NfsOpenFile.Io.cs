@@ -25,6 +25,12 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (HasWritesInFlight)
+        {
+            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs).
+            await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (HasJournaled)
         {
@@ -114,6 +120,27 @@ public sealed partial class NfsOpenFile
         ObjectDisposedException.ThrowIf(IsClosed, this);
         DropReadAheadOfFile();
         NoteWrittenUpTo(offset + data.Length);
+        ThrowWriteBehindError();
+        if (UseWriteBehind(stable))
+        {
+            // Write-behind (NfsOpenFile.WriteBehind.cs): back as soon as the data is queued.
+            await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+            await QueueWritesAsync(offset, data, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // FILE_SYNC / DATA_SYNC, or the journal in use: answered before this returns, after what was queued before.
+            await SettleWritesAsync(cancellationToken).ConfigureAwait(false);
+            ThrowWriteBehindError();
+            await WriteNowAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+        }
+
+        await CommitBehindIfLargeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The WRITEs of one write, answered when this returns; to the journal while the server cannot be reached.</summary>
+    private async ValueTask WriteNowAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)
+    {
         while (true)
         {
             await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
@@ -125,18 +152,13 @@ public sealed partial class NfsOpenFile
             try
             {
                 await SendWriteAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
-                break;
+                return;
             }
             catch (RpcException) when (ShouldJournal)
             {
                 // The server went away under this write: it goes to the journal, whole (what reached the server
                 // already is written again by the replay, the same bytes).
             }
-        }
-
-        if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
-        {
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

@@ -66,6 +66,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     /// <summary>GETATTR through the open file's handle.</summary>
     public async ValueTask<NfsAttributes> GetAttrAsync(CancellationToken cancellationToken)
     {
+        // The size and times the caller sees include its writes still in flight (write-behind).
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         Attributes = await _client.RunAsync(
             "getattr",
             FileHandle,
@@ -92,6 +94,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(attributes);
         ThrowIfLost();
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (attributes.Size is not null)
         {
@@ -126,6 +129,9 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             return;
         }
+
+        // WRITEs in flight need the access about to be given up.
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
 
         // The path walks below go out as this file's principal too.
         using var scope = NfsCallContext.Use(Credential);
@@ -229,8 +235,13 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             return;
         }
 
+        Exception? writeBehindError = null;
         try
         {
+            // Every accepted write is answered before COMMIT and CLOSE; one that failed is reported after the CLOSE.
+            await SettleWritesAsync(cancellationToken).ConfigureAwait(false);
+            writeBehindError = Interlocked.Exchange(ref _writeBehindError, null);
+
             if (Lost is { } lost)
             {
                 if (_openHeldWhileLost)
@@ -276,8 +287,14 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
 
-        // Closed; a write conflict found on the way (or earlier, and not yet reported) is reported now.
+        // Closed; a write conflict found on the way (or earlier, and not yet reported) is reported now, and so is a
+        // write accepted by write-behind that failed.
         ThrowConflictOnce();
+        if (writeBehindError is not null)
+        {
+            Interlocked.CompareExchange(ref _writeBehindError, writeBehindError, null);
+            ThrowWriteBehindError();
+        }
     }
 
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);
