@@ -1,4 +1,7 @@
 using System.Buffers;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+using DokanNfs.Core.Xdr;
 
 namespace DokanNfs.Core.Client;
 
@@ -33,9 +36,9 @@ public sealed partial class NfsOpenFile
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
         data.CopyTo(buffer);
-        var slot = new ReadAheadSlot(offset, data.Length, buffer, _client.ClientIdGeneration)
+        var slot = new ReadAheadSlot(offset, data.Length, _client.ClientIdGeneration)
         {
-            Read = Task.FromResult((data.Length, eof)),
+            Read = Task.FromResult(new ReadAheadData(buffer, 0, data.Length, eof)),
         };
         lock (_readAheadLock)
         {
@@ -59,10 +62,10 @@ public sealed partial class NfsOpenFile
         while (served < buffer.Length && TakeSlot(offset + served) is { } slot)
         {
             var waited = !slot.Read.IsCompleted;
-            int count;
+            ReadAheadData data;
             try
             {
-                (count, eof) = await slot.Read.WaitAsync(cancellationToken).ConfigureAwait(false);
+                data = await slot.Read.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -84,31 +87,31 @@ public sealed partial class NfsOpenFile
                 _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
             }
 
+            var count = data.Count;
             var start = (int)(offset + served - slot.Offset);
             var n = Math.Max(Math.Min(count - start, buffer.Length - served), 0);
-            slot.Buffer.AsSpan(start, n).CopyTo(buffer.Span[served..]);
+            data.Buffer.AsSpan(data.Start + start, n).CopyTo(buffer.Span[served..]);
             served += n;
             if (start + n < count)
             {
                 PutBack(slot);
-            }
-            else
-            {
-                ArrayPool<byte>.Shared.Return(slot.Buffer);
-                if (count < slot.Length)
-                {
-                    // Short means end of file (ReadChunkAsync reads on until full or EOF): nothing after it.
-                    eof = true;
-                }
+                continue;
             }
 
-            if (eof && start + n >= count)
+            ArrayPool<byte>.Shared.Return(data.Buffer);
+            if (data.Eof || count == 0)
             {
+                eof = true;
                 DropReadAhead();
                 break;
             }
 
-            eof = false;
+            if (count < slot.Length)
+            {
+                // Short without end of file: the next slot does not start where this one ended; the caller's
+                // read goes on by itself (TakeSlot drops the window).
+                break;
+            }
         }
 
         if (served < buffer.Length && !eof)
@@ -165,21 +168,19 @@ public sealed partial class NfsOpenFile
 
     private static void Abandon(ReadAheadSlot slot)
     {
-        if (slot.Read.IsCompleted)
-        {
-            ArrayPool<byte>.Shared.Return(slot.Buffer);
-            return;
-        }
-
-        // The READ still writes into the buffer: it goes back to the pool only when the READ is over (its error, if
-        // any, is of no interest now).
+        // A READ still under way gives its buffer back when it is over (its error, if any, is of no interest now).
         slot.Read.ContinueWith(
-            static (t, state) =>
+            static t =>
             {
-                _ = t.Exception;
-                ArrayPool<byte>.Shared.Return((byte[])state!);
+                if (t.IsCompletedSuccessfully)
+                {
+                    ArrayPool<byte>.Shared.Return(t.Result.Buffer);
+                }
+                else
+                {
+                    _ = t.Exception;
+                }
             },
-            slot.Buffer,
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
@@ -221,7 +222,7 @@ public sealed partial class NfsOpenFile
             }
         }
 
-        ArrayPool<byte>.Shared.Return(slot.Buffer);
+        Abandon(slot);
     }
 
     /// <summary>
@@ -247,7 +248,7 @@ public sealed partial class NfsOpenFile
             {
                 _readAheadCancel ??= new CancellationTokenSource();
                 var length = size < 0 ? chunk : (int)Math.Min(chunk, size - next);
-                var slot = new ReadAheadSlot(next, length, ArrayPool<byte>.Shared.Rent(length), _client.ClientIdGeneration);
+                var slot = new ReadAheadSlot(next, length, _client.ClientIdGeneration);
                 slot.Read = ReadAheadAsync(slot, _readAheadCancel.Token);
                 _readAhead.Add(slot);
                 next += length;
@@ -260,8 +261,46 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    private async Task<(int Count, bool Eof)> ReadAheadAsync(ReadAheadSlot slot, CancellationToken cancellationToken) =>
-        await ReadChunkAsync(slot.Offset, slot.Buffer.AsMemory(0, slot.Length), cancellationToken).ConfigureAwait(false);
+    /// <summary>
+    /// One READ ahead. Its data stays in the buffer the reply was received into (RpcReplyBuffer): the only copy is the
+    /// one into the caller's buffer, as for a READ the caller waits for.
+    /// </summary>
+    private async Task<ReadAheadData> ReadAheadAsync(ReadAheadSlot slot, CancellationToken cancellationToken)
+    {
+        var count = slot.Length;
+        return await RunIoAsync(
+            (fileHandle, stateId, ct) => _client.RunAsync(
+                "read",
+                new ReadAheadCall(fileHandle, stateId, slot.Offset, count),
+                static (ref CompoundEncoder e, ReadAheadCall c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.Read(c.StateId, (ulong)c.Offset, (uint)c.Count);
+                },
+                (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    var data = results.Read(ref r, out var eof);
+                    if (data.Length > count)
+                    {
+                        throw new XdrException($"READ returned {data.Length} bytes for a request of {count}.");
+                    }
+
+                    if (RpcReplyBuffer.TryTake(data, out var buffer, out var start))
+                    {
+                        return new ReadAheadData(buffer, start, data.Length, eof);
+                    }
+
+                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
+                    data.CopyTo(copy);
+                    return new ReadAheadData(copy, 0, data.Length, eof);
+                },
+                ct,
+                retryAfterRecovery: false,
+                Credential),
+            cancellationToken).ConfigureAwait(false);
+    }
 
     private void CountWindow()
     {
@@ -281,17 +320,20 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    /// <summary>One READ of the window: [Offset, Offset + Length) into a pooled buffer, read under client id generation Generation.</summary>
-    private sealed class ReadAheadSlot(long offset, int length, byte[] buffer, long generation)
+    /// <summary>One READ of the window: [Offset, Offset + Length) asked for under client id generation Generation.</summary>
+    private sealed class ReadAheadSlot(long offset, int length, long generation)
     {
         public long Offset { get; } = offset;
 
         public int Length { get; } = length;
 
-        public byte[] Buffer { get; } = buffer;
-
         public long Generation { get; } = generation;
 
-        public Task<(int Count, bool Eof)> Read { get; set; } = null!;
+        public Task<ReadAheadData> Read { get; set; } = null!;
     }
+
+    /// <summary>What a READ ahead brought: Count bytes at Start of a pooled Buffer (whoever consumes or drops it returns it).</summary>
+    private readonly record struct ReadAheadCall(NfsFh Fh, StateId4 StateId, long Offset, int Count);
+
+    private readonly record struct ReadAheadData(byte[] Buffer, int Start, int Count, bool Eof);
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using DokanNfs.Core.Nfs4;
 
 namespace DokanNfs.Core.Client;
@@ -141,34 +142,36 @@ public sealed partial class NfsOpenFile
     {
         if (Interlocked.Exchange(ref _writeBehindError, null) is { } error)
         {
-            throw error is NfsException nfs
-                ? new NfsException(nfs.Status, nfs.Operation, Path, nfs)
-                : new IOException($"A write to {Path} that had been accepted failed: {error.Message}", error);
+            // The WRITE's own exception (a conflict stays a conflict, a lost open a lost open), with its stack.
+            ExceptionDispatchInfo.Capture(error).Throw();
         }
     }
 
     /// <summary>
-    /// Past <see cref="NfsOpenFileLimits.MaxUncommittedBytes"/> uncommitted bytes a COMMIT goes out beside the
-    /// following WRITEs (it covers the ones already answered: NfsOpenFile.Versions.cs), one at a time, so the
-    /// data the client keeps stays bounded without draining the pipeline.
+    /// Keeps the data held for COMMIT bounded without draining the pipeline: past half of
+    /// <see cref="NfsOpenFileLimits.MaxUncommittedBytes"/> a COMMIT goes out beside the following WRITEs (it covers the
+    /// ones already answered: NfsOpenFile.Versions.cs), one at a time; past the whole of it the writer waits for
+    /// that COMMIT, so a write returns with at most the bound plus itself uncommitted, as before write-behind.
     /// </summary>
     private async ValueTask CommitBehindIfLargeAsync(CancellationToken cancellationToken)
     {
-        if (UncommittedBytes <= NfsOpenFileLimits.MaxUncommittedBytes)
+        var uncommitted = UncommittedBytes;
+        if (uncommitted <= NfsOpenFileLimits.MaxUncommittedBytes / 2)
         {
             return;
         }
 
-        if (Volatile.Read(ref _backgroundCommit) is { IsCompleted: false } running)
+        var running = Volatile.Read(ref _backgroundCommit);
+        if (running is null || running.IsCompleted)
         {
-            await running.WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (UncommittedBytes <= NfsOpenFileLimits.MaxUncommittedBytes)
-            {
-                return;
-            }
+            running = CommitBehindAsync();
+            Volatile.Write(ref _backgroundCommit, running);
         }
 
-        Volatile.Write(ref _backgroundCommit, CommitBehindAsync());
+        if (uncommitted > NfsOpenFileLimits.MaxUncommittedBytes)
+        {
+            await running.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private async Task CommitBehindAsync()

@@ -66,13 +66,18 @@ public sealed class RpcClient : IAsyncDisposable
             ReturnWriter(writer);
         }
 
+        // The decoder may keep the reply's buffer (RpcReplyBuffer.TryTake): then it is the decoder's to return.
+        RpcReplyBuffer.Decoding = record.Buffer;
         try
         {
             return RpcMessage.DecodeReply(record.Span, decodeResults);
         }
         finally
         {
-            record.Return();
+            if (!RpcReplyBuffer.EndDecoding())
+            {
+                record.Return();
+            }
         }
     }
 
