@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using DokanNfs.Core.Xdr;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,6 +47,8 @@ public sealed class RpcClient : IAsyncDisposable
     public long ConnectionCount => Interlocked.Read(ref _generation);
 
     /// <summary>Calls a remote procedure and decodes its results with <paramref name="decodeResults"/>.</summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResult> CallAsync<TArgs, TResult>(
         uint program, uint version, uint procedure, TArgs args, RpcResultDecoder<TResult> decodeResults, CancellationToken cancellationToken, RpcCredential? credential = null)
         where TArgs : IRpcArgs

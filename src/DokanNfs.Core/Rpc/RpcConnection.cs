@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using DokanNfs.Core.Xdr;
 using Microsoft.Extensions.Logging;
 
@@ -78,6 +79,8 @@ public sealed class RpcConnection : IAsyncDisposable
     /// <summary>
     /// Sends one call and waits for its reply record. The reply's buffer belongs to the caller afterwards.
     /// </summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<ReceivedRecord> CallAsync<TArgs>(
         uint xid, uint program, uint version, uint procedure, RpcCredential credential, TArgs args, XdrWriter writer, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : IRpcArgs
