@@ -42,6 +42,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             Identity = identity,
             ServerName = server.Address.ToString(),
             WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
+            InlineReplyContinuations = true,
         };
         await using var client = new NfsClient(server, options);
         var fs = await NamespaceFileSystem.MountAsync(client, server, "/", new NamespaceOptions { IdleExpiry = Timeout.InfiniteTimeSpan }, cancellationToken);

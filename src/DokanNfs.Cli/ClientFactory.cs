@@ -81,6 +81,9 @@ internal static class ClientFactory
             SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
             WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
+
+            // The commands are asynchronous throughout: nothing blocks in a reply's continuation.
+            InlineReplyContinuations = true,
         };
         return new NfsClient(server, options, LoggerFactory?.CreateLogger(ClientLogCategory));
     }

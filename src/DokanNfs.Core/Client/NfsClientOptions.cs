@@ -62,6 +62,12 @@ public sealed record NfsClientOptions
     /// </summary>
     public long WriteBehindBytes { get; init; }
 
+    /// <summary>
+    /// Replies run their caller's continuation on the connection's receive loop (<see cref="Rpc.RpcClientOptions.InlineReplyContinuations"/>):
+    /// for callers that are asynchronous throughout and never block in a continuation, as the dokannfs commands.
+    /// </summary>
+    public bool InlineReplyContinuations { get; init; }
+
     /// <summary>The write-behind window of drives and commands: 8 MiB, eight WRITEs of 1 MiB.</summary>
     public const long DefaultWriteBehindBytes = 8L * 1024 * 1024;
 

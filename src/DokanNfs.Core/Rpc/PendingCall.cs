@@ -22,9 +22,12 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
 
     public RpcConnection? Connection { get; private set; }
 
+    /// <summary>Whether the reply runs the caller's continuation on the receive loop (<see cref="RpcClientOptions.InlineReplyContinuations"/>).</summary>
+    public bool InlineReply { get; private set; }
+
     public short Version => _core.Version;
 
-    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks)
+    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks, bool inlineReply)
     {
         if (!Pool.TryDequeue(out var call))
         {
@@ -34,6 +37,7 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
         call.Connection = connection;
         call.Xid = xid;
         call.DeadlineTicks = deadlineTicks;
+        call.InlineReply = inlineReply;
         return call;
     }
 
@@ -53,16 +57,15 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
     }
 
     /// <summary>
-    /// Completes the call with its reply, on the receive loop's thread. The caller's continuation runs right there
-    /// (until it next waits) instead of being queued to another thread: a reply then costs no thread hop, and
-    /// for 1 MiB READs that halved the client's CPU per GiB (the hop's sleep and wake-up was the largest cost after
-    /// the copies; see docs/PERFORMANCE.md). The library's own continuations never block synchronously, so the
-    /// loop gets its thread back at the caller's next await; a caller that blocks in a continuation delays the
-    /// other replies of its connection, not its own.
+    /// Completes the call with its reply, from the receive loop. With <see cref="InlineReply"/> the caller's
+    /// continuation runs right there (until it next waits) instead of being queued to another thread: a reply then
+    /// costs no thread hop, which for 1 MiB READs cut the client's CPU per GiB by about a third. Only for callers
+    /// that never block synchronously in a continuation: one that waits there for another reply of the same
+    /// connection deadlocks the loop (the Dokan simulator's tests did), so it is off unless asked for.
     /// </summary>
     public void SetResult(ReceivedRecord record)
     {
-        _core.RunContinuationsAsynchronously = false;
+        _core.RunContinuationsAsynchronously = !InlineReply;
         _core.SetResult(record);
     }
 

@@ -21,6 +21,7 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly byte[] _fragmentHeader = new byte[RecordMarking.HeaderSize];
     private readonly RecordReader _recordReader;
     private readonly int _maxFragmentSize;
+    private readonly bool _inlineReplies;
     private readonly ILogger _logger;
     private readonly string _server;
     private readonly CancellationTokenSource _shutdown = new();
@@ -33,6 +34,7 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         _socket = socket;
         _maxFragmentSize = options.MaxFragmentSize;
+        _inlineReplies = options.InlineReplyContinuations;
         _logger = logger;
         _server = socket.RemoteEndPoint?.ToString() ?? "?";
         Generation = generation;
@@ -93,7 +95,7 @@ public sealed class RpcConnection : IAsyncDisposable
 
         // Timeout.InfiniteTimeSpan (-1 ms) means no deadline, not a deadline already past.
         var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var call = PendingCall.Rent(this, xid, deadline);
+        var call = PendingCall.Rent(this, xid, deadline, _inlineReplies);
         var version0 = call.Version;
         if (!_pending.TryAdd(xid, call))
         {
