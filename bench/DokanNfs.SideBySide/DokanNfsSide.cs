@@ -41,6 +41,8 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             Credential = RpcCredential.Sys(0, 0),
             Identity = identity,
             ServerName = server.Address.ToString(),
+            WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
+            InlineReplyContinuations = true,
         };
         await using var client = new NfsClient(server, options);
         var fs = await NamespaceFileSystem.MountAsync(client, server, "/", new NamespaceOptions { IdleExpiry = Timeout.InfiniteTimeSpan }, cancellationToken);

@@ -80,6 +80,10 @@ internal static class ClientFactory
             Mount = NfsMountType.Soft,
             SoftTimeout = settings.Timeout,
             ServerName = settings.Host,
+            WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
+
+            // The commands are asynchronous throughout: nothing blocks in a reply's continuation.
+            InlineReplyContinuations = true,
         };
         return new NfsClient(server, options, LoggerFactory?.CreateLogger(ClientLogCategory));
     }

@@ -80,6 +80,7 @@ internal sealed record MountRequest(string UrlText, NfsUrl Url, MountPoint Mount
             SoftTimeout = o.SoftTimeout,
             MaxReadSize = o.ReadSize,
             MaxWriteSize = o.WriteSize,
+            WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
             Identity = clientIdentity,
             ServerName = Url.Host,
         };

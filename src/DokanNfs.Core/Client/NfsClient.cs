@@ -42,7 +42,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         ServerName = _options.ServerName ?? endPoint.ToString() ?? "server";
         _rpc = new RpcClient(
             endPoint,
-            new RpcClientOptions { Credential = _options.Credential, CallTimeout = _options.CallTimeout, ConnectTimeout = _options.ConnectTimeout },
+            new RpcClientOptions { Credential = _options.Credential, CallTimeout = _options.CallTimeout, ConnectTimeout = _options.ConnectTimeout, InlineReplyContinuations = _options.InlineReplyContinuations },
             logger);
         _owners = new OwnerTable(this);
         Ids = new IdMapper(_options.IdMapping);

@@ -55,6 +55,30 @@ public sealed record NfsClientOptions
     /// <summary>How many READs or WRITEs of one transfer are in flight at once.</summary>
     public int IoParallelism { get; init; } = 4;
 
+    /// <summary>
+    /// The most READs of maxread a handle read sequentially keeps in flight ahead of its reader (NfsOpenFile.ReadAhead.cs):
+    /// the window starts at 2 and grows while the reader still has to wait for them, so its memory is at most this many
+    /// × maxread per handle. 0 turns read-ahead off.
+    /// </summary>
+    public int ReadAheadMaxChunks { get; init; } = 4;
+
+    /// <summary>
+    /// How many bytes of UNSTABLE writes one handle may have in flight after its writer got control back
+    /// (NfsOpenFile.WriteBehind.cs): the window, in WRITEs of maxwrite (at least 2). 0 (the library's default) makes
+    /// every write wait for its WRITEs, as FILE_SYNC writes always do; drives and the dokannfs commands use
+    /// <see cref="DefaultWriteBehindBytes"/>.
+    /// </summary>
+    public long WriteBehindBytes { get; init; }
+
+    /// <summary>
+    /// Replies run their caller's continuation on the connection's receive loop (<see cref="Rpc.RpcClientOptions.InlineReplyContinuations"/>):
+    /// for callers that are asynchronous throughout and never block in a continuation, as the dokannfs commands.
+    /// </summary>
+    public bool InlineReplyContinuations { get; init; }
+
+    /// <summary>The write-behind window of drives and commands: 8 MiB, eight WRITEs of 1 MiB.</summary>
+    public const long DefaultWriteBehindBytes = 8L * 1024 * 1024;
+
     /// <summary>READDIR maxcount: the reply size asked for (at least 64 KiB so big directories list fast).</summary>
     public uint ReadDirMaxCount { get; init; } = 256 * 1024;
 

@@ -8,6 +8,9 @@ namespace DokanNfs.Core.Client;
 public sealed partial class NfsOpenFile
 {
     private readonly Lock _uncommittedLock = new();
+
+    /// <summary>The file's size as last known (OPEN's GETATTR, our writes, GETATTR / SETATTR), -1 if unknown: a hint for clipping READs.</summary>
+    private long _knownSize = -1;
     private readonly List<UncommittedWrite> _uncommitted = [];
     private long _uncommittedBytes;
 
@@ -22,6 +25,12 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (HasWritesInFlight)
+        {
+            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs).
+            await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (HasJournaled)
         {
@@ -29,20 +38,52 @@ public sealed partial class NfsOpenFile
             return await ReadWithJournaledAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
         }
 
-        return await ReadUnguardedAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
+        // Sequential reads are served by read-ahead (NfsOpenFile.ReadAhead.cs).
+        return await ReadSequentialAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The READs of <see cref="ReadAsync"/>, without waiting for data the server lost to be resolved.</summary>
     private async ValueTask<int> ReadUnguardedAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken)
     {
         var chunk = (int)await _client.GetReadSizeAsync(cancellationToken).ConfigureAwait(false);
+        return (await ReadClippedAsync(offset, buffer, chunk, cancellationToken).ConfigureAwait(false)).Count;
+    }
+
+    /// <summary>
+    /// READs for [<paramref name="offset"/>, + length), first only up to the file's size as last known (a 4 KiB
+    /// file is one READ, not one per maxread of the caller's buffer); past it only if the file turned out longer
+    /// (no end of file at the known size). The size is a hint, never a limit: the server's eof decides.
+    /// </summary>
+    private async ValueTask<(int Count, bool Eof)> ReadClippedAsync(long offset, Memory<byte> buffer, int chunk, CancellationToken cancellationToken)
+    {
+        var size = Volatile.Read(ref _knownSize);
+        if (size >= 0 && offset + buffer.Length > size)
+        {
+            // At or past the known end: one READ of at most maxread tells whether the file grew.
+            var clipped = offset >= size ? Math.Min(buffer.Length, chunk) : (int)(size - offset);
+            var (count, eof) = await ReadSplitAsync(offset, buffer[..clipped], chunk, cancellationToken).ConfigureAwait(false);
+            if (eof || count < clipped)
+            {
+                return (count, true);
+            }
+
+            var (more, moreEof) = await ReadSplitAsync(offset + count, buffer[count..], chunk, cancellationToken).ConfigureAwait(false);
+            return (count + more, moreEof);
+        }
+
+        return await ReadSplitAsync(offset, buffer, chunk, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Large reads are split into READs of maxread with several in flight; the count stops at end of file.</summary>
+    private async ValueTask<(int Count, bool Eof)> ReadSplitAsync(long offset, Memory<byte> buffer, int chunk, CancellationToken cancellationToken)
+    {
         if (buffer.Length <= chunk)
         {
             return await ReadChunkAsync(offset, buffer, cancellationToken).ConfigureAwait(false);
         }
 
         var chunks = (buffer.Length + chunk - 1) / chunk;
-        var counts = new int[chunks];
+        var counts = new (int Count, bool Eof)[chunks];
         await Parallel.ForAsync(
             0,
             chunks,
@@ -57,14 +98,14 @@ public sealed partial class NfsOpenFile
         var total = 0;
         for (var i = 0; i < chunks; i++)
         {
-            total += counts[i];
-            if (counts[i] < Math.Min(chunk, buffer.Length - (i * chunk)))
+            total += counts[i].Count;
+            if (counts[i].Eof || counts[i].Count < Math.Min(chunk, buffer.Length - (i * chunk)))
             {
-                break;
+                return (total, true);
             }
         }
 
-        return total;
+        return (total, false);
     }
 
     /// <summary>
@@ -77,6 +118,29 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        DropReadAheadOfFile();
+        NoteWrittenUpTo(offset + data.Length);
+        ThrowWriteBehindError();
+        if (UseWriteBehind(stable))
+        {
+            // Write-behind (NfsOpenFile.WriteBehind.cs): back as soon as the data is queued.
+            await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+            await QueueWritesAsync(offset, data, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            // FILE_SYNC / DATA_SYNC, or the journal in use: answered before this returns, after what was queued before.
+            await SettleWritesAsync(cancellationToken).ConfigureAwait(false);
+            ThrowWriteBehindError();
+            await WriteNowAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
+        }
+
+        await CommitBehindIfLargeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The WRITEs of one write, answered when this returns; to the journal while the server cannot be reached.</summary>
+    private async ValueTask WriteNowAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)
+    {
         while (true)
         {
             await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
@@ -88,18 +152,13 @@ public sealed partial class NfsOpenFile
             try
             {
                 await SendWriteAsync(offset, data, stable, cancellationToken).ConfigureAwait(false);
-                break;
+                return;
             }
             catch (RpcException) when (ShouldJournal)
             {
                 // The server went away under this write: it goes to the journal, whole (what reached the server
                 // already is written again by the replay, the same bytes).
             }
-        }
-
-        if (UncommittedBytes > NfsOpenFileLimits.MaxUncommittedBytes)
-        {
-            await CommitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -148,12 +207,34 @@ public sealed partial class NfsOpenFile
         }
     }
 
+    /// <summary>The size known from attributes the server returned for this file.</summary>
+    private void NoteSize(NfsAttributes attributes) =>
+        Volatile.Write(ref _knownSize, attributes.Size is { } size ? (long)Math.Min(size, long.MaxValue) : -1);
+
+    /// <summary>A write extends the size known (a write that fails leaves it too large: a hint only).</summary>
+    private void NoteWrittenUpTo(long end)
+    {
+        var known = Volatile.Read(ref _knownSize);
+        while (known >= 0 && end > known)
+        {
+            var seen = Interlocked.CompareExchange(ref _knownSize, end, known);
+            if (seen == known)
+            {
+                break;
+            }
+
+            known = seen;
+        }
+    }
+
     /// <summary>The stateid I/O goes out with: the lock stateid once this handle holds locks (RFC 7530 §9.1.4).</summary>
     internal StateId4 IoStateId => _lockStateId is { } lockStateId ? lockStateId : _stateId;
 
-    private async ValueTask<int> ReadChunkAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    /// <summary>READs until <paramref name="destination"/> is full or the server says end of file.</summary>
+    private async ValueTask<(int Count, bool Eof)> ReadChunkAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var total = 0;
+        var eof = false;
         while (total < destination.Length)
         {
             var into = destination[total..];
@@ -187,11 +268,12 @@ public sealed partial class NfsOpenFile
             total += got.Length;
             if (got.eof || got.Length == 0)
             {
+                eof = true;
                 break;
             }
         }
 
-        return total;
+        return (total, eof);
     }
 
     private async ValueTask WriteChunkAsync(long offset, ReadOnlyMemory<byte> data, StableHow4 stable, CancellationToken cancellationToken)

@@ -53,10 +53,13 @@ public sealed partial class NfsOpenFile
     }
 
     /// <summary>LOCKU (RFC 7530 §16.12) a range this handle locked.</summary>
-    public ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken)
+    public async ValueTask UnlockAsync(ulong offset, ulong length, CancellationToken cancellationToken)
     {
         ThrowIfLost();
-        return UnlockRangeAsync(offset, length, cancellationToken);
+
+        // Writes made under the lock reach the server before it is given up (write-behind: NfsOpenFile.WriteBehind.cs).
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
+        await UnlockRangeAsync(offset, length, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>LOCKU, also for a lost handle's close (what the server still holds of it is given back).</summary>

@@ -73,6 +73,8 @@ public sealed partial class NfsOpenFile
     /// </summary>
     public async ValueTask CommitAsync(CancellationToken cancellationToken = default)
     {
+        await SettleWritesAsync(cancellationToken).ConfigureAwait(false); // write-behind: NfsOpenFile.WriteBehind.cs
+        ThrowWriteBehindError();
         await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
         ThrowConflictOnce();
     }

@@ -30,6 +30,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Attributes = attributes;
         Delegation = delegation;
         Credential = owner.Credential;
+        NoteSize(attributes);
         InitVersion(attributes);
     }
 
@@ -65,6 +66,8 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     /// <summary>GETATTR through the open file's handle.</summary>
     public async ValueTask<NfsAttributes> GetAttrAsync(CancellationToken cancellationToken)
     {
+        // The size and times the caller sees include its writes still in flight (write-behind).
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         Attributes = await _client.RunAsync(
             "getattr",
             FileHandle,
@@ -81,6 +84,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             },
             cancellationToken,
             credential: Credential).ConfigureAwait(false);
+        NoteSize(Attributes);
         NoteObservedVersion(Attributes);
         return Attributes;
     }
@@ -93,9 +97,11 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(attributes);
         ThrowIfLost();
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (attributes.Size is not null)
         {
+            DropReadAheadOfFile();
             // Data written before a size change is committed first (as the Linux client flushes before a
             // truncate): written again after a server restart, it would land after the truncation it preceded.
             await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
@@ -104,6 +110,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         Attributes = await RunIoAsync(
             (fileHandle, stateId, ct) => _client.SetAttrByHandleAsync(fileHandle, stateId, ReplayBasis(fileHandle), attributes, Path, Credential, ct),
             cancellationToken).ConfigureAwait(false);
+        NoteSize(Attributes);
         NoteOwnVersion(NfsFileVersion.Of(Attributes), stable: true);
         return Attributes;
     }
@@ -125,6 +132,9 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             return;
         }
+
+        // WRITEs in flight need the access about to be given up.
+        await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
 
         // The path walks below go out as this file's principal too.
         using var scope = NfsCallContext.Use(Credential);
@@ -217,8 +227,13 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             return;
         }
 
+        Exception? writeBehindError = null;
         try
         {
+            // Every accepted write is answered before COMMIT and CLOSE; one that failed is reported after the CLOSE.
+            await SettleWritesAsync(cancellationToken).ConfigureAwait(false);
+            writeBehindError = Interlocked.Exchange(ref _writeBehindError, null);
+
             if (Lost is { } lost)
             {
                 if (_openHeldWhileLost)
@@ -263,14 +278,21 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         }
         finally
         {
+            DropReadAhead();
             DropUncommitted();
             _client.Unregister(this);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
 
-        // Closed; a write conflict found on the way (or earlier, and not yet reported) is reported now.
+        // Closed; a write conflict found on the way (or earlier, and not yet reported) is reported now, and so is a
+        // write accepted by write-behind that failed.
         ThrowConflictOnce();
+        if (writeBehindError is not null)
+        {
+            Interlocked.CompareExchange(ref _writeBehindError, writeBehindError, null);
+            ThrowWriteBehindError();
+        }
     }
 
     public ValueTask DisposeAsync() => CloseAsync(CancellationToken.None);

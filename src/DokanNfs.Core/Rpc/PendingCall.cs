@@ -22,9 +22,12 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
 
     public RpcConnection? Connection { get; private set; }
 
+    /// <summary>Whether the reply runs the caller's continuation on the receive loop (<see cref="RpcClientOptions.InlineReplyContinuations"/>).</summary>
+    public bool InlineReply { get; private set; }
+
     public short Version => _core.Version;
 
-    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks)
+    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks, bool inlineReply)
     {
         if (!Pool.TryDequeue(out var call))
         {
@@ -34,6 +37,7 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
         call.Connection = connection;
         call.Xid = xid;
         call.DeadlineTicks = deadlineTicks;
+        call.InlineReply = inlineReply;
         return call;
     }
 
@@ -52,9 +56,28 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
         }
     }
 
-    public void SetResult(ReceivedRecord record) => _core.SetResult(record);
+    /// <summary>
+    /// Completes the call with its reply, from the receive loop. With <see cref="InlineReply"/> the caller's
+    /// continuation runs right there (until it next waits) instead of being queued to another thread: a reply then
+    /// costs no thread hop, which for 1 MiB READs cut the client's CPU per GiB by about a third. Only for callers
+    /// that never block synchronously in a continuation: one that waits there for another reply of the same
+    /// connection deadlocks the loop (the Dokan simulator's tests did), so it is off unless asked for.
+    /// </summary>
+    public void SetResult(ReceivedRecord record)
+    {
+        _core.RunContinuationsAsynchronously = !InlineReply;
+        _core.SetResult(record);
+    }
 
-    public void SetException(Exception exception) => _core.SetException(exception);
+    /// <summary>
+    /// Fails the call. Failures come from Break, the timeout sweep or a cancellation callback — places that may
+    /// hold locks or iterate the pending table — so the caller's continuation is queued, never run inline.
+    /// </summary>
+    public void SetException(Exception exception)
+    {
+        _core.RunContinuationsAsynchronously = true;
+        _core.SetException(exception);
+    }
 
     public ReceivedRecord GetResult(short token)
     {

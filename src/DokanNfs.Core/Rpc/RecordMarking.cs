@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 
 namespace DokanNfs.Core.Rpc;
 
@@ -61,6 +62,8 @@ internal sealed class RecordReader : IDisposable
     }
 
     /// <summary>The next record, or null when the peer closed the connection cleanly between records.</summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<ReceivedRecord?> ReadRecordAsync(CancellationToken cancellationToken)
     {
         byte[]? record = null;
@@ -135,6 +138,8 @@ internal sealed class RecordReader : IDisposable
         return larger;
     }
 
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         var buffered = Math.Min(_end - _start, destination.Length);
@@ -173,6 +178,8 @@ internal sealed class RecordReader : IDisposable
     }
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false on a clean end of stream.</summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
     {
         if (_end - _start >= count)

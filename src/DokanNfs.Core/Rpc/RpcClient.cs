@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using DokanNfs.Core.Xdr;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -64,6 +65,8 @@ public sealed class RpcClient : IAsyncDisposable
     }
 
     /// <summary>Calls a remote procedure and decodes its results with <paramref name="decodeResults"/>.</summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<TResult> CallAsync<TArgs, TResult>(
         uint program, uint version, uint procedure, TArgs args, RpcResultDecoder<TResult> decodeResults, CancellationToken cancellationToken, RpcCredential? credential = null)
         where TArgs : IRpcArgs
@@ -84,13 +87,18 @@ public sealed class RpcClient : IAsyncDisposable
             ReturnWriter(writer);
         }
 
+        // The decoder may keep the reply's buffer (RpcReplyBuffer.TryTake): then it is the decoder's to return.
+        RpcReplyBuffer.Decoding = record.Buffer;
         try
         {
             return RpcMessage.DecodeReply(record.Span, decodeResults);
         }
         finally
         {
-            record.Return();
+            if (!RpcReplyBuffer.EndDecoding())
+            {
+                record.Return();
+            }
         }
     }
 

@@ -23,4 +23,12 @@ public sealed record RpcClientOptions
     public int MaxFragmentSize { get; init; } = RecordMarking.MaxFragmentLength;
 
     public RpcCredential Credential { get; init; } = RpcCredential.None;
+
+    /// <summary>
+    /// Run each caller's continuation on the receive loop when its reply arrives, instead of queueing it to the thread
+    /// pool: one thread hop less per call. Safe only when no code awaiting a call ever blocks synchronously (e.g.
+    /// GetAwaiter().GetResult() on another call) before its next await — that would stop the loop that must deliver
+    /// the reply. Off by default; the dokannfs commands, which are asynchronous throughout, turn it on.
+    /// </summary>
+    public bool InlineReplyContinuations { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using DokanNfs.Core.Xdr;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,7 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly byte[] _fragmentHeader = new byte[RecordMarking.HeaderSize];
     private readonly RecordReader _recordReader;
     private readonly int _maxFragmentSize;
+    private readonly bool _inlineReplies;
     private readonly ILogger _logger;
     private readonly string _server;
     private readonly CancellationTokenSource _shutdown = new();
@@ -33,6 +35,7 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         _socket = socket;
         _maxFragmentSize = options.MaxFragmentSize;
+        _inlineReplies = options.InlineReplyContinuations;
         _logger = logger;
         _server = socket.RemoteEndPoint?.ToString() ?? "?";
         Generation = generation;
@@ -86,6 +89,8 @@ public sealed class RpcConnection : IAsyncDisposable
     /// <summary>
     /// Sends one call and waits for its reply record. The reply's buffer belongs to the caller afterwards.
     /// </summary>
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<ReceivedRecord> CallAsync<TArgs>(
         uint xid, uint program, uint version, uint procedure, RpcCredential credential, TArgs args, XdrWriter writer, TimeSpan timeout, CancellationToken cancellationToken)
         where TArgs : IRpcArgs
@@ -98,7 +103,7 @@ public sealed class RpcConnection : IAsyncDisposable
 
         // Timeout.InfiniteTimeSpan (-1 ms) means no deadline, not a deadline already past.
         var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var call = PendingCall.Rent(this, xid, deadline);
+        var call = PendingCall.Rent(this, xid, deadline, _inlineReplies);
         var version0 = call.Version;
         if (!_pending.TryAdd(xid, call))
         {

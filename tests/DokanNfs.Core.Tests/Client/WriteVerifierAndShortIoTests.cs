@@ -167,7 +167,8 @@ public sealed class WriteVerifierAndShortIoTests
         Assert.AreEqual(10_000, count);
         CollectionAssert.AreEqual(data, buffer[..count]);
         var reads = server.Sent<ReadArgs>(mark);
-        CollectionAssert.AreEqual(new[] { "0:12000", "3000:9000" }, reads.Select(r => $"{r.Offset}:{r.Count}").ToArray());
+        // Clipped to the 10,000 bytes OPEN's GETATTR reported (issue 9 §3), then on from where the server stopped.
+        CollectionAssert.AreEqual(new[] { "0:10000", "3000:7000" }, reads.Select(r => $"{r.Offset}:{r.Count}").ToArray());
         Assert.IsTrue(reads.All(r => r.StateId == file.StateId));
     }
 

@@ -1,0 +1,232 @@
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Integration.Tests.Client;
+
+/// <summary>
+/// Read-ahead on sequential reads, READs clipped to the size OPEN's GETATTR returned, and prefetched bytes handed
+/// to a handle (issue 9 §2/§3), against Ganesha through an <see cref="RpcTap"/> that counts the READs.
+/// </summary>
+[TestClass]
+public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(testContext)
+{
+    private const int Piece = 64 * 1024;
+
+    private static NfsClientOptions Small(NfsVersion version) =>
+        Vers(version, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, ReadAheadMaxChunks = 3 });
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task A_small_file_read_with_a_large_buffer_is_one_read(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(4096, seed: 11);
+        await File.WriteAllBytesAsync(server.PathInExport("small.bin"), data, Ct);
+        var tap = Tap(server);
+        var client = Connect(tap.EndPoint, Vers(version));
+
+        await using var file = await client.OpenAsync(Nfs("small.bin"), OpenRequest.ForRead, Ct);
+        var back = new byte[4 * 1024 * 1024];
+        var count = await file.ReadAsync(0, back, Ct);
+
+        Assert.AreEqual(data.Length, count);
+        Assert.IsTrue(back.AsSpan(0, count).SequenceEqual(data));
+        Assert.HasCount(1, tap.CallsTagged("read"), "clipped to the 4 KiB OPEN's GETATTR reported, not one READ per MiB of the buffer");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task A_file_longer_than_its_known_size_is_still_read_to_its_end(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        await File.WriteAllBytesAsync(server.PathInExport("grows.bin"), RandomBytes(1000, seed: 12), Ct);
+        var client = Connect(server, Small(version));
+        await using var file = await client.OpenAsync(Nfs("grows.bin"), OpenRequest.ForRead, Ct);
+
+        // Another writer makes it longer after our OPEN: the size we know is a hint, the server's eof decides.
+        var grown = RandomBytes((3 * Piece) + 500, seed: 13);
+        await File.WriteAllBytesAsync(server.PathInExport("grows.bin"), grown, Ct);
+        var back = new byte[4 * Piece];
+        var count = await file.ReadAsync(0, back, Ct);
+
+        Assert.AreEqual(grown.Length, count);
+        Assert.IsTrue(back.AsSpan(0, count).SequenceEqual(grown));
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Sequential_reads_are_read_ahead_and_come_back_byte_identical(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes((10 * Piece) + 123, seed: 14);
+        await File.WriteAllBytesAsync(server.PathInExport("seq.bin"), data, Ct);
+        var tap = Tap(server);
+        var client = Connect(tap.EndPoint, Small(version));
+        await using var file = await client.OpenAsync(Nfs("seq.bin"), OpenRequest.ForRead, Ct);
+
+        var back = new byte[data.Length];
+        var first = await file.ReadAsync(0, back.AsMemory(0, Piece), Ct);
+        Assert.AreEqual(Piece, first);
+
+        // The first read at offset 0 is sequential: READs of the next pieces went out before the caller asked.
+        await WaitUntilAsync(() => tap.CallsTagged("read").Count >= 3, "read-ahead READs on the wire");
+
+        var offset = first;
+        while (true)
+        {
+            // Pieces of a size that does not divide the READs: parts of a read-ahead buffer are served too.
+            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece - 1000, back.Length - offset)), Ct);
+            if (count == 0)
+            {
+                break;
+            }
+
+            offset += count;
+        }
+
+        Assert.AreEqual(data.Length, offset);
+        Assert.IsTrue(back.AsSpan().SequenceEqual(data), "what read-ahead served is the file");
+        Assert.AreEqual(0, await file.ReadAsync(data.Length, new byte[100], Ct), "at end of file: nothing");
+        Assert.AreEqual(0, await file.ReadAsync(data.Length + 5000, new byte[100], Ct), "past end of file: nothing");
+        var reads = tap.CallsTagged("read").Count;
+        Assert.IsInRange(11, 13, reads, "each piece read once (11), plus at most the two READs at and past end of file asked for last");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Random_reads_send_no_read_ahead(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(10 * Piece, seed: 15);
+        await File.WriteAllBytesAsync(server.PathInExport("random.bin"), data, Ct);
+        var tap = Tap(server);
+        var client = Connect(tap.EndPoint, Small(version));
+        await using var file = await client.OpenAsync(Nfs("random.bin"), OpenRequest.ForRead, Ct);
+
+        var buffer = new byte[Piece];
+        foreach (var piece in new[] { 5, 2, 8, 1, 7 })
+        {
+            var count = await file.ReadAsync(piece * Piece, buffer, Ct);
+            Assert.AreEqual(Piece, count);
+            Assert.IsTrue(buffer.AsSpan().SequenceEqual(data.AsSpan(piece * Piece, Piece)), $"piece {piece}");
+        }
+
+        Assert.HasCount(5, tap.CallsTagged("read"), "one READ per read, none ahead of a reader that jumps around");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Writes_through_any_handle_drop_the_window_and_are_read_back(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(8 * Piece, seed: 16);
+        await File.WriteAllBytesAsync(server.PathInExport("rw.bin"), data, Ct);
+        var client = Connect(server, Small(version));
+        var both = new OpenRequest { Access = OpenShareAccess.Both };
+        await using var reader = await client.OpenAsync(Nfs("rw.bin"), both, Ct);
+        await using var writer = await client.OpenAsync(Nfs("rw.bin"), both, Ct);
+
+        var buffer = new byte[Piece];
+        await reader.ReadAsync(0, buffer, Ct);
+
+        // The next pieces are being read ahead; new bytes go to pieces 1 and 2 through the other handle and this one.
+        var other = RandomBytes(Piece, seed: 17);
+        await writer.WriteAsync(Piece, other, StableHow4.Unstable, Ct);
+        Assert.AreEqual(Piece, await reader.ReadAsync(Piece, buffer, Ct));
+        Assert.IsTrue(buffer.AsSpan().SequenceEqual(other), "another handle's write is seen, not the window's older bytes");
+
+        var own = RandomBytes(Piece, seed: 18);
+        await reader.WriteAsync(2 * Piece, own, StableHow4.Unstable, Ct);
+        Assert.AreEqual(Piece, await reader.ReadAsync(2 * Piece, buffer, Ct));
+        Assert.IsTrue(buffer.AsSpan().SequenceEqual(own), "the handle's own write is seen");
+
+        Assert.AreEqual(Piece, await reader.ReadAsync(3 * Piece, buffer, Ct));
+        Assert.IsTrue(buffer.AsSpan().SequenceEqual(data.AsSpan(3 * Piece, Piece)), "and the rest is the file's");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task A_file_changed_by_another_client_is_seen_when_opened_again(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(6 * Piece, seed: 19);
+        await File.WriteAllBytesAsync(server.PathInExport("changed.bin"), data, Ct);
+        var client = Connect(server, Small(version));
+        var otherClient = Connect(server, Vers(version));
+
+        var buffer = new byte[Piece];
+        await using (var file = await client.OpenAsync(Nfs("changed.bin"), OpenRequest.ForRead, Ct))
+        {
+            await file.ReadAsync(0, buffer, Ct);
+            await file.ReadAsync(Piece, buffer, Ct);
+        }
+
+        var changed = RandomBytes(6 * Piece, seed: 20);
+        await using (var file = await otherClient.OpenAsync(Nfs("changed.bin"), new OpenRequest { Access = OpenShareAccess.Write }, Ct))
+        {
+            await file.WriteAsync(0, changed, StableHow4.FileSync, Ct);
+        }
+
+        var back = new byte[changed.Length];
+        await using (var file = await client.OpenAsync(Nfs("changed.bin"), OpenRequest.ForRead, Ct))
+        {
+            var offset = 0;
+            while (offset < back.Length)
+            {
+                var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece, back.Length - offset)), Ct);
+                Assert.IsGreaterThan(0, count);
+                offset += count;
+            }
+        }
+
+        Assert.IsTrue(back.AsSpan().SequenceEqual(changed), "close-to-open: the new open reads the other client's data");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Prefetched_bytes_serve_the_first_read_without_a_round_trip(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(3000, seed: 21);
+        await File.WriteAllBytesAsync(server.PathInExport("pre.bin"), data, Ct);
+        var tap = Tap(server);
+        var client = Connect(tap.EndPoint, Vers(version));
+        await using var file = await client.OpenAsync(Nfs("pre.bin"), OpenRequest.ForRead, Ct);
+
+        file.AcceptPrefetched(0, data, eof: true);
+        var back = new byte[1024 * 1024];
+        var count = await file.ReadAsync(0, back, Ct);
+
+        Assert.AreEqual(data.Length, count);
+        Assert.IsTrue(back.AsSpan(0, count).SequenceEqual(data));
+        Assert.IsEmpty(tap.CallsTagged("read"), "served from the bytes handed over");
+    }
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (timeout.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting for {what}.");
+            }
+
+            await Task.Delay(20, CancellationToken.None);
+        }
+    }
+}

@@ -1,0 +1,85 @@
+using DokanNfs.Core.Client;
+using DokanNfs.Core.Nfs4;
+
+namespace DokanNfs.Integration.Tests.Client;
+
+/// <summary>
+/// Write-behind (issue 9 §2): UNSTABLE writes return once queued, land byte-identical in the caller's order, are
+/// seen by reads and GETATTR at once, and are committed once, at close — against Ganesha through an <see cref="RpcTap"/>.
+/// </summary>
+[TestClass]
+public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(testContext)
+{
+    private const int Piece = 64 * 1024;
+
+    private static NfsClientOptions Behind(NfsVersion version) =>
+        Vers(version, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, WriteBehindBytes = 4 * Piece });
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Writes_behind_land_byte_identical_in_order_with_one_commit_at_close(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var tap = Tap(server);
+        var client = Connect(tap.EndPoint, Behind(version));
+        var expected = new byte[(20 * Piece) + 777];
+
+        await using (var file = await client.OpenAsync(Nfs("behind.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
+        {
+            // Pieces of sizes that do not divide the WRITEs, then overlapping rewrites right behind them: the later
+            // bytes must win although the earlier WRITEs may still be in flight.
+            var random = new Random(31);
+            var offset = 0;
+            while (offset < expected.Length)
+            {
+                var piece = new byte[Math.Min(random.Next(1, 3 * Piece), expected.Length - offset)];
+                random.NextBytes(piece);
+                await file.WriteAsync(offset, piece, StableHow4.Unstable, Ct);
+                piece.CopyTo(expected, offset);
+                offset += piece.Length;
+            }
+
+            for (var i = 0; i < 10; i++)
+            {
+                var at = random.Next(0, expected.Length - 5000);
+                var piece = new byte[random.Next(1, 5000)];
+                random.NextBytes(piece);
+                await file.WriteAsync(at, piece, StableHow4.Unstable, Ct);
+                piece.CopyTo(expected, at);
+            }
+
+            Assert.IsEmpty(tap.CallsTagged("commit"), "no COMMIT while writing");
+        }
+
+        Assert.IsTrue(File.ReadAllBytes(server.PathInExport("behind.bin")).AsSpan().SequenceEqual(expected), "the server has every byte, the later writes on top");
+        Assert.HasCount(1, tap.CallsTagged("commit"), "one COMMIT, at close");
+        Assert.IsLessThanOrEqualTo(4, tap.MaxInFlight("write"), "at most the window (4 × 64 KiB) in flight");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Reads_and_getattr_right_after_a_write_behind_see_it(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var client = Connect(server, Behind(version));
+        await using var file = await client.OpenAsync(Nfs("see.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
+        var data = new byte[(5 * Piece) + 3];
+        new Random(32).NextBytes(data);
+
+        await file.WriteAsync(0, data, StableHow4.Unstable, Ct);
+        var attributes = await file.GetAttrAsync(Ct);
+        Assert.AreEqual((ulong)data.Length, attributes.Size, "GETATTR waits for the WRITEs");
+
+        await file.WriteAsync(Piece, new byte[] { 1, 2, 3 }, StableHow4.Unstable, Ct);
+        var back = new byte[data.Length];
+        Assert.AreEqual(data.Length, await file.ReadAsync(0, back, Ct));
+        new byte[] { 1, 2, 3 }.CopyTo(data, Piece);
+        Assert.IsTrue(back.AsSpan().SequenceEqual(data), "the read waits for the WRITEs");
+
+        await file.CommitAsync(Ct);
+        Assert.AreEqual(0, file.UncommittedBytes, "flushed: every WRITE answered and committed");
+        Assert.IsTrue(File.ReadAllBytes(server.PathInExport("see.bin")).AsSpan().SequenceEqual(data));
+    }
+}
