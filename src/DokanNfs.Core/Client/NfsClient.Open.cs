@@ -16,6 +16,22 @@ public sealed partial class NfsClient
     public async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        try
+        {
+            return await OpenAsync(path, request, cachedParent: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.OpIndex == 0 && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
+        {
+            // The directory's handle came from a cache and is no longer good: walk to it again, once.
+            ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.SplitLast(NfsPath.Normalize(path)).Parent);
+            Handles.Clear();
+            DropMetadataCaches();
+            return await OpenAsync(path, request, cachedParent: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, bool cachedParent, CancellationToken cancellationToken)
+    {
         var credential = CallerCredential;
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
 
@@ -23,7 +39,7 @@ public sealed partial class NfsClient
         // too, in the same COMPOUND. Its outcome is never left unknown: a lost reply is re-sent with the same seqid
         // (the server's replay cache, RFC 7530 §9.1.8) and an EXCLUSIVE4 create with the same verifier (§16.16.5).
         var resolved = request.Create is null ? null : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
-        var (parent, name) = resolved is null ? await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
+        var (parent, name) = resolved is null ? await ResolveParentAsync(path, cachedParent, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
         var entry = resolved?.DirectoryVersion is { } directory
             ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
@@ -54,10 +70,13 @@ public sealed partial class NfsClient
                     // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
                     // Under NFSv4.1 the session's reply cache answers the re-send (sa_cachethis), so GUARDED4 stays.
                     sent = request.Create == CreateMode4.Guarded && !owner.Confirmed && Session is null ? request with { Create = CreateMode4.Exclusive } : request;
-                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
+                    var prefetch = PrefetchFor(sent);
+                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry, prefetch).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
+                    file.SetPrefetch(prefetch);
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
+                    NoteOpened(file, parent.FileHandle, credential);
                     break;
                 }
                 catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)
@@ -121,9 +140,15 @@ public sealed partial class NfsClient
     /// stateid ready for use. The owner gets a claim on the file's handle.
     /// </summary>
     internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation)> OpenConfirmedAsync(
-        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null)
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null, OpenPrefetch? prefetch = null)
     {
-        var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken).ConfigureAwait(false);
+        var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken, prefetch).ConfigureAwait(false);
+        if (request.Create is not null)
+        {
+            // The OPEN may have made the name: the directory changed under our own hand (its change_info4).
+            _attributeCache?.OwnChange(directory, result.ChangeInfo);
+        }
+
         if (entry is not null)
         {
             // The versions after: the directory's from change_info4, the file's from the GETATTR in the same COMPOUND.
@@ -146,27 +171,39 @@ public sealed partial class NfsClient
 
     /// <summary>PUTFH(directory), OPEN by name (CLAIM_NULL) for <paramref name="owner"/>, GETFH, GETATTR: one COMPOUND under the owner's seqid.</summary>
     internal ValueTask<(OpenResult Result, NfsFh FileHandle, NfsAttributes Attributes)> OpenByNameAsync(
-        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken) =>
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, OpenPrefetch? prefetch = null) =>
         RunOwnerOpAsync(
             owner,
             seqOpIndex: 1,
             (seqid, ct) => AttemptAsync(
                 "open",
-                new OpenCall(directory, name, seqid, owner.Name, request, verifier, path),
+                new OpenCall(directory, name, seqid, owner.Name, request, verifier, path, prefetch),
                 static (ref CompoundEncoder e, OpenCall c) =>
                 {
                     e.PutFh(c.Directory);
                     e.Open(c.SeqId, c.Request.Access, c.Request.Deny, c.Owner, c.Request.Create, c.Request.CreateAttributes, c.Verifier, OpenClaim4.ByName(c.Name));
                     e.GetFh();
                     e.GetAttr(AttributeRequests.Stat);
+                    if (c.Prefetch is { } p)
+                    {
+                        e.Read(p.StateId, 0, p.Count);
+                    }
                 },
-                static (ref XdrReader r) =>
+                (ref XdrReader r) =>
                 {
                     var results = CompoundResults.Begin(ref r);
                     results.PutFh(ref r);
                     var open = results.Open(ref r);
                     var fh = results.GetFh(ref r);
-                    return (open, fh, results.GetAttr(ref r));
+                    var attributes = results.GetAttr(ref r);
+                    if (prefetch is not null && results.Next(ref r, NfsOpnum4.Read) == NfsStat4.Ok)
+                    {
+                        // A READ that fails (a directory, a lock, DELAY) leaves the OPEN as it is: the data is read later.
+                        var eof = r.ReadBool();
+                        prefetch.Fill(r.ReadOpaque(NfsLimits.MaxData), eof);
+                    }
+
+                    return (open, fh, attributes);
                 },
                 ct,
                 owner.Credential),
@@ -209,5 +246,38 @@ public sealed partial class NfsClient
         return BitConverter.ToUInt64(bytes);
     }
 
-    private sealed record OpenCall(NfsFh Directory, string Name, uint SeqId, StateOwner4 Owner, OpenRequest Request, Verifier4 Verifier, string Path);
+    /// <summary>
+    /// The READ to put into an OPEN's COMPOUND: for an open for reading only that neither creates nor truncates, the
+    /// first <see cref="NfsClientOptions.OpenReadSize"/> bytes; the anonymous stateid under NFSv4.0, the current one (the
+    /// OPEN's) under NFSv4.1.
+    /// </summary>
+    private OpenPrefetch? PrefetchFor(OpenRequest request)
+    {
+        if (_options.OpenReadSize == 0 || request.Create is not null || request.Truncate || request.Access != OpenShareAccess.Read)
+        {
+            return null;
+        }
+
+        var count = Math.Min(_options.OpenReadSize, _options.MaxReadSize);
+        if (Session is { } session)
+        {
+            // An OPEN's reply is kept in the session's reply cache (sa_cachethis), which refuses a reply larger than
+            // ca_maxresponsesize_cached with NFS4ERR_REP_TOO_BIG_TO_CACHE (RFC 8881 §18.46.3): the READ must fit in it,
+            // next to the other results (SEQUENCE, OPEN, GETFH, GETATTR with owner names: well under 2 KiB).
+            var cached = (long)session.ForeChannel.MaxResponseSizeCached - OpenReplyAllowance;
+            if (cached < 512)
+            {
+                return null;
+            }
+
+            count = (uint)Math.Min(count, cached);
+        }
+
+        return new OpenPrefetch(count, Session is null ? StateId4.Anonymous : StateId4.Current);
+    }
+
+    /// <summary>Room for everything in an OPEN's reply but the READ's data.</summary>
+    private const int OpenReplyAllowance = 2048;
+
+    private sealed record OpenCall(NfsFh Directory, string Name, uint SeqId, StateOwner4 Owner, OpenRequest Request, Verifier4 Verifier, string Path, OpenPrefetch? Prefetch);
 }

@@ -22,6 +22,12 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (_prefetch is not null && TryReadPrefetched(offset, buffer, out var prefetched))
+        {
+            // The OPEN's COMPOUND read it already (NfsOpenFile.Prefetch.cs).
+            return prefetched;
+        }
+
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (HasJournaled)
         {

@@ -267,6 +267,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
         {
             DropUncommitted();
             _client.Unregister(this);
+            _client.NoteClosed(this);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
