@@ -80,6 +80,10 @@ internal sealed record MountRequest(string UrlText, NfsUrl Url, MountPoint Mount
             SoftTimeout = o.SoftTimeout,
             MaxReadSize = o.ReadSize,
             MaxWriteSize = o.WriteSize,
+            AcRegMin = o.AcRegMin,
+            AcRegMax = o.AcRegMax,
+            AcDirMin = o.AcDirMin,
+            AcDirMax = o.AcDirMax,
             Identity = clientIdentity,
             ServerName = Url.Host,
         };

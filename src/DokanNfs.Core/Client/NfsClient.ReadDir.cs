@@ -36,8 +36,14 @@ public sealed partial class NfsClient
         var credential = CallerCredential;
         var request = (attributes ?? AttributeRequests.ReadDir).With(FAttr4.RdAttrError);
 
-        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3).
+        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3); the server's
+        // maxread, when already known, bounds it too (no round trip is spent to learn it here).
         var maxCount = Session is { } session ? Math.Min(_options.ReadDirMaxCount, session.MaxReadPayload) : _options.ReadDirMaxCount;
+        if (_fsInfo?.MaxRead is { } maxRead and >= 64 * 1024)
+        {
+            maxCount = (uint)Math.Min(maxCount, maxRead);
+        }
+
         var page = new ReadDirPage(directory.FileHandle, 0, default, maxCount, request, directory.Path);
         while (true)
         {

@@ -212,6 +212,26 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
         Assert.HasCount(2, tap.Calls, Describe(tap));
     }
 
+    [TestMethod]
+    public async Task Listing_ten_thousand_entries_with_attributes_takes_a_few_readdirs_of_up_to_a_mebibyte()
+    {
+        var (server, tap, client) = await SetUpAsync(Linux, files: 0);
+        for (var i = 0; i < 10_000; i++)
+        {
+            File.Create(server.PathInExport("d/e" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture))).Dispose();
+        }
+
+        await client.GetAttrAsync(Nfs("d"), Ct);
+        tap.Reset();
+        var entries = await ListAsync(client, Nfs("d"));
+
+        Assert.HasCount(10_000, entries);
+        var pages = tap.CallsTagged("readdir");
+        TestContext.WriteLine($"{pages.Count} READDIRs: " + Describe(tap));
+        Assert.HasCount(pages.Count, tap.Calls, "nothing but READDIRs: the directory came from the cache");
+        Assert.IsLessThanOrEqualTo(4, pages.Count, "256 KiB replies took 8");
+    }
+
     private static string Describe(RpcTap tap) => string.Join("; ", tap.Calls.Select(c => $"{c.Tag}({c.OpCount})"));
 
     private async Task<(DokanNfs.TestSupport.Ganesha.GaneshaServer Server, RpcTap Tap, NfsClient Client)> SetUpAsync(NfsClientOptions options, int files)
