@@ -54,6 +54,56 @@ public sealed partial class NfsClient
     }
 
     /// <summary>
+    /// The directory of <paramref name="path"/> and what the name refers to, from the caches, for an OPEN that may create
+    /// (its replay-log entry records the versions it is based on; an OPEN's outcome is never left unknown, so they are
+    /// informational there): the directory's handle and its last attributes, and the name's entry if one is cached.
+    /// Null when the directory is not cached: the caller walks (<see cref="ResolveNameAsync"/>).
+    /// </summary>
+    private NameResolution? TryResolveNameCached(string path)
+    {
+        if (_attributeCache is not { Enabled: true } attributes || _replayLog.UnknownCount != 0)
+        {
+            return null;
+        }
+
+        var components = NfsPath.Split(path);
+        if (components.Length == 0)
+        {
+            return null;
+        }
+
+        var credential = CallerCredential;
+        var normalized = NfsPath.Join(components);
+        var parentPath = NfsPath.Join(components[..^1]);
+        if (!NameCache.TryResolve(credential, parentPath, attributes, Handles, out var directory) || directory is null
+            || !attributes.TryGetAny(directory, out var directoryNode, out _) || !directoryNode.IsDirectory)
+        {
+            return null;
+        }
+
+        var parent = string.Equals(directoryNode.Path, parentPath, StringComparison.Ordinal) ? directoryNode : new NfsNode(parentPath, directory, directoryNode.Attributes);
+        NfsNode? child = null;
+        var status = NotLookedUp;
+        if (NameCache.TryResolve(credential, normalized, attributes, Handles, out var fh))
+        {
+            if (fh is null)
+            {
+                status = NfsStat4.NoEnt;
+            }
+            else if (attributes.TryGet(fh, out var node))
+            {
+                child = new NfsNode(normalized, fh, node.Attributes);
+                status = NfsStat4.Ok;
+            }
+        }
+
+        return new NameResolution(parent, components[^1], normalized, child, status);
+    }
+
+    /// <summary>A name not looked up: neither free nor known (<see cref="NameResolution.ChildStatus"/>: anything but OK and NOENT).</summary>
+    private const NfsStat4 NotLookedUp = NfsStat4.Delay;
+
+    /// <summary>
     /// What one walk learned: the attributes of the object (when the stat set was asked for) and of its directory (when
     /// the walk fetched them), and each name walked, in the directory before it.
     /// </summary>

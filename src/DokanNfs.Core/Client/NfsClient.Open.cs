@@ -16,9 +16,17 @@ public sealed partial class NfsClient
     public async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Create is null && _attributeCache is { Enabled: true } attributes && NfsPath.IsNormal(path) && _replayLog.UnknownCount == 0
+            && NameCache.TryResolve(CallerCredential, path, attributes, Handles, out var known) && known is null)
+        {
+            // The negative-lookup cache: opening a name known to be absent (Windows probes many) costs no round trip.
+            throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Open, path);
+        }
+
+        var used = new UsedDirectory();
         try
         {
-            return await OpenAsync(path, request, cachedParent: true, cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(path, request, cachedParent: true, used, cancellationToken).ConfigureAwait(false);
         }
         catch (NfsException ex) when (ex.OpIndex == 0 && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
         {
@@ -26,11 +34,27 @@ public sealed partial class NfsClient
             ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.SplitLast(NfsPath.Normalize(path)).Parent);
             Handles.Clear();
             DropMetadataCaches();
-            return await OpenAsync(path, request, cachedParent: false, cancellationToken).ConfigureAwait(false);
+            return await OpenAsync(path, request, cachedParent: false, used, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.NoEnt && ex.Operation == NfsOpnum4.Open && used.Directory is { } directory && used.Path is { } directoryPath)
+        {
+            // A cached directory handle may name a directory that is no longer at its path (removed, and the server
+            // still knows the handle): look the directory up again. The same one: the name is absent (and cached as
+            // such); another: the OPEN goes again, in the directory now at the path.
+            Handles.InvalidateAtOrBelow(directoryPath);
+            NameCache.Remove(directoryPath);
+            var now = await ResolveAsync(directoryPath, AttributeRequests.Stat, useCache: true, cancellationToken).ConfigureAwait(false);
+            if (now.FileHandle.Equals(directory))
+            {
+                CacheAbsent(CallerCredential, NfsPath.Combine(directoryPath, NfsPath.SplitLast(path).Name), directory);
+                throw;
+            }
+
+            return await OpenAsync(path, request, cachedParent: false, used, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, bool cachedParent, CancellationToken cancellationToken)
+    private async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, bool cachedParent, UsedDirectory used, CancellationToken cancellationToken)
     {
         var credential = CallerCredential;
         await EnsureClientIdAsync(cancellationToken).ConfigureAwait(false);
@@ -38,9 +62,13 @@ public sealed partial class NfsClient
         // An OPEN that may create goes in the replay log with the versions it is based on; the walk looks at the name
         // too, in the same COMPOUND. Its outcome is never left unknown: a lost reply is re-sent with the same seqid
         // (the server's replay cache, RFC 7530 §9.1.8) and an EXCLUSIVE4 create with the same verifier (§16.16.5).
-        var resolved = request.Create is null ? null : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+        // With the directory cached, no walk at all (issue 9: a create in one COMPOUND): the OPEN itself says whether
+        // the name existed, and a stale directory handle fails at its PUTFH, which sends the OPEN again after a walk.
+        var resolved = request.Create is null ? null
+            : (cachedParent ? TryResolveNameCached(path) : null) ?? await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
         var (parent, name) = resolved is null ? await ResolveParentAsync(path, cachedParent, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
+        (used.Directory, used.Path) = (parent.FileHandle, parent.Path);
         var entry = resolved?.DirectoryVersion is { } directory
             ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
             : null;
@@ -278,6 +306,14 @@ public sealed partial class NfsClient
 
     /// <summary>Room for everything in an OPEN's reply but the READ's data.</summary>
     private const int OpenReplyAllowance = 2048;
+
+    /// <summary>The directory an OPEN went to, for the caller to check when the OPEN finds no such name.</summary>
+    private sealed class UsedDirectory
+    {
+        public NfsFh? Directory { get; set; }
+
+        public string? Path { get; set; }
+    }
 
     private sealed record OpenCall(NfsFh Directory, string Name, uint SeqId, StateOwner4 Owner, OpenRequest Request, Verifier4 Verifier, string Path, OpenPrefetch? Prefetch);
 }

@@ -95,6 +95,9 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
         await Assert.ThrowsAsync<NfsException>(async () => await client.GetAttrAsync(Nfs("d/missing"), Ct));
         await Assert.ThrowsAsync<NfsException>(async () => await client.GetAttrAsync(Nfs("d/missing"), Ct));
         Assert.HasCount(1, tap.Calls, "the second miss is answered by the negative cache: " + Describe(tap));
+        var probe = await Assert.ThrowsAsync<NfsException>(async () => await client.OpenAsync(Nfs("d/missing"), OpenRequest.ForRead, Ct));
+        Assert.AreEqual(NfsStat4.NoEnt, probe.Status);
+        Assert.HasCount(1, tap.Calls, "so is an open of the absent name");
 
         var create = new OpenRequest { Access = OpenShareAccess.Write, Create = CreateMode4.Unchecked, CreateAttributes = new SetAttributes { Mode = 0x1A4 } };
         await using (var file = await client.OpenAsync(Nfs("d/missing"), create, Ct))
@@ -230,6 +233,42 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
         TestContext.WriteLine($"{pages.Count} READDIRs: " + Describe(tap));
         Assert.HasCount(pages.Count, tap.Calls, "nothing but READDIRs: the directory came from the cache");
         Assert.IsLessThanOrEqualTo(4, pages.Count, "256 KiB replies took 8");
+    }
+
+    [TestMethod]
+    public async Task Open_in_a_cached_directory_that_was_replaced_behind_our_back_walks_again_once()
+    {
+        var server = await StartServerAsync(LiveNames);
+        Directory.CreateDirectory(server.PathInExport("a/b"));
+        await File.WriteAllTextAsync(server.PathInExport("a/b/f"), "old", Ct);
+        var client = Connect(server);
+        await client.GetAttrAsync(Nfs("a/b/f"), Ct);
+        await using (var warm = await client.OpenAsync(Nfs("a/b/f"), OpenRequest.ForRead, Ct))
+        {
+            await warm.CloseAsync(Ct);
+        }
+
+        // Behind the client's back: the cached directory goes, another takes its name.
+        Directory.Delete(server.PathInExport("a/b"), recursive: true);
+        Directory.CreateDirectory(server.PathInExport("a/b"));
+        await File.WriteAllTextAsync(server.PathInExport("a/b/g"), "new!", Ct);
+
+        var buffer = new byte[16];
+        await using (var file = await client.OpenAsync(Nfs("a/b/g"), OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual(4, await file.ReadAsync(0, buffer, Ct));
+            await file.CloseAsync(Ct);
+        }
+
+        var create = new OpenRequest { Access = OpenShareAccess.Write, Create = CreateMode4.Unchecked, CreateAttributes = new SetAttributes { Mode = 0x1A4 } };
+        Directory.Delete(server.PathInExport("a/b"), recursive: true);
+        Directory.CreateDirectory(server.PathInExport("a/b"));
+        await using (var created = await client.OpenAsync(Nfs("a/b/made"), create, Ct))
+        {
+            await created.CloseAsync(Ct);
+        }
+
+        Assert.IsTrue(File.Exists(server.PathInExport("a/b/made")), "created in the directory now at the path");
     }
 
     private static string Describe(RpcTap tap) => string.Join("; ", tap.Calls.Select(c => $"{c.Tag}({c.OpCount})"));

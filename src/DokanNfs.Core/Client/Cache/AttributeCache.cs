@@ -135,7 +135,8 @@ internal sealed class AttributeCache
     /// Our own call changed <paramref name="directory"/> (its change_info4, RFC 7530 §3.3.11). When the change is atomic
     /// and starts where our cached attributes were, the names we looked up in it still hold — the directory's other
     /// attributes moved, so its entry expires now, but its next fetch keeps the generation if it shows the change after.
-    /// Anything else (another client changed it in between) forgets the directory and with it what was looked up in it.
+    /// Anything else (not atomic, or another client changed it in between) gives the directory a new generation: the names
+    /// looked up in it are looked up again.
     /// </summary>
     public void OwnChange(NfsFh directory, ChangeInfo4 change)
     {
@@ -144,14 +145,11 @@ internal sealed class AttributeCache
             return;
         }
 
-        if (change.Atomic && (old.Node.Attributes.Change == change.Before || old.ExpectedChange == change.Before))
-        {
-            _entries[directory] = new Entry(old.Node, 0, old.TimeoutMs, old.Held, old.Generation, change.After) { LastUsedTicks = old.LastUsedTicks };
-        }
-        else
-        {
-            _entries.TryRemove(directory, out _);
-        }
+        // Not atomic (NFS-Ganesha's are not), or not from where we were: another change may hide in it, so what was looked
+        // up in the directory is no longer trusted (a new generation). The directory's handle and last attributes stay.
+        var ours = change.Atomic && (old.Node.Attributes.Change == change.Before || old.ExpectedChange == change.Before);
+        var generation = ours ? old.Generation : Interlocked.Increment(ref _generations);
+        _entries[directory] = new Entry(old.Node, 0, old.TimeoutMs, old.Held, generation, change.After) { LastUsedTicks = old.LastUsedTicks };
     }
 
     /// <summary>Forgets <paramref name="fileHandle"/>: the next look at it asks the server.</summary>
