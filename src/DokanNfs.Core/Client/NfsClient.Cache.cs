@@ -218,6 +218,27 @@ public sealed partial class NfsClient
         _attributeCache?.Invalidate(file.FileHandle);
     }
 
+    /// <summary>
+    /// NFS4ERR_MOVED from a call on a handle that came from a cache (READDIR, OPEN): the caches are dropped and a walk to
+    /// <paramref name="path"/> finds and describes the move (<see cref="NfsMovedException"/>); if the walk does not meet
+    /// it, the original error stands.
+    /// </summary>
+    private async ValueTask<Exception> DescribeMovedAsync(NfsException moved, string path, CancellationToken cancellationToken)
+    {
+        Handles.Clear();
+        DropMetadataCaches();
+        try
+        {
+            await ResolveAsync(path, AttributeRequests.Stat, useCache: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsMovedException described)
+        {
+            return described;
+        }
+
+        return moved;
+    }
+
     /// <summary>Everything cached about names and attributes is dropped (a server restart, an expired lease, stale handles).</summary>
     internal void DropMetadataCaches()
     {

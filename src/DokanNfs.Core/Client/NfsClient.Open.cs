@@ -36,6 +36,11 @@ public sealed partial class NfsClient
             DropMetadataCaches();
             return await OpenAsync(path, request, cachedParent: false, used, cancellationToken).ConfigureAwait(false);
         }
+        catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException && used.Path is { } movedPath)
+        {
+            // The directory came from a cache and its file system has moved since: the walk describes the move.
+            throw await DescribeMovedAsync(ex, movedPath, cancellationToken).ConfigureAwait(false);
+        }
         catch (NfsException ex) when (ex.Status == NfsStat4.NoEnt && ex.Operation == NfsOpnum4.Open && used.Directory is { } directory && used.Path is { } directoryPath)
         {
             // A cached directory handle may name a directory that is no longer at its path (removed, and the server

@@ -47,17 +47,29 @@ public sealed partial class NfsClient
         var page = new ReadDirPage(directory.FileHandle, 0, default, maxCount, request, directory.Path);
         while (true)
         {
-            var (verifier, entries, eof) = await RunAsync(
-                "readdir",
-                page,
-                static (ref CompoundEncoder e, ReadDirPage p) =>
-                {
-                    e.PutFh(p.Directory);
-                    e.ReadDir(p.Cookie, p.Verifier, p.MaxCount, p.MaxCount, p.Request);
-                },
-                static (ref XdrReader r) => DecodeReadDir(ref r),
-                cancellationToken,
-                credential: credential).ConfigureAwait(false);
+            (Verifier4 Verifier, List<NfsDirEntry> Entries, bool Eof) reply;
+            try
+            {
+                reply = await RunAsync(
+                    "readdir",
+                    page,
+                    static (ref CompoundEncoder e, ReadDirPage p) =>
+                    {
+                        e.PutFh(p.Directory);
+                        e.ReadDir(p.Cookie, p.Verifier, p.MaxCount, p.MaxCount, p.Request);
+                    },
+                    static (ref XdrReader r) => DecodeReadDir(ref r),
+                    cancellationToken,
+                    credential: credential).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException && page.Cookie == 0)
+            {
+                // The directory came from a cache and its file system has moved since: a walk describes the move
+                // (NfsMovedException with the fs_locations), which is what the layers above act on.
+                throw await DescribeMovedAsync(ex, directory.Path, cancellationToken).ConfigureAwait(false);
+            }
+
+            var (verifier, entries, eof) = reply;
 
             foreach (var entry in entries)
             {

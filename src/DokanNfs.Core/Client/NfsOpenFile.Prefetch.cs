@@ -37,8 +37,8 @@ public sealed partial class NfsOpenFile
 
     /// <summary>
     /// Serves a read from the OPEN's data when it covers the whole request, or the request reaches past an end of file
-    /// that READ saw. Dropped as soon as a read is not covered (the reader moved on), or when this client opens the file
-    /// for writing (our own writes would not be in it).
+    /// that READ saw. Dropped once a read reaches its end, as soon as a read is not covered (the reader moved on), or
+    /// when this client opens the file for writing (our own writes would not be in it).
     /// </summary>
     private bool TryReadPrefetched(long offset, Memory<byte> buffer, out int count)
     {
@@ -58,6 +58,13 @@ public sealed partial class NfsOpenFile
 
         count = (int)Math.Min(buffer.Length, data.Length - offset);
         data.AsSpan((int)offset, count).CopyTo(buffer.Span);
+        if (offset + count >= data.Length)
+        {
+            // Read to its end: served once. A later read of the file (after a migration, a reopen, or simply again)
+            // goes to the server.
+            Volatile.Write(ref _prefetch, null);
+        }
+
         return true;
     }
 }
