@@ -98,12 +98,12 @@ public sealed partial class NfsClient
     /// The directory holding <paramref name="path"/>, and the last component. With <paramref name="cachedHandle"/> a
     /// directory handle cached for walks is taken as it is, without its attributes (<see cref="DirectoryOnly"/>): the
     /// caller needs only the handle (an OPEN by name), and one that went stale fails at its PUTFH, which the caller
-    /// answers by walking again.
+    /// answers by walking again. Not with noac: then every OPEN walks to its directory, as before the caches.
     /// </summary>
     internal async ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, bool cachedHandle, CancellationToken cancellationToken)
     {
         var (parent, name) = NfsPath.SplitLast(path);
-        if (cachedHandle && NfsPath.IsNormal(parent) && _replayLog.UnknownCount == 0 && !(AttributeCache.Enabled && TryResolveCached(CallerCredential, parent, out _)))
+        if (cachedHandle && AttributeCache.Enabled && NfsPath.IsNormal(parent) && _replayLog.UnknownCount == 0 && !TryResolveCached(CallerCredential, parent, out _))
         {
             var components = NfsPath.Split(parent);
             var (fh, count) = Handles.FindDeepest(CallerCredential, components);
