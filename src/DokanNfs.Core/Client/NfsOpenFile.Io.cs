@@ -22,13 +22,13 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (_prefetch is not null && TryReadPrefetched(offset, buffer, out var prefetched))
+        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        if (_prefetch is not null && Lost is null && TryReadPrefetched(offset, buffer, out var prefetched))
         {
             // The OPEN's COMPOUND read it already (NfsOpenFile.Prefetch.cs).
             return prefetched;
         }
 
-        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         if (HasJournaled)
         {
             // Written while the server could not be reached: this handle's own writes stay visible (NfsOpenFile.Journal.cs).
