@@ -7,7 +7,8 @@ namespace DokanNfs.Cli.Mounting;
 /// <summary>
 /// Parses mount options written as <c>key=value,flag,…</c>: the keys of Windows' <c>mount -o</c> (rsize, wsize,
 /// timeout, retry, mtype, casesensitive) and of ms-nfs41-client / Linux (vers, sec, port, timeo, retrans,
-/// hard, soft, ro, rw), plus uid, gid, referrals and label. A later key wins over an earlier one, as with
+/// hard, soft, ro, rw, and the attribute cache's acregmin, acregmax, acdirmin, acdirmax, actimeo, noac of nfs(5)),
+/// plus uid, gid, referrals and label. A later key wins over an earlier one, as with
 /// mount(8). A mistake is a <see cref="CliException"/> (bad arguments) naming where the text came from and the key.
 /// </summary>
 internal static class MountOptionParser
@@ -15,7 +16,8 @@ internal static class MountOptionParser
     /// <summary>Every key, for the help text and the error that lists them.</summary>
     public const string KnownKeys =
         "vers, sec, port, rsize, wsize, timeo (timeout), retrans (retry), mtype=hard|soft, hard, soft, ro, rw, uid, gid, " +
-        "casesensitive, caseinsensitive, referrals=follow|none|allow:HOST;HOST, label";
+        "casesensitive, caseinsensitive, referrals=follow|none|allow:HOST;HOST, label, " +
+        "acregmin, acregmax, acdirmin, acdirmax, actimeo, noac";
 
     /// <summary>
     /// Applies <paramref name="text"/> over <paramref name="options"/>. <paramref name="source"/> names where the text
@@ -137,6 +139,20 @@ internal static class MountOptionParser
                 return o with { Referrals = Referrals(Need(key, value, source), source) };
             case "label":
                 return o with { Label = CheckLabel(Need(key, value, source), source) };
+            case "acregmin":
+                return o with { AcRegMin = CacheSeconds(key, value, source) };
+            case "acregmax":
+                return o with { AcRegMax = CacheSeconds(key, value, source) };
+            case "acdirmin":
+                return o with { AcDirMin = CacheSeconds(key, value, source) };
+            case "acdirmax":
+                return o with { AcDirMax = CacheSeconds(key, value, source) };
+            case "actimeo":
+                var all = CacheSeconds(key, value, source);
+                return o with { AcRegMin = all, AcRegMax = all, AcDirMin = all, AcDirMax = all };
+            case "noac":
+                // nfs(5): noac caches no attributes (actimeo=0).
+                return Flag(o with { AcRegMin = TimeSpan.Zero, AcRegMax = TimeSpan.Zero, AcDirMin = TimeSpan.Zero, AcDirMax = TimeSpan.Zero }, key, value, source);
             default:
                 throw Bad(source, $"unknown mount option '{(raw.Contains('=', StringComparison.Ordinal) ? key : raw)}'; the options are: {KnownKeys}.");
         }
@@ -194,6 +210,10 @@ internal static class MountOptionParser
             ? TimeSpan.FromSeconds(s)
             : throw Bad(source, $"{key}={text} is not a number of seconds from 0.1 to 3600.");
     }
+
+    /// <summary>An attribute-cache time: whole seconds as nfs(5) writes them, 0 (off) to an hour.</summary>
+    private static TimeSpan CacheSeconds(string key, string? value, string source) =>
+        TimeSpan.FromSeconds(Number(key, value, source, 0, 3600));
 
     private static CliException Bad(string source, string message) => CliException.BadArguments($"{source}: {message}");
 }

@@ -51,6 +51,18 @@ internal sealed record MountOptions
 
     public ReferralPolicy Referrals { get; init; } = ReferralPolicy.FollowAll;
 
+    /// <summary>acregmin= : the least seconds a file's attributes are trusted without asking the server (nfs(5); 3 as Linux).</summary>
+    public TimeSpan AcRegMin { get; init; } = Defaults.AcRegMin;
+
+    /// <summary>acregmax= : the most seconds a file's attributes are trusted (60).</summary>
+    public TimeSpan AcRegMax { get; init; } = Defaults.AcRegMax;
+
+    /// <summary>acdirmin= : the least seconds a directory's attributes and the names in it are trusted (30).</summary>
+    public TimeSpan AcDirMin { get; init; } = Defaults.AcDirMin;
+
+    /// <summary>acdirmax= : the most seconds a directory's attributes are trusted (60).</summary>
+    public TimeSpan AcDirMax { get; init; } = Defaults.AcDirMax;
+
     /// <summary>The volume label Explorer shows; null: "NFS".</summary>
     public string? Label { get; init; }
 
@@ -100,6 +112,11 @@ internal sealed record MountOptions
             new("casesensitive", CaseInsensitive ? "false" : "true"),
             new("referrals", MountOptionParser.FormatReferrals(Referrals)),
         };
+        // The attribute-cache times only when they differ from the defaults, so the usual string stays short.
+        AddIfChanged(list, "acregmin", AcRegMin, Defaults.AcRegMin);
+        AddIfChanged(list, "acregmax", AcRegMax, Defaults.AcRegMax);
+        AddIfChanged(list, "acdirmin", AcDirMin, Defaults.AcDirMin);
+        AddIfChanged(list, "acdirmax", AcDirMax, Defaults.AcDirMax);
         if (Uid is { } uid)
         {
             list.Add(new("uid", Number(uid)));
@@ -119,4 +136,15 @@ internal sealed record MountOptions
     }
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static void AddIfChanged(List<KeyValuePair<string, string>> list, string key, TimeSpan value, TimeSpan defaultValue)
+    {
+        if (value != defaultValue)
+        {
+            list.Add(new(key, Number((long)value.TotalSeconds)));
+        }
+    }
+
+    /// <summary>The client's own defaults (Linux's: 3, 60, 30, 60 s).</summary>
+    private static NfsClientOptions Defaults { get; } = new();
 }

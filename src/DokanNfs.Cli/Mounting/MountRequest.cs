@@ -81,6 +81,10 @@ internal sealed record MountRequest(string UrlText, NfsUrl Url, MountPoint Mount
             MaxReadSize = o.ReadSize,
             MaxWriteSize = o.WriteSize,
             WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
+            AcRegMin = o.AcRegMin,
+            AcRegMax = o.AcRegMax,
+            AcDirMin = o.AcDirMin,
+            AcDirMax = o.AcDirMax,
             Identity = clientIdentity,
             ServerName = Url.Host,
         };

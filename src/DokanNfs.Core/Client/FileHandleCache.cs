@@ -68,6 +68,21 @@ internal sealed class FileHandleCache(TimeSpan lifetime)
     /// </summary>
     public Action<string>? OnInvalidated { get; set; }
 
+    /// <summary>The directory cached at exactly <paramref name="path"/> for <paramref name="credential"/>, while it lasts; allocates nothing.</summary>
+    public bool TryGet(RpcCredential credential, ReadOnlySpan<char> path, out NfsFh fh)
+    {
+        if (_byPrincipal.TryGetValue(credential, out var entries)
+            && entries.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(path, out var entry)
+            && entry.ExpiresTicks > Environment.TickCount64)
+        {
+            fh = entry.Fh;
+            return true;
+        }
+
+        fh = null!;
+        return false;
+    }
+
     /// <summary>Drops <paramref name="path"/> and everything below it, for every principal.</summary>
     public void InvalidateAtOrBelow(string path)
     {

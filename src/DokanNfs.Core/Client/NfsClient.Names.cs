@@ -28,6 +28,7 @@ public sealed partial class NfsClient
         for (var race = 0; ; race++)
         {
             var name = await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+            ChangeInfo4? changed = null;
             try
             {
                 if (name.NameIsFree)
@@ -35,9 +36,10 @@ public sealed partial class NfsClient
                     throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Remove, name.Path);
                 }
 
-                return name.DirectoryVersion is { } directory && name.ChildVersion is { } target
+                changed = name.DirectoryVersion is { } directory && name.ChildVersion is { } target
                     ? await RemoveLoggedAsync(name, directory, target, cancellationToken).ConfigureAwait(false)
                     : await RemoveUncheckedAsync(name, cancellationToken).ConfigureAwait(false);
+                return changed.Value;
             }
             catch (NfsException ex) when (IsNameRace(ex) && race < MaxNameRaces)
             {
@@ -46,6 +48,7 @@ public sealed partial class NfsClient
             finally
             {
                 Handles.InvalidateAtOrBelow(name.Path);
+                NoteNameChanged(name.Path, name.Parent.FileHandle, changed, name.Child?.FileHandle);
             }
         }
     }
@@ -62,6 +65,7 @@ public sealed partial class NfsClient
         {
             var source = await ResolveNameAsync(from, cancellationToken).ConfigureAwait(false);
             var target = await ResolveNameAsync(to, cancellationToken).ConfigureAwait(false);
+            (ChangeInfo4 Source, ChangeInfo4 Target)? changed = null;
             try
             {
                 if (source.NameIsFree)
@@ -71,9 +75,10 @@ public sealed partial class NfsClient
 
                 var logged = source.DirectoryVersion is not null && source.ChildVersion is not null && target.DirectoryVersion is not null
                     && (target.NameIsFree || target.ChildVersion is not null);
-                return logged
+                changed = logged
                     ? await RenameLoggedAsync(source, target, cancellationToken).ConfigureAwait(false)
                     : await RenameUncheckedAsync(source, target, cancellationToken).ConfigureAwait(false);
+                return changed.Value;
             }
             catch (NfsException ex) when (IsNameRace(ex) && race < MaxNameRaces)
             {
@@ -83,6 +88,10 @@ public sealed partial class NfsClient
             {
                 Handles.InvalidateAtOrBelow(source.Path);
                 Handles.InvalidateAtOrBelow(target.Path);
+
+                // Both directories changed: when they are one, the second change_info is the later of the two.
+                NoteNameChanged(source.Path, source.Parent.FileHandle, changed?.Source, source.Child?.FileHandle);
+                NoteNameChanged(target.Path, target.Parent.FileHandle, changed?.Target, target.Child?.FileHandle);
             }
         }
     }
@@ -93,16 +102,25 @@ public sealed partial class NfsClient
     /// </summary>
     public async ValueTask<ChangeInfo4> LinkAsync(string existing, string newPath, CancellationToken cancellationToken)
     {
-        var file = await ResolveAsync(existing, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+        var file = await ResolveAsync(existing, AttributeRequests.Stat, useCache: false, cancellationToken).ConfigureAwait(false);
         var name = await ResolveNameAsync(newPath, cancellationToken).ConfigureAwait(false);
         if (name.Child is not null)
         {
             throw new NfsException(NfsStat4.Exist, NfsOpnum4.Link, name.Path);
         }
 
-        return name.NameIsFree && name.DirectoryVersion is { } directory && ObjectVersion.Of(file.Attributes, file.FileHandle) is { } linked
-            ? await LinkLoggedAsync(file, name, directory, linked, cancellationToken).ConfigureAwait(false)
-            : await SendLinkAsync(new LinkCall(file.FileHandle, 0, name.Parent.FileHandle, 0, name.Name, Replay: false), name.Path, cancellationToken).ConfigureAwait(false);
+        ChangeInfo4? changed = null;
+        try
+        {
+            changed = name.NameIsFree && name.DirectoryVersion is { } directory && ObjectVersion.Of(file.Attributes, file.FileHandle) is { } linked
+                ? await LinkLoggedAsync(file, name, directory, linked, cancellationToken).ConfigureAwait(false)
+                : await SendLinkAsync(new LinkCall(file.FileHandle, 0, name.Parent.FileHandle, 0, name.Name, Replay: false), name.Path, cancellationToken).ConfigureAwait(false);
+            return changed.Value;
+        }
+        finally
+        {
+            NoteNameChanged(name.Path, name.Parent.FileHandle, changed, file.FileHandle);
+        }
     }
 
     /// <summary>READLINK (RFC 7530 §16.25).</summary>
@@ -136,10 +154,17 @@ public sealed partial class NfsClient
     public async ValueTask<NfsAttributes> SetAttrAsync(string path, SetAttributes attributes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(attributes);
-        var node = await ResolveAsync(path, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
-        return ObjectVersion.Of(node.Attributes, node.FileHandle) is { } basis
-            ? await SetAttrLoggedAsync(node, basis, attributes, cancellationToken).ConfigureAwait(false)
-            : await SetAttrAsync(node.FileHandle, StateId4.Anonymous, attributes, node.Path, cancellationToken).ConfigureAwait(false);
+        var node = await ResolveAsync(path, AttributeRequests.Stat, useCache: false, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ObjectVersion.Of(node.Attributes, node.FileHandle) is { } basis
+                ? await SetAttrLoggedAsync(node, basis, attributes, cancellationToken).ConfigureAwait(false)
+                : await SetAttrAsync(node.FileHandle, StateId4.Anonymous, attributes, node.Path, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _attributeCache?.Invalidate(node.FileHandle);
+        }
     }
 
     /// <summary>
@@ -152,6 +177,7 @@ public sealed partial class NfsClient
         ArgumentNullException.ThrowIfNull(attributes);
         ArgumentNullException.ThrowIfNull(fileHandle);
         await _replayLog.WaitForAsync(fileHandle, cancellationToken).ConfigureAwait(false);
+        _attributeCache?.Invalidate(fileHandle);
         return await RunAsync(
             "setattr",
             (fileHandle, stateId, attributes),
@@ -210,9 +236,16 @@ public sealed partial class NfsClient
         }
 
         var call = new CreateCall(name.Parent.FileHandle, type, linkTarget, name.Name, attributes, 0, Replay: false);
-        return name.NameIsFree && name.DirectoryVersion is { } directory
-            ? await CreateLoggedAsync(name, directory, call, cancellationToken).ConfigureAwait(false)
-            : await SendCreateAsync(call, name.Path, null, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return name.NameIsFree && name.DirectoryVersion is { } directory
+                ? await CreateLoggedAsync(name, directory, call, cancellationToken).ConfigureAwait(false)
+                : await SendCreateAsync(call, name.Path, null, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            NoteNameChanged(name.Path, name.Parent.FileHandle, null);
+        }
     }
 
     /// <summary>A name race, not an answer: the first send's VERIFY or LOOKUP found another object (or none) at the name than the walk did.</summary>

@@ -16,6 +16,51 @@ public sealed partial class NfsClient
     public async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.Create is null && _attributeCache is { Enabled: true } attributes && NfsPath.IsNormal(path) && _replayLog.UnknownCount == 0
+            && NameCache.TryResolve(CallerCredential, path, attributes, Handles, out var known) && known is null)
+        {
+            // The negative-lookup cache: opening a name known to be absent (Windows probes many) costs no round trip.
+            throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Open, path);
+        }
+
+        var used = new UsedDirectory();
+        try
+        {
+            return await OpenAsync(path, request, cachedParent: true, used, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.OpIndex == 0 && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
+        {
+            // The directory's handle came from a cache and is no longer good: walk to it again, once.
+            ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.SplitLast(NfsPath.Normalize(path)).Parent);
+            Handles.Clear();
+            DropMetadataCaches();
+            return await OpenAsync(path, request, cachedParent: false, used, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException && used.Path is { } movedPath)
+        {
+            // The directory came from a cache and its file system has moved since: the walk describes the move.
+            throw await DescribeMovedAsync(ex, movedPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.NoEnt && ex.Operation == NfsOpnum4.Open && used.Directory is { } directory && used.Path is { } directoryPath)
+        {
+            // A cached directory handle may name a directory that is no longer at its path (removed, and the server
+            // still knows the handle): look the directory up again. The same one: the name is absent (and cached as
+            // such); another: the OPEN goes again, in the directory now at the path.
+            Handles.InvalidateAtOrBelow(directoryPath);
+            NameCache.Remove(directoryPath);
+            var now = await ResolveAsync(directoryPath, AttributeRequests.Stat, useCache: true, cancellationToken).ConfigureAwait(false);
+            if (now.FileHandle.Equals(directory))
+            {
+                CacheAbsent(CallerCredential, NfsPath.Combine(directoryPath, NfsPath.SplitLast(path).Name), directory);
+                throw;
+            }
+
+            return await OpenAsync(path, request, cachedParent: false, used, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask<NfsOpenFile> OpenAsync(string path, OpenRequest request, bool cachedParent, UsedDirectory used, CancellationToken cancellationToken)
+    {
         var credential = CallerCredential;
         if (TryOpenUnderDelegation(path, request, credential) is { } local)
         {
@@ -27,11 +72,15 @@ public sealed partial class NfsClient
         // An OPEN that may create goes in the replay log with the versions it is based on; the walk looks at the name
         // too, in the same COMPOUND. Its outcome is never left unknown: a lost reply is re-sent with the same seqid
         // (the server's replay cache, RFC 7530 §9.1.8) and an EXCLUSIVE4 create with the same verifier (§16.16.5).
-        var resolved = request.Create is null ? null : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
-        var (parent, name) = resolved is null ? await ResolveParentAsync(path, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
+        // With the directory cached, no walk at all (issue 9: a create in one COMPOUND): the OPEN itself says whether
+        // the name existed, and a stale directory handle fails at its PUTFH, which sends the OPEN again after a walk.
+        var resolved = request.Create is null ? null
+            : (cachedParent ? TryResolveNameCached(path) : null) ?? await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+        var (parent, name) = resolved is null ? await ResolveParentAsync(path, cachedParent, cancellationToken).ConfigureAwait(false) : (resolved.Parent, resolved.Name);
         var normalized = NfsPath.Combine(parent.Path, name);
         var verifier = request.ExclusiveVerifier ?? new Verifier4(RandomVerifier());
         var sent = await ExclusiveFormAsync(request, cancellationToken).ConfigureAwait(false);
+        (used.Directory, used.Path) = (parent.FileHandle, parent.Path);
         var entry = resolved?.DirectoryVersion is { } directory
             ? new ReplayEntry(ReplayOperation.Open, normalized, null, [new ReplayObject("directory", parent.Path, directory), new ReplayObject("file", normalized, resolved.ChildVersion)])
             {
@@ -62,11 +111,14 @@ public sealed partial class NfsClient
                     // file it created (RFC 7530 §16.16.5), and its attributes are set after, as for EXCLUSIVE4.
                     // Confirmed owners' GUARDED4 creates go so too (issue 8, NfsClient.Open.Exclusive.cs): a re-send
                     // after a server restart (or, under NFSv4.1, a lost session) finds no replay cache either.
-                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry).ConfigureAwait(false);
+                    var prefetch = PrefetchFor(sent);
+                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry, prefetch).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
+                    file.SetPrefetch(prefetch);
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
                     NoteDelegation(fileHandle, normalized, delegation, credential, attributes);
+                    NoteOpened(file, parent.FileHandle, credential);
                     break;
                 }
                 catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)
@@ -129,9 +181,15 @@ public sealed partial class NfsClient
     /// stateid ready for use. The owner gets a claim on the file's handle.
     /// </summary>
     internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation)> OpenConfirmedAsync(
-        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null)
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null, OpenPrefetch? prefetch = null)
     {
-        var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken).ConfigureAwait(false);
+        var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken, prefetch).ConfigureAwait(false);
+        if (request.Create is not null)
+        {
+            // The OPEN may have made the name: the directory changed under our own hand (its change_info4).
+            _attributeCache?.OwnChange(directory, result.ChangeInfo);
+        }
+
         if (entry is not null)
         {
             // The versions after: the directory's from change_info4, the file's from the GETATTR in the same COMPOUND.
@@ -154,27 +212,39 @@ public sealed partial class NfsClient
 
     /// <summary>PUTFH(directory), OPEN by name (CLAIM_NULL) for <paramref name="owner"/>, GETFH, GETATTR: one COMPOUND under the owner's seqid.</summary>
     internal ValueTask<(OpenResult Result, NfsFh FileHandle, NfsAttributes Attributes)> OpenByNameAsync(
-        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken) =>
+        OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, OpenPrefetch? prefetch = null) =>
         RunOwnerOpAsync(
             owner,
             seqOpIndex: 1,
             (seqid, ct) => AttemptAsync(
                 "open",
-                new OpenCall(directory, name, seqid, owner.Name, request, verifier, path),
+                new OpenCall(directory, name, seqid, owner.Name, request, verifier, path, prefetch),
                 static (ref CompoundEncoder e, OpenCall c) =>
                 {
                     e.PutFh(c.Directory);
                     e.Open(c.SeqId, c.Request.Access, c.Request.Deny, c.Owner, c.Request.Create, c.Request.CreateAttributes, c.Verifier, OpenClaim4.ByName(c.Name));
                     e.GetFh();
                     e.GetAttr(AttributeRequests.Stat);
+                    if (c.Prefetch is { } p)
+                    {
+                        e.Read(p.StateId, 0, p.Count);
+                    }
                 },
-                static (ref XdrReader r) =>
+                (ref XdrReader r) =>
                 {
                     var results = CompoundResults.Begin(ref r);
                     results.PutFh(ref r);
                     var open = results.Open(ref r);
                     var fh = results.GetFh(ref r);
-                    return (open, fh, results.GetAttr(ref r));
+                    var attributes = results.GetAttr(ref r);
+                    if (prefetch is not null && results.Next(ref r, NfsOpnum4.Read) == NfsStat4.Ok)
+                    {
+                        // A READ that fails (a directory, a lock, DELAY) leaves the OPEN as it is: the data is read later.
+                        var eof = r.ReadBool();
+                        prefetch.Fill(r.ReadOpaque(NfsLimits.MaxData), eof);
+                    }
+
+                    return (open, fh, attributes);
                 },
                 ct,
                 owner.Credential),
@@ -217,5 +287,46 @@ public sealed partial class NfsClient
         return BitConverter.ToUInt64(bytes);
     }
 
-    private sealed record OpenCall(NfsFh Directory, string Name, uint SeqId, StateOwner4 Owner, OpenRequest Request, Verifier4 Verifier, string Path);
+    /// <summary>
+    /// The READ to put into an OPEN's COMPOUND: for an open for reading only that neither creates nor truncates, the
+    /// first <see cref="NfsClientOptions.OpenReadSize"/> bytes; the anonymous stateid under NFSv4.0, the current one (the
+    /// OPEN's) under NFSv4.1.
+    /// </summary>
+    private OpenPrefetch? PrefetchFor(OpenRequest request)
+    {
+        if (_options.OpenReadSize == 0 || request.Create is not null || request.Truncate || request.Access != OpenShareAccess.Read)
+        {
+            return null;
+        }
+
+        var count = Math.Min(_options.OpenReadSize, _options.MaxReadSize);
+        if (Session is { } session)
+        {
+            // An OPEN's reply is kept in the session's reply cache (sa_cachethis), which refuses a reply larger than
+            // ca_maxresponsesize_cached with NFS4ERR_REP_TOO_BIG_TO_CACHE (RFC 8881 §18.46.3): the READ must fit in it,
+            // next to the other results (SEQUENCE, OPEN, GETFH, GETATTR with owner names: well under 2 KiB).
+            var cached = (long)session.ForeChannel.MaxResponseSizeCached - OpenReplyAllowance;
+            if (cached < 512)
+            {
+                return null;
+            }
+
+            count = (uint)Math.Min(count, cached);
+        }
+
+        return new OpenPrefetch(count, Session is null ? StateId4.Anonymous : StateId4.Current);
+    }
+
+    /// <summary>Room for everything in an OPEN's reply but the READ's data.</summary>
+    private const int OpenReplyAllowance = 2048;
+
+    /// <summary>The directory an OPEN went to, for the caller to check when the OPEN finds no such name.</summary>
+    private sealed class UsedDirectory
+    {
+        public NfsFh? Directory { get; set; }
+
+        public string? Path { get; set; }
+    }
+
+    private sealed record OpenCall(NfsFh Directory, string Name, uint SeqId, StateOwner4 Owner, OpenRequest Request, Verifier4 Verifier, string Path, OpenPrefetch? Prefetch);
 }

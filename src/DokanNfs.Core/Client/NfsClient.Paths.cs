@@ -21,24 +21,47 @@ public sealed partial class NfsClient
     /// <see cref="NfsMovedException"/> naming the referral and its fs_locations. Cached directories are the
     /// caller's own (<see cref="FileHandleCache"/>): one user's walk never starts where another's left off.
     /// </summary>
-    public async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, CancellationToken cancellationToken)
+    public ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, CancellationToken cancellationToken) =>
+        ResolveAsync(path, attributes, useCache: true, cancellationToken);
+
+    /// <summary>
+    /// <see cref="ResolveAsync(string, Bitmap4, CancellationToken)"/>; with <paramref name="useCache"/> a request for
+    /// the stat set is answered from the attribute and directory-entry caches when they are fresh (no round trip), and
+    /// a walk records what it found there. Calls that base a change on the versions they read pass false.
+    /// </summary>
+    internal async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        var cacheable = useCache && attributes == AttributeRequests.Stat && AttributeCache.Enabled;
+        var credential = CallerCredential;
+
+        // The warm path: a path already in normal form is looked up as it is, without splitting it.
+        if (cacheable && NfsPath.IsNormal(path) && _replayLog.UnknownCount == 0 && TryResolveCached(credential, path, out var cached))
+        {
+            return cached;
+        }
+
         var components = NfsPath.Split(path);
         var normalized = NfsPath.Join(components);
 
         // Nothing new is based on an object while a call that changes it has an unknown outcome (NfsClient.Replay.cs).
         await _replayLog.WaitForAsync(normalized, cancellationToken).ConfigureAwait(false);
-        var credential = CallerCredential;
+        if (cacheable && TryResolveCached(credential, normalized, out cached))
+        {
+            return cached;
+        }
+
         var (start, skip) = Handles.FindDeepest(credential, components);
         try
         {
-            return await WalkAsync(normalized, components, start, skip, attributes, credential, cancellationToken).ConfigureAwait(false);
+            return await WalkAsync(normalized, components, start, skip, attributes, credential, cacheable, cancellationToken).ConfigureAwait(false);
         }
         catch (NfsException ex) when (start is not null && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle)
         {
             ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.Join(components[..skip]));
             Handles.Clear();
-            return await WalkAsync(normalized, components, null, 0, attributes, credential, cancellationToken).ConfigureAwait(false);
+            DropMetadataCaches();
+            return await WalkAsync(normalized, components, null, 0, attributes, credential, cacheable, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -68,10 +91,29 @@ public sealed partial class NfsClient
             cancellationToken);
 
     /// <summary>The filehandle of the directory holding <paramref name="path"/>, and the last component.</summary>
-    internal async ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, CancellationToken cancellationToken)
+    internal ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, CancellationToken cancellationToken) =>
+        ResolveParentAsync(path, cachedHandle: false, cancellationToken);
+
+    /// <summary>
+    /// The directory holding <paramref name="path"/>, and the last component. With <paramref name="cachedHandle"/> a
+    /// directory handle cached for walks is taken as it is, without its attributes (<see cref="DirectoryOnly"/>): the
+    /// caller needs only the handle (an OPEN by name), and one that went stale fails at its PUTFH, which the caller
+    /// answers by walking again. Not with noac: then every OPEN walks to its directory, as before the caches.
+    /// </summary>
+    internal async ValueTask<(NfsNode Parent, string Name)> ResolveParentAsync(string path, bool cachedHandle, CancellationToken cancellationToken)
     {
         var (parent, name) = NfsPath.SplitLast(path);
-        var node = await ResolveAsync(parent, AttributeRequests.Stat, cancellationToken).ConfigureAwait(false);
+        if (cachedHandle && AttributeCache.Enabled && NfsPath.IsNormal(parent) && _replayLog.UnknownCount == 0 && !TryResolveCached(CallerCredential, parent, out _))
+        {
+            var components = NfsPath.Split(parent);
+            var (fh, count) = Handles.FindDeepest(CallerCredential, components);
+            if (fh is not null && count == components.Length)
+            {
+                return (new NfsNode(parent, fh, DirectoryOnly), name);
+            }
+        }
+
+        var node = await ResolveAsync(parent, AttributeRequests.Stat, useCache: true, cancellationToken).ConfigureAwait(false);
         if (!node.IsDirectory)
         {
             throw new NfsException(NfsStat4.NotDir, NfsOpnum4.Lookup, parent);
@@ -79,6 +121,9 @@ public sealed partial class NfsClient
 
         return (node, name);
     }
+
+    /// <summary>What a cached directory handle is known to be without asking: a directory.</summary>
+    private static NfsAttributes DirectoryOnly { get; } = new() { Type = NfsFtype4.Dir };
 
     /// <summary>
     /// The attributes a referral point answers with (fsid, rdattr_error, fs_locations, mounted_on_fileid):
@@ -122,7 +167,7 @@ public sealed partial class NfsClient
     /// </summary>
     internal const int MaxComponentsPerWalk = 24;
 
-    private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, CancellationToken cancellationToken)
+    private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, bool cache, CancellationToken cancellationToken)
     {
         // Fix (found by PathResolutionTests.Path_of_sixty_components_resolves): a path of more than 48
         // components used to go out as one COMPOUND of over 100 operations, which Ganesha answers with
@@ -132,20 +177,27 @@ public sealed partial class NfsClient
         while (components.Length - skip > perWalk)
         {
             var prefix = components[..(skip + perWalk)];
-            var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, credential, cancellationToken).ConfigureAwait(false);
+            var part = await WalkOnceAsync(NfsPath.Join(prefix), prefix, start, skip, AttributeRequests.Stat, credential, cache, cancellationToken).ConfigureAwait(false);
             start = part.FileHandle;
             skip = prefix.Length;
         }
 
-        return await WalkOnceAsync(path, components, start, skip, attributes, credential, cancellationToken).ConfigureAwait(false);
+        return await WalkOnceAsync(path, components, start, skip, attributes, credential, cache, cancellationToken).ConfigureAwait(false);
     }
 
-    private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, CancellationToken cancellationToken)
+    private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, bool cache, CancellationToken cancellationToken)
     {
-        var walk = new PathWalk(start, components, skip, attributes);
+        // With the caches on, the walk also fetches the attributes of the object's directory (one GETATTR more in the same
+        // COMPOUND, before the last LOOKUP) unless they are fresh, so the name can be cached against the directory's change.
+        // Not in a walk already as long as a COMPOUND may be (MaxComponentsPerWalk).
+        var walked = components.Length - skip;
+        var parentHandle = !cache || walked != 1 ? null : start ?? RootHandle(credential);
+        var parentAttributes = cache && walked >= 1 && walked < ComponentsPerWalk
+            && (walked > 1 || (parentHandle is not null && !(AttributeCache.TryGetGeneration(parentHandle, out _, out var fresh) && fresh)));
+        var walk = new PathWalk(start, components, skip, attributes) { ParentAttributes = parentAttributes };
         try
         {
-            var (fh, attrs, dirs) = await RunAsync(
+            var (fh, attrs, dirs, parentAttrs) = await RunAsync(
                 "walk",
                 walk,
                 static (ref CompoundEncoder e, PathWalk w) => EncodeWalk(ref e, w),
@@ -164,11 +216,31 @@ public sealed partial class NfsClient
                 Handles.Add(credential, path, fh);
             }
 
-            return new NfsNode(path, fh, attrs);
+            var node = new NfsNode(path, fh, attrs);
+            if (cache)
+            {
+                var directory = walk.DecodedParentHandle ?? parentHandle;
+                var parent = parentAttrs is not null && directory is not null ? new NfsNode(NfsPath.Join(components[..^1]), directory, parentAttrs) : null;
+                CacheWalk(credential, components, start, skip, dirs, node, parent);
+            }
+
+            return node;
         }
         catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException)
         {
             throw await DescribeMoveAsync(path, components, walk.ComponentAt(ex.OpIndex), ex.Operation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (cache && ex.Status == NfsStat4.NoEnt && ex.Operation == NfsOpnum4.Lookup
+            && walk.ComponentAt(ex.OpIndex) == components.Length - 1 && (walk.DecodedParentHandle ?? parentHandle) is { } directory)
+        {
+            // The negative-lookup cache: the name is absent from a directory whose handle we know.
+            if (walk.DecodedParentAttributes is { } directoryAttributes)
+            {
+                AttributeCache.Put(new NfsNode(NfsPath.Join(components[..^1]), directory, directoryAttributes));
+            }
+
+            CacheAbsent(credential, path, directory);
+            throw;
         }
     }
 
@@ -189,6 +261,11 @@ public sealed partial class NfsClient
 
         for (var i = w.Skip; i < w.Components.Length; i++)
         {
+            if (w.ParentAttributes && i == w.Components.Length - 1)
+            {
+                e.GetAttr(AttributeRequests.Stat);
+            }
+
             e.Lookup(w.Components[i]);
             e.GetFh();
         }
@@ -202,8 +279,12 @@ public sealed partial class NfsClient
     }
 
     /// <summary>The results of <see cref="EncodeWalk"/> up to its GETATTR: the handle of every component walked.</summary>
-    private static NfsFh[] DecodeWalkHandles(ref CompoundResults results, ref XdrReader r, PathWalk walk)
+    private static NfsFh[] DecodeWalkHandles(ref CompoundResults results, ref XdrReader r, PathWalk walk) =>
+        DecodeWalkHandles(ref results, ref r, walk, out _);
+
+    private static NfsFh[] DecodeWalkHandles(ref CompoundResults results, ref XdrReader r, PathWalk walk, out NfsAttributes? parentAttributes)
     {
+        parentAttributes = null;
         if (walk.Start is null)
         {
             results.PutRootFh(ref r);
@@ -217,6 +298,14 @@ public sealed partial class NfsClient
         var handles = new NfsFh[Math.Max(count, 1)];
         for (var i = 0; i < count; i++)
         {
+            if (walk.ParentAttributes && i == count - 1)
+            {
+                // Kept on the walk too: a LOOKUP that fails next ends the COMPOUND, and the caller still learns them.
+                parentAttributes = results.GetAttr(ref r);
+                walk.DecodedParentAttributes = parentAttributes;
+                walk.DecodedParentHandle = i > 0 ? handles[i - 1] : walk.Start;
+            }
+
             results.Lookup(ref r);
             handles[i] = results.GetFh(ref r);
         }
@@ -229,12 +318,12 @@ public sealed partial class NfsClient
         return handles;
     }
 
-    private static (NfsFh Fh, NfsAttributes Attributes, NfsFh[] Directories) DecodeWalk(ref XdrReader r, PathWalk walk, string path)
+    private static (NfsFh Fh, NfsAttributes Attributes, NfsFh[] Directories, NfsAttributes? Parent) DecodeWalk(ref XdrReader r, PathWalk walk, string path)
     {
         var results = CompoundResults.Begin(ref r);
         results.Path = path;
-        var handles = DecodeWalkHandles(ref results, ref r, walk);
-        return (handles[^1], results.GetAttr(ref r), handles);
+        var handles = DecodeWalkHandles(ref results, ref r, walk, out var parent);
+        return (handles[^1], results.GetAttr(ref r), handles, parent);
     }
 
     /// <summary>Finds which component is the referral and what fs_locations it names.</summary>
@@ -286,7 +375,25 @@ public sealed partial class NfsClient
     /// <summary>The shape of one path-walk COMPOUND, to map a failing operation back to its component.</summary>
     private sealed record PathWalk(NfsFh? Start, string[] Components, int Skip, Bitmap4 Attributes)
     {
+        /// <summary>A GETATTR of the last component's directory goes before its LOOKUP (for the caches).</summary>
+        public bool ParentAttributes { get; init; }
+
+        /// <summary>The directory's handle and attributes as the reply gave them (set while decoding).</summary>
+        public NfsFh? DecodedParentHandle { get; set; }
+
+        public NfsAttributes? DecodedParentAttributes { get; set; }
+
         /// <summary>The component whose LOOKUP or GETFH is at <paramref name="opIndex"/>, or -1.</summary>
-        public int ComponentAt(int opIndex) => opIndex < 1 ? -1 : Math.Min(Skip + ((opIndex - 1) / 2), Components.Length - 1);
+        public int ComponentAt(int opIndex)
+        {
+            // The directory's GETATTR sits at 1 + 2 × (components before the last): operations after it move by one.
+            var parentGetAttr = 1 + (2 * (Components.Length - 1 - Skip));
+            if (ParentAttributes && opIndex > parentGetAttr)
+            {
+                opIndex--;
+            }
+
+            return opIndex < 1 ? -1 : Math.Min(Skip + ((opIndex - 1) / 2), Components.Length - 1);
+        }
     }
 }

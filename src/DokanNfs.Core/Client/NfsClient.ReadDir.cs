@@ -36,22 +36,40 @@ public sealed partial class NfsClient
         var credential = CallerCredential;
         var request = (attributes ?? AttributeRequests.ReadDir).With(FAttr4.RdAttrError);
 
-        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3).
+        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3); the server's
+        // maxread, when already known, bounds it too (no round trip is spent to learn it here).
         var maxCount = Session is { } session ? Math.Min(_options.ReadDirMaxCount, session.MaxReadPayload) : _options.ReadDirMaxCount;
+        if (_fsInfo?.MaxRead is { } maxRead and >= 64 * 1024)
+        {
+            maxCount = (uint)Math.Min(maxCount, maxRead);
+        }
+
         var page = new ReadDirPage(directory.FileHandle, 0, default, maxCount, request, directory.Path);
         while (true)
         {
-            var (verifier, entries, eof) = await RunAsync(
-                "readdir",
-                page,
-                static (ref CompoundEncoder e, ReadDirPage p) =>
-                {
-                    e.PutFh(p.Directory);
-                    e.ReadDir(p.Cookie, p.Verifier, p.MaxCount, p.MaxCount, p.Request);
-                },
-                static (ref XdrReader r) => DecodeReadDir(ref r),
-                cancellationToken,
-                credential: credential).ConfigureAwait(false);
+            (Verifier4 Verifier, List<NfsDirEntry> Entries, bool Eof) reply;
+            try
+            {
+                reply = await RunAsync(
+                    "readdir",
+                    page,
+                    static (ref CompoundEncoder e, ReadDirPage p) =>
+                    {
+                        e.PutFh(p.Directory);
+                        e.ReadDir(p.Cookie, p.Verifier, p.MaxCount, p.MaxCount, p.Request);
+                    },
+                    static (ref XdrReader r) => DecodeReadDir(ref r),
+                    cancellationToken,
+                    credential: credential).ConfigureAwait(false);
+            }
+            catch (NfsException ex) when (ex.Status == NfsStat4.Moved && ex is not NfsMovedException && page.Cookie == 0)
+            {
+                // The directory came from a cache and its file system has moved since: a walk describes the move
+                // (NfsMovedException with the fs_locations), which is what the layers above act on.
+                throw await DescribeMovedAsync(ex, directory.Path, cancellationToken).ConfigureAwait(false);
+            }
+
+            var (verifier, entries, eof) = reply;
 
             foreach (var entry in entries)
             {

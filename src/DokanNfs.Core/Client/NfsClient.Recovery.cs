@@ -143,6 +143,7 @@ public sealed partial class NfsClient
         // directory handles bind paths to handles, which only a walk can check, so they are dropped and the next walks
         // look again; every open file's version is compared.
         Handles.Clear();
+        DropMetadataCaches();
         foreach (var file in ReclaimOrder())
         {
             await file.RevalidateAfterRestartAsync(tally).ConfigureAwait(false);
@@ -155,6 +156,9 @@ public sealed partial class NfsClient
         // Only now is the state rebuilt: a call that read its stateid or owner before this point and meets a
         // stale one finds the generation moved on, and goes again instead of starting another recovery.
         Interlocked.Increment(ref _clientIdGeneration);
+
+        // Whatever the recovery was (a restart, an expired lease), attributes and names cached before it may no longer hold.
+        DropMetadataCaches();
 
         // Data the restart may have lost is resolved now rather than at the handle's next flush: the sooner it
         // is written again, the smaller the window for another client to find the file without it.

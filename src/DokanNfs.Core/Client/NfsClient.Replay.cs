@@ -284,6 +284,7 @@ public sealed partial class NfsClient
         {
             ClientLog.FileHandleExpired(_logger, ServerName, NfsPath.Join(parent[..skip]));
             Handles.Clear();
+            DropMetadataCaches();
             return await WalkToNameAsync(components, null, 0, credential, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -366,6 +367,18 @@ public sealed partial class NfsClient
             if (child is { IsDirectory: true })
             {
                 Handles.Add(credential, path, child.FileHandle);
+            }
+
+            // The same COMPOUND gave the directory's attributes and what the name refers to: the caches learn both.
+            var directoryNode = new NfsNode(parentPath, dirFh, dirAttrs);
+            CacheWalk(credential, parent, start, skip, dirs, directoryNode, null);
+            if (child is not null)
+            {
+                CacheWalk(credential, components, dirFh, components.Length - 1, [child.FileHandle], child, null);
+            }
+            else if (childStatus == NfsStat4.NoEnt)
+            {
+                CacheAbsent(credential, path, dirFh);
             }
 
             return new NameResolution(new NfsNode(parentPath, dirFh, dirAttrs), name, path, child, childStatus);

@@ -32,6 +32,12 @@ public sealed partial class NfsOpenFile
         }
 
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        if (_prefetch is not null && Lost is null && TryReadPrefetched(offset, buffer, out var prefetched))
+        {
+            // The OPEN's COMPOUND read it already (NfsOpenFile.Prefetch.cs).
+            return prefetched;
+        }
+
         if (HasJournaled)
         {
             // Written while the server could not be reached: this handle's own writes stay visible (NfsOpenFile.Journal.cs).

@@ -281,6 +281,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             DropReadAhead();
             DropUncommitted();
             _client.Unregister(this);
+            _client.NoteClosed(this);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }

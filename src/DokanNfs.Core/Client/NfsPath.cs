@@ -34,6 +34,42 @@ public static class NfsPath
 
     public static string Normalize(string path) => Join(Split(path));
 
+    /// <summary>
+    /// Whether <paramref name="path"/> is already what <see cref="Normalize"/> would make of it ("/" or "/a/b": no empty,
+    /// "." or ".." component, no trailing '/'), checked without allocating.
+    /// </summary>
+    public static bool IsNormal(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Length == 0 || path[0] != '/')
+        {
+            return false;
+        }
+
+        if (path.Length == 1)
+        {
+            return true;
+        }
+
+        var span = path.AsSpan(1);
+        while (true)
+        {
+            var slash = span.IndexOf('/');
+            var part = slash < 0 ? span : span[..slash];
+            if (part.Length == 0 || part is "." or "..")
+            {
+                return false;
+            }
+
+            if (slash < 0)
+            {
+                return true;
+            }
+
+            span = span[(slash + 1)..];
+        }
+    }
+
     public static string Combine(string directory, string name) => Normalize(directory.TrimEnd('/') + "/" + name);
 
     /// <summary>The parent directory and the last component; the root has no parent.</summary>

@@ -18,6 +18,14 @@ internal static class FakeNfsTestSupport
         RetryBudget = TimeSpan.FromSeconds(20),
         CallTimeout = TimeSpan.FromSeconds(20),
         DirectoryHandleCacheTime = TimeSpan.FromMinutes(5),
+
+        // These tests count and fault the calls of the protocol's mechanics: no attribute or name cache answers in their
+        // place (noac), and no READ rides in the OPEN's COMPOUND. The caches have tests of their own (MetadataCacheTests).
+        AcRegMin = TimeSpan.Zero,
+        AcRegMax = TimeSpan.Zero,
+        AcDirMin = TimeSpan.Zero,
+        AcDirMax = TimeSpan.Zero,
+        OpenReadSize = 0,
     };
 
     /// <summary>A client of <paramref name="server"/> with an identity of its own.</summary>

@@ -9,6 +9,9 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
 {
     private static readonly TimeSpan LongCache = TimeSpan.FromMinutes(10);
 
+    /// <summary>These tests are about the walks themselves: the attribute and name caches (MetadataCacheTests) are off.</summary>
+    private static readonly NfsClientOptions NoAc = new NfsClientOptions().WithAttributeCacheTimeout(TimeSpan.Zero);
+
     [TestMethod]
     public async Task Deep_path_is_resolved_in_one_compound_then_from_the_cached_directory()
     {
@@ -18,7 +21,7 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         File.WriteAllText(server.PathInExport(dirs + "/leaf.txt"), "deep!");
         File.WriteAllText(server.PathInExport(dirs + "/other.txt"), "x");
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { DirectoryHandleCacheTime = LongCache });
+        var client = Connect(tap.EndPoint, NoAc with { DirectoryHandleCacheTime = LongCache });
 
         var leaf = await client.GetAttrAsync(Nfs(dirs + "/leaf.txt"), Ct);
 
@@ -57,7 +60,7 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         Directory.CreateDirectory(server.PathInExport(dirs));
         File.WriteAllText(server.PathInExport(dirs + "/f"), "sixty");
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, Vers(version, new NfsClientOptions { DirectoryHandleCacheTime = LongCache }));
+        var client = Connect(tap.EndPoint, Vers(version, NoAc with { DirectoryHandleCacheTime = LongCache }));
 
         var node = await client.GetAttrAsync(Nfs(dirs + "/f"), Ct);
 
@@ -92,7 +95,7 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         Directory.CreateDirectory(server.PathInExport("a/b/c"));
         File.WriteAllText(server.PathInExport("a/b/c/file.txt"), "old");
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { DirectoryHandleCacheTime = LongCache });
+        var client = Connect(tap.EndPoint, NoAc with { DirectoryHandleCacheTime = LongCache });
         Assert.AreEqual(3UL, (await client.GetAttrAsync(Nfs("a/b/c/file.txt"), Ct)).Attributes.Size);
 
         // Behind the client's back: the cached directories are deleted and new ones made in their place.
@@ -122,8 +125,8 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         var server = await StartServerAsync(LiveNames);
         Directory.CreateDirectory(server.PathInExport("dir/sub"));
         File.WriteAllText(server.PathInExport("dir/sub/file.txt"), "old");
-        var caching = Connect(server, new NfsClientOptions { DirectoryHandleCacheTime = LongCache });
-        var notCaching = Connect(server, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.Zero });
+        var caching = Connect(server, NoAc with { DirectoryHandleCacheTime = LongCache });
+        var notCaching = Connect(server, NoAc with { DirectoryHandleCacheTime = TimeSpan.Zero });
         await caching.GetAttrAsync(Nfs("dir/sub/file.txt"), Ct);
         await notCaching.GetAttrAsync(Nfs("dir/sub/file.txt"), Ct);
 
@@ -144,7 +147,7 @@ public sealed class PathResolutionTests(TestContext testContext) : ClientTestBas
         Directory.CreateDirectory(server.PathInExport("x/y"));
         File.WriteAllText(server.PathInExport("x/y/f"), "1");
         var tap = Tap(server);
-        var client = Connect(tap.EndPoint, new NfsClientOptions { DirectoryHandleCacheTime = TimeSpan.FromSeconds(1) });
+        var client = Connect(tap.EndPoint, NoAc with { DirectoryHandleCacheTime = TimeSpan.FromSeconds(1) });
         await client.GetAttrAsync(Nfs("x/y/f"), Ct);
         await client.GetAttrAsync(Nfs("x/y/f"), Ct);
         await Task.Delay(TimeSpan.FromMilliseconds(1500), Ct);

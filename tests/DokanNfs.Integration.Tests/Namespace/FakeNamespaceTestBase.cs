@@ -16,6 +16,14 @@ public abstract class FakeNamespaceTestBase
         RetryBudget = TimeSpan.FromSeconds(5),
         CallTimeout = TimeSpan.FromSeconds(5),
         ConnectTimeout = TimeSpan.FromSeconds(2),
+
+        // These tests act on the fake server behind the client's back (moves, referrals) and expect the next call to
+        // meet it: no attribute or name cache answers in its place (noac), no READ rides in an OPEN's COMPOUND.
+        AcRegMin = TimeSpan.Zero,
+        AcRegMax = TimeSpan.Zero,
+        AcDirMin = TimeSpan.Zero,
+        AcDirMax = TimeSpan.Zero,
+        OpenReadSize = 0,
     };
 
     private readonly List<IAsyncDisposable> _disposables = [];

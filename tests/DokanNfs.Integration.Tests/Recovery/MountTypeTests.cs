@@ -24,6 +24,12 @@ public sealed class MountTypeTests(TestContext testContext) : RecoveryProxyTestB
         SoftTimeout = SoftTimeout,
         CallTimeout = TimeSpan.FromMilliseconds(500),
         ConnectTimeout = TimeSpan.FromMilliseconds(500),
+
+        // noac: each stat below is meant to reach the (absent) server, not the attribute cache.
+        AcRegMin = TimeSpan.Zero,
+        AcRegMax = TimeSpan.Zero,
+        AcDirMin = TimeSpan.Zero,
+        AcDirMax = TimeSpan.Zero,
     };
 
     /// <summary>
@@ -84,7 +90,7 @@ public sealed class MountTypeTests(TestContext testContext) : RecoveryProxyTestB
     {
         var server = await StartServerAsync();
         File.WriteAllText(server.PathInExport("hard.txt"), "hard");
-        var client = ConnectLogged(server.EndPoint, "hard", new NfsClientOptions { RetryDelayMax = TimeSpan.FromSeconds(1) });
+        var client = ConnectLogged(server.EndPoint, "hard", new NfsClientOptions { RetryDelayMax = TimeSpan.FromSeconds(1) }.WithAttributeCacheTimeout(TimeSpan.Zero));
         Assert.AreEqual(NfsMountType.Hard, client.Options.Mount, "hard is the default");
         await client.GetAttrAsync(Nfs("hard.txt"), Ct);
 

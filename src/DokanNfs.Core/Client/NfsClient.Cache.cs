@@ -1,0 +1,248 @@
+using System.Collections.Concurrent;
+using DokanNfs.Core.Client.Cache;
+using DokanNfs.Core.Nfs4;
+using DokanNfs.Core.Rpc;
+
+namespace DokanNfs.Core.Client;
+
+// The attribute cache, the directory-entry cache and the negative-lookup cache (issue 9 §2), and where our own calls
+// keep them true: a warm stat costs no round trip, and what we change ourselves is never served stale.
+public sealed partial class NfsClient
+{
+    private readonly ConcurrentDictionary<NfsFh, int> _writeOpens = new();
+    private AttributeCache? _attributeCache;
+    private NameCache? _nameCache;
+
+    /// <summary>Attributes of the stat set per object (acregmin … acdirmax); the hook for "delegation held → serve from cache".</summary>
+    internal AttributeCache AttributeCache => _attributeCache ??= new AttributeCache(
+        _options.AcRegMin, _options.AcRegMax, _options.AcDirMin, _options.AcDirMax, _options.AttributeCacheCapacity);
+
+    /// <summary>Names looked up, positive and negative, per principal, revalidated by their directory's change attribute.</summary>
+    internal NameCache NameCache => _nameCache ??= new NameCache(_options.AttributeCacheCapacity);
+
+    /// <summary>
+    /// The node at <paramref name="path"/> (normalized) from the caches alone, or false. A name cached as absent
+    /// throws NFS4ERR_NOENT as the LOOKUP would. A file we have open for writing is never served from the cache: its
+    /// size and times move with every WRITE.
+    /// </summary>
+    private bool TryResolveCached(RpcCredential credential, string path, out NfsNode node)
+    {
+        node = null!;
+        var attributes = AttributeCache;
+        if (!attributes.Enabled || !NameCache.TryResolve(credential, path, attributes, Handles, out var fh))
+        {
+            return false;
+        }
+
+        if (fh is null)
+        {
+            throw new NfsException(NfsStat4.NoEnt, NfsOpnum4.Lookup, path);
+        }
+
+        if (!_writeOpens.IsEmpty && _writeOpens.ContainsKey(fh))
+        {
+            return false;
+        }
+
+        if (!attributes.TryGet(fh, out var cached))
+        {
+            return false;
+        }
+
+        node = string.Equals(cached.Path, path, StringComparison.Ordinal) ? cached : new NfsNode(path, fh, cached.Attributes);
+        return true;
+    }
+
+    /// <summary>
+    /// The directory of <paramref name="path"/> and what the name refers to, from the caches, for an OPEN that may create
+    /// (its replay-log entry records the versions it is based on; an OPEN's outcome is never left unknown, so they are
+    /// informational there): the directory's handle and its last attributes, and the name's entry if one is cached.
+    /// Null when the directory is not cached: the caller walks (<see cref="ResolveNameAsync"/>).
+    /// </summary>
+    private NameResolution? TryResolveNameCached(string path)
+    {
+        if (_attributeCache is not { Enabled: true } attributes || _replayLog.UnknownCount != 0)
+        {
+            return null;
+        }
+
+        var components = NfsPath.Split(path);
+        if (components.Length == 0)
+        {
+            return null;
+        }
+
+        var credential = CallerCredential;
+        var normalized = NfsPath.Join(components);
+        var parentPath = NfsPath.Join(components[..^1]);
+        if (!NameCache.TryResolve(credential, parentPath, attributes, Handles, out var directory) || directory is null
+            || !attributes.TryGetAny(directory, out var directoryNode, out _) || !directoryNode.IsDirectory)
+        {
+            return null;
+        }
+
+        var parent = string.Equals(directoryNode.Path, parentPath, StringComparison.Ordinal) ? directoryNode : new NfsNode(parentPath, directory, directoryNode.Attributes);
+        NfsNode? child = null;
+        var status = NotLookedUp;
+        if (NameCache.TryResolve(credential, normalized, attributes, Handles, out var fh))
+        {
+            if (fh is null)
+            {
+                status = NfsStat4.NoEnt;
+            }
+            else if (attributes.TryGet(fh, out var node))
+            {
+                child = new NfsNode(normalized, fh, node.Attributes);
+                status = NfsStat4.Ok;
+            }
+        }
+
+        return new NameResolution(parent, components[^1], normalized, child, status);
+    }
+
+    /// <summary>A name not looked up: neither free nor known (<see cref="NameResolution.ChildStatus"/>: anything but OK and NOENT).</summary>
+    private const NfsStat4 NotLookedUp = NfsStat4.Delay;
+
+    /// <summary>
+    /// What one walk learned: the attributes of the object (when the stat set was asked for) and of its directory (when
+    /// the walk fetched them), and each name walked, in the directory before it.
+    /// </summary>
+    private void CacheWalk(RpcCredential credential, string[] components, NfsFh? start, int skip, NfsFh[] handles, NfsNode? node, NfsNode? parent)
+    {
+        var attributes = AttributeCache;
+        if (!attributes.Enabled)
+        {
+            return;
+        }
+
+        if (parent is not null)
+        {
+            attributes.Put(parent);
+        }
+
+        if (node is not null)
+        {
+            attributes.Put(node);
+        }
+
+        var walked = components.Length - skip;
+        if (walked == 0)
+        {
+            if (start is null)
+            {
+                NameCache.AddRoot(credential, handles[0]);
+            }
+
+            return;
+        }
+
+        // A name is recorded only in a directory whose attributes are cached (its generation is what the entry keeps);
+        // the others are passed through, and resolutions cross them by the walk-start handles (FileHandleCache).
+        var directory = start ?? RootHandle(credential);
+        for (var i = 0; i < walked; i++)
+        {
+            if (directory is not null && (i == walked - 1 || attributes.TryGetGeneration(directory, out _, out _)))
+            {
+                NameCache.Add(credential, NfsPath.Join(components[..(skip + i + 1)]), handles[i], directory, attributes);
+            }
+
+            directory = handles[i];
+        }
+    }
+
+    /// <summary>A name found absent in <paramref name="directory"/> (the LOOKUP of the walk's last component failed with NFS4ERR_NOENT).</summary>
+    private void CacheAbsent(RpcCredential credential, string path, NfsFh directory) =>
+        NameCache.Add(credential, path, null, directory, AttributeCache);
+
+    private NfsFh? RootHandle(RpcCredential credential) =>
+        NameCache.TryResolve(credential, "/", AttributeCache, out var root) ? root : null;
+
+    /// <summary>
+    /// Our own call changed the names in <paramref name="directory"/>: <paramref name="path"/> is forgotten (and with it
+    /// everything below), the directory's attributes expire, and the names looked up in it stay valid when the change is
+    /// all ours (<see cref="AttributeCache.OwnChange"/>).
+    /// </summary>
+    internal void NoteNameChanged(string path, NfsFh? directory, ChangeInfo4? change, NfsFh? target = null)
+    {
+        if (_attributeCache is null)
+        {
+            return;
+        }
+
+        NameCache.Remove(path);
+        AttributeCache.Invalidate(target);
+        if (directory is not null)
+        {
+            if (change is { } info)
+            {
+                AttributeCache.OwnChange(directory, info);
+            }
+            else
+            {
+                AttributeCache.Invalidate(directory);
+            }
+        }
+    }
+
+    /// <summary>An OPEN's GETATTR is the close-to-open revalidation: the attributes are fresh, and a write open keeps the file out of the cache until closed.</summary>
+    internal void NoteOpened(NfsOpenFile file, NfsFh directory, RpcCredential credential)
+    {
+        if ((file.Access & OpenShareAccess.Write) != 0)
+        {
+            _writeOpens.AddOrUpdate(file.FileHandle, 1, static (_, n) => n + 1);
+        }
+
+        var attributes = AttributeCache;
+        if (attributes.Enabled)
+        {
+            attributes.Put(new NfsNode(file.Path, file.FileHandle, file.Attributes));
+            NameCache.Add(credential, file.Path, file.FileHandle, directory, attributes);
+        }
+    }
+
+    /// <summary>Whether this client has <paramref name="fileHandle"/> open for writing.</summary>
+    internal bool IsOpenForWriting(NfsFh fileHandle) => !_writeOpens.IsEmpty && _writeOpens.TryGetValue(fileHandle, out var n) && n > 0;
+
+    /// <summary>A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server).</summary>
+    internal void NoteClosed(NfsOpenFile file)
+    {
+        if ((file.Access & OpenShareAccess.Write) != 0)
+        {
+            var fh = file.FileHandle;
+            if (_writeOpens.AddOrUpdate(fh, 0, static (_, n) => n - 1) <= 0)
+            {
+                _writeOpens.TryRemove(new KeyValuePair<NfsFh, int>(fh, 0));
+            }
+        }
+
+        _attributeCache?.Invalidate(file.FileHandle);
+    }
+
+    /// <summary>
+    /// NFS4ERR_MOVED from a call on a handle that came from a cache (READDIR, OPEN): the caches are dropped and a walk to
+    /// <paramref name="path"/> finds and describes the move (<see cref="NfsMovedException"/>); if the walk does not meet
+    /// it, the original error stands.
+    /// </summary>
+    private async ValueTask<Exception> DescribeMovedAsync(NfsException moved, string path, CancellationToken cancellationToken)
+    {
+        Handles.Clear();
+        DropMetadataCaches();
+        try
+        {
+            await ResolveAsync(path, AttributeRequests.Stat, useCache: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsMovedException described)
+        {
+            return described;
+        }
+
+        return moved;
+    }
+
+    /// <summary>Everything cached about names and attributes is dropped (a server restart, an expired lease, stale handles).</summary>
+    internal void DropMetadataCaches()
+    {
+        _attributeCache?.Clear();
+        _nameCache?.Clear();
+    }
+}
