@@ -46,8 +46,9 @@ public sealed class OpenFileReplayTests(TestContext testContext) : RecoveryProxy
         var warm = await client.OpenAsync(Nfs("warm"), CreateNew, Ct);
         await warm.CloseAsync(Ct);
 
-        // 1: the walk to the name, 2: OPEN — its reply lost; then the server restarts.
-        var dropped = proxy.DropReplyToCall(2, holdAfter: true);
+        // The directory's handle is cached since "warm" (no walk first): call 1 is the OPEN — its reply lost; then the
+        // server restarts.
+        var dropped = proxy.DropReplyToCall(1, holdAfter: true);
         var open = client.OpenAsync(Nfs("new.bin"), CreateNew, Ct).AsTask();
         await dropped;
         Note("OPEN (create new) ran, its reply is lost; the server restarts");
