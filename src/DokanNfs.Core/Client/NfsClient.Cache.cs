@@ -203,6 +203,31 @@ public sealed partial class NfsClient
     /// <summary>Whether this client has <paramref name="fileHandle"/> open for writing.</summary>
     internal bool IsOpenForWriting(NfsFh fileHandle) => !_writeOpens.IsEmpty && _writeOpens.TryGetValue(fileHandle, out var n) && n > 0;
 
+    /// <summary>
+    /// Waits for the WRITEs still in flight (write-behind) of every handle of ours open for writing on
+    /// <paramref name="fileHandle"/>; true when there were any, so attributes asked before them are out of date. A
+    /// failed WRITE is left for its handle to report. No allocation unless the file is open for writing here.
+    /// </summary>
+    private async ValueTask<bool> WaitForWritesBehindAsync(NfsFh fileHandle, CancellationToken cancellationToken)
+    {
+        if (!IsOpenForWriting(fileHandle))
+        {
+            return false;
+        }
+
+        var waited = false;
+        foreach (var file in _openFiles.Keys)
+        {
+            if (file.HasWritesInFlight && file.FileHandle == fileHandle)
+            {
+                await file.WaitForWritesAsync(cancellationToken).ConfigureAwait(false);
+                waited = true;
+            }
+        }
+
+        return waited;
+    }
+
     /// <summary>A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server).</summary>
     internal void NoteClosed(NfsOpenFile file)
     {
