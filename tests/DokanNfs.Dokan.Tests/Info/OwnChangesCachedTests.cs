@@ -27,7 +27,7 @@ public class OwnChangesCachedTests(TestContext testContext) : SimulatorTestBase(
         Assert.AreEqual(4u, Sim.ExplorerLooksAt(@"\f.txt").nFileSizeLow);
 
         var handle = Sim.Open(@"\f.txt", GenericRead | GenericWrite, FileShareRead, FileOpen, FileNonDirectoryFile);
-        var data = new byte[300 * 1024];
+        var data = new byte[6 * 1024 * 1024]; // six WRITEs of 1 MiB: with write-behind, in flight when the write returns
         Assert.AreEqual(NtStatus.Success, Sim.Write(handle, 4, data, out _));
 
         Assert.AreEqual(4ul + (ulong)data.Length, Entry(@"\", "f.txt").Size, "listed while open, right after the write");
