@@ -25,9 +25,10 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (HasWritesInFlight)
+        if (HasWritesInFlight || Volatile.Read(ref _writeBehindError) is not null)
         {
-            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs).
+            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs), and reports one that
+            // failed — also when it was answered before this read (found by WriteBehindFakeTests, flaky under load).
             await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         }
 
