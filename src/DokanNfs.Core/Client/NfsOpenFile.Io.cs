@@ -25,10 +25,9 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        if (HasWritesInFlight || Volatile.Read(ref _writeBehindError) is not null)
+        if (HasWritesInFlight)
         {
-            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs), and reports one that
-            // failed — also when it was answered before this read (found by WriteBehindFakeTests, flaky under load).
+            // A read sees every write made before it (write-behind: NfsOpenFile.WriteBehind.cs).
             await DrainWritesAsync(cancellationToken).ConfigureAwait(false);
         }
 

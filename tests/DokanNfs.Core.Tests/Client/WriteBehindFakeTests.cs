@@ -50,30 +50,6 @@ public sealed class WriteBehindFakeTests
     }
 
     [TestMethod]
-    public async Task A_write_behind_that_failed_before_the_next_read_began_is_reported_by_that_read()
-    {
-        await using var server = await FakeNfsServer.StartAsync();
-        await using var client = Connect(server, Behind);
-        var file = await client.OpenAsync("/export/f", new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
-        server.InterceptEvery(NfsOpnum4.Write, FakeNfsFault.Error(NfsStat4.DQuot), times: 1);
-
-        await file.WriteAsync(0, Pattern(1000, 2), StableHow4.Unstable, Ct);
-        // Answered (refused) before the read begins.
-        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct))
-        {
-            timeout.CancelAfter(Generous);
-            while (file.HasWritesInFlight)
-            {
-                await Task.Delay(10, timeout.Token);
-            }
-        }
-
-        var ex = await Assert.ThrowsExactlyAsync<NfsException>(async () => await file.ReadAsync(0, new byte[100], Ct));
-        Assert.AreEqual(NfsStat4.DQuot, ex.Status);
-        await file.CloseAsync(Ct); // reported once: the close does not report it again
-    }
-
-    [TestMethod]
     public async Task An_accepted_write_is_reported_by_flush()
     {
         await using var server = await FakeNfsServer.StartAsync();
