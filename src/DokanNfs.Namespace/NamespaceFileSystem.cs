@@ -93,46 +93,79 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     public async IAsyncEnumerable<NfsFsEntry> ListAsync(string path, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var directory = NfsPath.Normalize(path);
-        var (mount, node) = await RunAsync(
-            directory,
-            static (m, serverPath, ct) => m.Client.ResolveAsync(serverPath, AttributeRequests.Stat, ct),
-            static node => node,
-            null,
-            cancellationToken).ConfigureAwait(false);
-        if (!node.IsDirectory)
+        for (var hop = 0; ; hop++)
         {
-            throw new NfsException(NfsStat4.NotDir, NfsOpnum4.ReadDir, directory);
-        }
-
-        // Pinned while READDIR pages come in, so the harvester cannot unmount it under the listing.
-        using var pin = TryUse(mount, touch: true)
-            ?? throw new NfsException(NfsStat4.Stale, NfsOpnum4.ReadDir, directory, $"{mount.DrivePath} was unmounted while {directory} was being listed; try again.");
-
-        await foreach (var entry in mount.Client.ReadDirAsync(node, AttributeRequests.ReadDir, cancellationToken).ConfigureAwait(false))
-        {
-            var child = NfsPath.Combine(directory, entry.Name);
-            if (TryUse(Tree.MountAt(child), touch: false) is { } nested)
+            var (mount, node) = await RunAsync(
+                directory,
+                static (m, serverPath, ct) => m.Client.ResolveAsync(serverPath, AttributeRequests.Stat, ct),
+                static node => node,
+                null,
+                cancellationToken).ConfigureAwait(false);
+            if (!node.IsDirectory)
             {
-                // After mounting, the real attributes of the target's root (the seed's "Browsing"). Pinned,
-                // not touched: listing the parent does not keep a nested mount alive.
-                NfsNode root;
-                using (nested)
+                throw new NfsException(NfsStat4.NotDir, NfsOpnum4.ReadDir, directory);
+            }
+
+            // Pinned while READDIR pages come in, so the harvester cannot unmount it under the listing.
+            using var pin = TryUse(mount, touch: true)
+                ?? throw new NfsException(NfsStat4.Stale, NfsOpnum4.ReadDir, directory, $"{mount.DrivePath} was unmounted while {directory} was being listed; try again.");
+
+            // The directory's node may come from the cache, so its file system's move (or a referral that appeared
+            // there) shows only at the first READDIR page: that page is asked for here, where MOVED can be caught
+            // (no yield inside try/catch), and met as RunAsync meets it.
+            var entries = mount.Client.ReadDirAsync(node, AttributeRequests.ReadDir, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            await using (entries.ConfigureAwait(false))
+            {
+                bool more;
+                Moved? moved = null;
+                try
                 {
-                    root = await nested.Mount.Client.GetAttrAsync(nested.Mount.ExportPath, cancellationToken).ConfigureAwait(false);
+                    more = await entries.MoveNextAsync().ConfigureAwait(false);
+                }
+                catch (NfsException ex) when (ex.Status == NfsStat4.Moved && hop < MaxHops(directory))
+                {
+                    more = false;
+                    moved = Moved.From(ex, mount.ToServerPath(directory));
                 }
 
-                yield return new NfsFsEntry(entry.Name, root.Attributes);
-            }
-            else if (entry.IsReferral)
-            {
-                // READDIR with rdattr_error = MOVED (RFC 7530 §16.24): listed as a directory, not mounted.
-                yield return new NfsFsEntry(entry.Name, Synthesize(child, entry.Attributes.MountedOnFileId ?? entry.Attributes.FileId, entry.Attributes.Fsid), IsTriggerPoint: true);
-            }
-            else
-            {
-                yield return new NfsFsEntry(entry.Name, entry.Attributes);
+                if (moved is { } m)
+                {
+                    await FollowMovedAsync(mount, m, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
+                for (; more; more = await entries.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield return await ToFsEntryAsync(directory, entries.Current, cancellationToken).ConfigureAwait(false);
+                }
+
+                yield break;
             }
         }
+    }
+
+    /// <summary>A READDIR entry as the drive shows it: a nested mount by its root, a trigger point synthesized.</summary>
+    private async ValueTask<NfsFsEntry> ToFsEntryAsync(string directory, NfsDirEntry entry, CancellationToken cancellationToken)
+    {
+        var child = NfsPath.Combine(directory, entry.Name);
+        if (TryUse(Tree.MountAt(child), touch: false) is { } nested)
+        {
+            // After mounting, the real attributes of the target's root (the seed's "Browsing"). Pinned,
+            // not touched: listing the parent does not keep a nested mount alive.
+            using (nested)
+            {
+                var root = await nested.Mount.Client.GetAttrAsync(nested.Mount.ExportPath, cancellationToken).ConfigureAwait(false);
+                return new NfsFsEntry(entry.Name, root.Attributes);
+            }
+        }
+
+        if (entry.IsReferral)
+        {
+            // READDIR with rdattr_error = MOVED (RFC 7530 §16.24): listed as a directory, not mounted.
+            return new NfsFsEntry(entry.Name, Synthesize(child, entry.Attributes.MountedOnFileId ?? entry.Attributes.FileId, entry.Attributes.Fsid), IsTriggerPoint: true);
+        }
+
+        return new NfsFsEntry(entry.Name, entry.Attributes);
     }
 
     public async ValueTask<INfsFileHandle> OpenAsync(string path, OpenRequest request, CancellationToken cancellationToken)
@@ -263,8 +296,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             using var use = UseDeepest(drivePath); // pinned against the harvester for this attempt
             var mount = use.Mount;
             var serverPath = mount.ToServerPath(drivePath);
-            string referralServerPath;
-            FsLocations4? locations;
+            Moved moved;
             try
             {
                 var value = await operation(mount, serverPath, cancellationToken).ConfigureAwait(false);
@@ -273,32 +305,46 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
                 await GraftMirrorsAsync(mount, drivePath, value, cancellationToken).ConfigureAwait(false);
                 return (mount, project(value));
             }
-            catch (NfsMovedException ex) when (hop < MaxHops(drivePath))
-            {
-                referralServerPath = ex.ReferralPath;
-                locations = ex.Locations;
-            }
             catch (NfsException ex) when (ex.Status == NfsStat4.Moved && hop < MaxHops(drivePath))
             {
-                // MOVED from the operation itself (e.g. OPEN of the point), not from a walk: the target is the point.
-                referralServerPath = serverPath;
-                locations = null;
+                moved = Moved.From(ex, serverPath);
             }
 
-            if (IsMigration(mount, referralServerPath))
+            if (atTriggerPoint is not null && !IsMigration(mount, moved.ReferralServerPath) && mount.ToDrivePath(moved.ReferralServerPath) == drivePath)
             {
-                // The mount's own file system moved (NamespaceFileSystem.Migration.cs), not a trigger point below it.
-                _ = await MigrateAsync(mount, referralServerPath, locations, cancellationToken).ConfigureAwait(false);
-                continue;
+                return (mount, await atTriggerPoint(mount, moved.ReferralServerPath, cancellationToken).ConfigureAwait(false));
             }
 
-            if (atTriggerPoint is not null && mount.ToDrivePath(referralServerPath) == drivePath)
-            {
-                return (mount, await atTriggerPoint(mount, referralServerPath, cancellationToken).ConfigureAwait(false));
-            }
-
-            _ = await GraftAsync(mount, referralServerPath, locations, cancellationToken).ConfigureAwait(false);
+            await FollowMovedAsync(mount, moved, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// NFS4ERR_MOVED met on <paramref name="mount"/>: for the mount's own root its file system moved and the mount
+    /// follows it (NamespaceFileSystem.Migration.cs); for anything below, it is a trigger point and is mounted. The
+    /// caller then goes again.
+    /// </summary>
+    private async ValueTask FollowMovedAsync(Mount mount, Moved moved, CancellationToken cancellationToken)
+    {
+        if (IsMigration(mount, moved.ReferralServerPath))
+        {
+            _ = await MigrateAsync(mount, moved.ReferralServerPath, moved.Locations, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            _ = await GraftAsync(mount, moved.ReferralServerPath, moved.Locations, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Where NFS4ERR_MOVED came from: the absent file system's root on the mount's server, and its fs_locations when known.</summary>
+    private readonly record struct Moved(string ReferralServerPath, FsLocations4? Locations)
+    {
+        /// <summary>
+        /// From a walk, <see cref="NfsMovedException"/> names the point; MOVED from the operation itself (e.g. OPEN
+        /// of the point), not from a walk, means the target <paramref name="serverPath"/> is the point.
+        /// </summary>
+        public static Moved From(NfsException ex, string serverPath) =>
+            ex is NfsMovedException walk ? new Moved(walk.ReferralPath, walk.Locations) : new Moved(serverPath, null);
     }
 
     /// <summary>Attributes of an unmounted trigger point, asking only its own server (for mounted_on_fileid).</summary>

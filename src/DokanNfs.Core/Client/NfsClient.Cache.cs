@@ -203,6 +203,62 @@ public sealed partial class NfsClient
     /// <summary>Whether this client has <paramref name="fileHandle"/> open for writing.</summary>
     internal bool IsOpenForWriting(NfsFh fileHandle) => !_writeOpens.IsEmpty && _writeOpens.TryGetValue(fileHandle, out var n) && n > 0;
 
+    /// <summary>
+    /// Waits for the WRITEs still in flight (write-behind) of every handle of ours open for writing on
+    /// <paramref name="fileHandle"/>; true when there were any, so attributes asked before them are out of date. A
+    /// failed WRITE is left for its handle to report. No allocation unless the file is open for writing here.
+    /// </summary>
+    private async ValueTask<bool> WaitForWritesBehindAsync(NfsFh fileHandle, CancellationToken cancellationToken)
+    {
+        if (!IsOpenForWriting(fileHandle))
+        {
+            return false;
+        }
+
+        var waited = false;
+        foreach (var file in _openFiles.Keys)
+        {
+            if (file.HasWritesInFlight && file.FileHandle == fileHandle)
+            {
+                await file.WaitForWritesAsync(cancellationToken).ConfigureAwait(false);
+                waited = true;
+            }
+        }
+
+        return waited;
+    }
+
+    /// <summary>
+    /// Waits for the WRITEs still in flight (write-behind) of our handles open for writing on files directly in
+    /// <paramref name="directoryPath"/> (by the path each was opened by), so a listing's sizes include them. A failed
+    /// WRITE is left for its handle to report. No allocation unless something is open for writing here.
+    /// </summary>
+    private async ValueTask WaitForWritesBehindInAsync(string directoryPath, CancellationToken cancellationToken)
+    {
+        if (_writeOpens.IsEmpty)
+        {
+            return;
+        }
+
+        foreach (var file in _openFiles.Keys)
+        {
+            if (file.HasWritesInFlight && IsDirectlyIn(file.Path, directoryPath))
+            {
+                await file.WaitForWritesAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether the normalized <paramref name="path"/> names an entry of the normalized <paramref name="directory"/>.</summary>
+    private static bool IsDirectlyIn(string path, string directory)
+    {
+        var prefix = directory.Length == 1 ? 1 : directory.Length + 1; // "/" or "/dir" + "/"
+        return path.Length > prefix
+            && path.StartsWith(directory, StringComparison.Ordinal)
+            && path[prefix - 1] == '/'
+            && path.IndexOf('/', prefix) < 0;
+    }
+
     /// <summary>A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server).</summary>
     internal void NoteClosed(NfsOpenFile file)
     {

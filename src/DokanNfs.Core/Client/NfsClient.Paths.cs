@@ -31,6 +31,19 @@ public sealed partial class NfsClient
     /// </summary>
     internal async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
     {
+        var node = await ResolveCoreAsync(path, attributes, useCache, cancellationToken).ConfigureAwait(false);
+        if (await WaitForWritesBehindAsync(node.FileHandle, cancellationToken).ConfigureAwait(false))
+        {
+            // The answer may predate WRITEs of ours that were still in flight (write-behind): asked again after them,
+            // so a stat by path never shows the size from before our own writes (NfsClient.Cache.cs).
+            node = await ResolveCoreAsync(path, attributes, useCache: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        return node;
+    }
+
+    private async ValueTask<NfsNode> ResolveCoreAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(path);
         var cacheable = useCache && attributes == AttributeRequests.Stat && AttributeCache.Enabled;
         var credential = CallerCredential;

@@ -44,6 +44,9 @@ public sealed partial class NfsClient
             maxCount = (uint)Math.Min(maxCount, maxRead);
         }
 
+        // The sizes and times listed include our own WRITEs still in flight to files here (write-behind).
+        await WaitForWritesBehindInAsync(directory.Path, cancellationToken).ConfigureAwait(false);
+
         var page = new ReadDirPage(directory.FileHandle, 0, default, maxCount, request, directory.Path);
         while (true)
         {

@@ -249,7 +249,32 @@ public sealed partial class NfsOpenFile
             return;
         }
 
-        await _client.RunAsync(
+        try
+        {
+            await ReleaseLockOwnerAsync(owner, cancellationToken).ConfigureAwait(false);
+        }
+        catch (NfsException ex) when (ex.Status == NfsStat4.LocksHeld && _lockStateId is not null)
+        {
+            // RFC 7530 §16.37: refused while the owner still holds locks — a LOCKU above failed (its error was
+            // swallowed) or the server holds a range we do not know of. One LOCKU over the whole file (length all
+            // ones: to its end, §16.12) gives back every range of the owner on it; then the owner goes. Otherwise the
+            // CLOSE after this would be refused too (§16.2.4) and the open left on the server until the lease ends.
+            await UnlockRangeAsync(0, ulong.MaxValue, cancellationToken).ConfigureAwait(false);
+            lock (_locks)
+            {
+                _locks.Clear();
+            }
+
+            await ReleaseLockOwnerAsync(owner, cancellationToken).ConfigureAwait(false);
+        }
+
+        _lockOwner = null;
+        _lockStateId = null;
+        owner.Dispose();
+    }
+
+    private ValueTask<bool> ReleaseLockOwnerAsync(OwnerState owner, CancellationToken cancellationToken) =>
+        _client.RunAsync(
             "release_lockowner",
             owner.Name,
             static (ref CompoundEncoder e, StateOwner4 o) => e.ReleaseLockOwner(o),
@@ -260,9 +285,5 @@ public sealed partial class NfsOpenFile
                 return true;
             },
             cancellationToken,
-            credential: owner.Credential).ConfigureAwait(false);
-        _lockOwner = null;
-        _lockStateId = null;
-        owner.Dispose();
-    }
+            credential: owner.Credential);
 }

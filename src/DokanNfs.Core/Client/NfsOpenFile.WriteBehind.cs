@@ -121,8 +121,8 @@ public sealed partial class NfsOpenFile
         }
     }
 
-    /// <summary>Waits for every WRITE in flight (not for ones queued meanwhile by other callers).</summary>
-    private async ValueTask WaitForWritesAsync(CancellationToken cancellationToken)
+    /// <summary>Waits for every WRITE in flight (not for ones queued meanwhile by other callers); a failure stays for the handle's next call.</summary>
+    internal async ValueTask WaitForWritesAsync(CancellationToken cancellationToken)
     {
         Task[] pending;
         lock (_writeBehindLock)

@@ -82,4 +82,29 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
         Assert.AreEqual(0, file.UncommittedBytes, "flushed: every WRITE answered and committed");
         Assert.IsTrue(File.ReadAllBytes(server.PathInExport("see.bin")).AsSpan().SequenceEqual(data));
     }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40, false, DisplayName = "v4.0, noac")]
+    [DataRow(NfsVersion.V40, true, DisplayName = "v4.0, default caches")]
+    [DataRow(NfsVersion.V41, true, DisplayName = "v4.1, default caches")]
+    public async Task A_stat_by_path_right_after_a_write_behind_sees_its_size(NfsVersion version, bool caches)
+    {
+        var server = await StartServerAsync();
+        var options = new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes };
+        var client = Connect(server, Vers(version, caches ? options : options.WithAttributeCacheTimeout(TimeSpan.Zero)));
+        const int Size = 3 * 1024 * 1024;
+        var data = new byte[Size];
+        new Random(33).NextBytes(data);
+        await using var file = await client.OpenAsync(Nfs("stat.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
+        Assert.AreEqual(0ul, (await client.GetAttrAsync(Nfs("stat.bin"), Ct)).Attributes.Size, "empty before the writes");
+
+        // 48 WRITEs of 64 KiB: all of them fit the 8 MiB window, so the write returns while they are in flight.
+        await file.WriteAsync(0, data, StableHow4.Unstable, Ct);
+        var byPath = await client.GetAttrAsync(Nfs("stat.bin"), Ct);
+
+        Assert.AreEqual((ulong)Size, byPath.Attributes.Size, "a stat by path waits for our WRITEs in flight");
+        Assert.IsFalse(file.HasWritesInFlight);
+        await file.WriteAsync(Size, data.AsMemory(0, Piece * 4), StableHow4.Unstable, Ct);
+        Assert.AreEqual((ulong)(Size + (Piece * 4)), (await client.ResolveAsync(Nfs("stat.bin"), AttributeRequests.Stat, Ct)).Attributes.Size, "and so does a resolve");
+    }
 }

@@ -26,6 +26,28 @@ public abstract class FakeNamespaceTestBase
         OpenReadSize = 0,
     };
 
+    /// <summary>
+    /// <see cref="FastOptions"/> with the default caches (attribute, name, negative; a READ in the OPEN) when
+    /// <paramref name="caches"/>: the same scenario run both ways shows that a cached handle meeting MOVED still migrates or grafts.
+    /// </summary>
+    protected static NfsClientOptions Options(bool caches)
+    {
+        if (!caches)
+        {
+            return FastOptions;
+        }
+
+        var defaults = new NfsClientOptions();
+        return FastOptions with
+        {
+            AcRegMin = defaults.AcRegMin,
+            AcRegMax = defaults.AcRegMax,
+            AcDirMin = defaults.AcDirMin,
+            AcDirMax = defaults.AcDirMax,
+            OpenReadSize = defaults.OpenReadSize,
+        };
+    }
+
     private readonly List<IAsyncDisposable> _disposables = [];
 
     public TestContext TestContext { get; set; } = null!;

@@ -23,14 +23,16 @@ public sealed class MigrationTests : FakeNamespaceTestBase
     private static readonly IPAddress Dead = IPAddress.Parse("127.0.0.3");
 
     [TestMethod]
-    public async Task A_mount_in_use_that_answers_moved_follows_its_file_system_and_open_handles_go_on_there()
+    [DataRow(false, DisplayName = "noac")]
+    [DataRow(true, DisplayName = "default caches")]
+    public async Task A_mount_in_use_that_answers_moved_follows_its_file_system_and_open_handles_go_on_there(bool caches)
     {
         var (origin, oldServer) = await StartAsync();
         var newServer = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol2" }, new IPEndPoint(NewAddress, oldServer.EndPoint.Port)));
         newServer.CreateFile("/vol2/hello.txt", "HELLO-new"u8);
         newServer.CreateFile("/vol2/w.txt", "........"u8);
         newServer.CreateFile("/vol2/only-new.txt", "n"u8);
-        var fs = await MountAsync(origin, oldServer.EndPoint.Port);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port, caches);
         var migrated = new List<MountMigratedEventArgs>();
         fs.Migrated += (_, e) => migrated.Add(e);
 
@@ -68,12 +70,15 @@ public sealed class MigrationTests : FakeNamespaceTestBase
     }
 
     [TestMethod]
-    public async Task A_move_to_a_server_that_does_not_answer_fails_naming_it_and_the_mount_stays()
+    [DataRow(false, DisplayName = "noac")]
+    [DataRow(true, DisplayName = "default caches")]
+    public async Task A_move_to_a_server_that_does_not_answer_fails_naming_it_and_the_mount_stays(bool caches)
     {
         var (origin, oldServer) = await StartAsync();
-        var fs = await MountAsync(origin, oldServer.EndPoint.Port);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port, caches);
         CollectionAssert.AreEquivalent(new[] { "hello.txt", "w.txt" }, await ListAsync(fs, "/ref"));
         await using var reader = await fs.OpenAsync("/ref/hello.txt", OpenRequest.ForRead, Ct);
+        Assert.AreEqual("hello", await ReadAsync(reader, 16), "read before the move (with caches, the OPEN's own READ answers it)");
 
         var rule = oldServer.MoveAway("/vol", new FsLocations4(["vol"], [new FsLocation4([Dead.ToString()], ["vol2"])]));
 
@@ -103,7 +108,7 @@ public sealed class MigrationTests : FakeNamespaceTestBase
         target.CreateFile("/vol/a.txt", "moved"u8);
         var origin = Track(await FakeNfsServer.StartAsync());
         origin.CreateFile("/export/a.txt", "a"u8);
-        var fs = await MountAsync(origin, target.EndPoint.Port);
+        var fs = await MountAsync(origin, target.EndPoint.Port, caches: false);
         Assert.AreEqual(1ul, (await fs.GetAttributesAsync("/a.txt", Ct)).Size);
 
         origin.MoveAway("/export", new FsLocations4(["export"], [new FsLocation4([OldAddress.ToString()], ["vol"])]));
@@ -112,6 +117,65 @@ public sealed class MigrationTests : FakeNamespaceTestBase
         Assert.AreEqual(new IPEndPoint(OldAddress, target.EndPoint.Port), fs.Tree.Root.Server);
         Assert.AreEqual("/vol", fs.Tree.Root.ExportPath);
         Assert.AreEqual(1, fs.MigrationCount);
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "noac")]
+    [DataRow(true, DisplayName = "default caches")]
+    public async Task Opening_a_file_of_a_mount_whose_file_system_moved_opens_it_on_the_new_server(bool caches)
+    {
+        var (origin, oldServer) = await StartAsync();
+        var newServer = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol2" }, new IPEndPoint(NewAddress, oldServer.EndPoint.Port)));
+        newServer.CreateFile("/vol2/hello.txt", "HELLO-new"u8);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port, caches);
+
+        // Known to the client (cached when caches are on): the directory, its entries, the file's attributes.
+        CollectionAssert.AreEquivalent(new[] { "hello.txt", "w.txt" }, await ListAsync(fs, "/ref"));
+        Assert.AreEqual(5ul, (await fs.GetAttributesAsync("/ref/hello.txt", Ct)).Size);
+
+        oldServer.MoveAway("/vol", new FsLocations4(["vol"], [new FsLocation4([NewAddress.ToString()], ["vol2"])]));
+
+        await using (var reader = await fs.OpenAsync("/ref/hello.txt", OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual("HELLO-new", await ReadAsync(reader, 16), "opened on the new server");
+            await reader.CloseAsync(Ct);
+        }
+
+        Assert.AreEqual(new IPEndPoint(NewAddress, oldServer.EndPoint.Port), fs.Tree.MountAt("/ref")?.Server);
+        Assert.AreEqual(1, fs.MigrationCount);
+        Assert.AreEqual(1, fs.GraftCount, "moved, not grafted again");
+        Assert.IsEmpty(newServer.Errors, string.Join(Environment.NewLine, newServer.Errors));
+    }
+
+    [TestMethod]
+    [DataRow(false, DisplayName = "noac")]
+    [DataRow(true, DisplayName = "default caches")]
+    public async Task A_referral_that_appears_under_a_listed_directory_is_mounted_when_it_is_listed_or_opened(bool caches)
+    {
+        var (origin, oldServer) = await StartAsync();
+        oldServer.CreateDirectory("/vol/sub");
+        oldServer.CreateFile("/vol/sub/x.txt", "old-x"u8);
+        var newServer = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol2" }, new IPEndPoint(NewAddress, oldServer.EndPoint.Port)));
+        newServer.CreateFile("/vol2/x.txt", "new-x"u8);
+        newServer.CreateFile("/vol2/y.txt", "new-y"u8);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port, caches);
+        CollectionAssert.AreEquivalent(new[] { "x.txt" }, await ListAsync(fs, "/ref/sub"));
+        Assert.AreEqual(5ul, (await fs.GetAttributesAsync("/ref/sub/x.txt", Ct)).Size);
+
+        // /vol/sub becomes a file system of its own that lives on the new server: a trigger point below the mount.
+        oldServer.MoveAway("/vol/sub", new FsLocations4(["vol", "sub"], [new FsLocation4([NewAddress.ToString()], ["vol2"])]));
+
+        CollectionAssert.AreEquivalent(new[] { "x.txt", "y.txt" }, await ListAsync(fs, "/ref/sub"), "listed by the new server");
+        await using (var reader = await fs.OpenAsync("/ref/sub/x.txt", OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual("new-x", await ReadAsync(reader, 16));
+            await reader.CloseAsync(Ct);
+        }
+
+        Assert.AreEqual(new IPEndPoint(NewAddress, oldServer.EndPoint.Port), fs.Tree.MountAt("/ref/sub")?.Server);
+        Assert.AreEqual(2, fs.GraftCount, "/ref, then /ref/sub");
+        Assert.AreEqual(0, fs.MigrationCount, "a point below the mount, not the mount's own file system");
+        Assert.IsEmpty(newServer.Errors, string.Join(Environment.NewLine, newServer.Errors));
     }
 
     /// <summary>The origin (/export: a.txt, the referral /export/ref to the old server's /vol) and the old server (/vol: hello.txt, w.txt).</summary>
@@ -126,9 +190,9 @@ public sealed class MigrationTests : FakeNamespaceTestBase
         return (origin, old);
     }
 
-    private async Task<NamespaceFileSystem> MountAsync(FakeNfsServer origin, int referralPort)
+    private async Task<NamespaceFileSystem> MountAsync(FakeNfsServer origin, int referralPort, bool caches)
     {
-        var client = Track(new NfsClient(origin.EndPoint, FastOptions with { Identity = ClientIdentity.Create() }));
+        var client = Track(new NfsClient(origin.EndPoint, Options(caches) with { Identity = ClientIdentity.Create() }));
         var options = new NamespaceOptions { ReferralPort = referralPort, ProbeTimeout = TimeSpan.FromSeconds(10) };
         return Track(await NamespaceFileSystem.MountAsync(client, origin.EndPoint, "/export", options, Ct));
     }
