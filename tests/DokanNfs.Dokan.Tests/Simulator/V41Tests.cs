@@ -164,3 +164,9 @@ public sealed class WindowsNameTests(TestContext testContext) : Names.WindowsNam
 {
     protected override NfsVersion Version => NfsVersion.V41;
 }
+
+[TestClass]
+public sealed class OwnChangesCachedTests(TestContext testContext) : Info.OwnChangesCachedTests(testContext)
+{
+    protected override NfsVersion Version => NfsVersion.V41;
+}
