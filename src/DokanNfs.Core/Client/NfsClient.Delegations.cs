@@ -87,6 +87,7 @@ public sealed partial class NfsClient : ICallbackTarget
         {
             // Delegations are found by the path they were opened by: our own renames and removes make them unfindable.
             Handles.OnInvalidated = _delegations.ForgetPathsAtOrBelow;
+            HookDelegationCaches();
             var dispatcher = new CallbackDispatcher(options.CallbackProgram, this, _logger, ServerName);
             Volatile.Write(ref _callbacks, dispatcher);
             _rpc.CallHandler = dispatcher;
@@ -231,6 +232,10 @@ public sealed partial class NfsClient : ICallbackTarget
             // No back channel (NFSv4.0, whose SETCLIENTID names no callback path, or a session without one): the server
             // could never recall it, so it is not used but given back at once.
             StartReturn(unrecallable);
+        }
+        else
+        {
+            HoldDelegatedAttributes(fileHandle, path, attributes);
         }
     }
 
