@@ -7,14 +7,14 @@ namespace DokanNfs.Core.Client.Cache;
 /// <summary>
 /// File data read while a read delegation was held, served to later reads and re-opens without a READ (RFC 8881 §10.4:
 /// while the delegation is held no other client can write the file, so what we read stays what the server has). Kept
-/// in pages of <see cref="PageSize"/> rented from the shared pool, per file up to a per-file bound and in all up to a
-/// global one; past either, nothing more is kept (what is kept stays valid). A file's pages belong to the delegation
+/// in pages of <see cref="PageSize"/> rented from the shared pool (each filled from its start by the READs that reach it),
+/// per file up to a per-file bound and in all up to a global one; past either, nothing more is kept (what is kept stays valid). A file's pages belong to the delegation
 /// they were read under: they are dropped when it ends (<see cref="Drop"/>, from <see cref="IDelegationView.Ended"/>),
 /// and data read under a delegation whose return has begun is never kept.
 /// </summary>
 internal sealed class DelegatedDataCache
 {
-    /// <summary>The unit of caching: a READ's data is kept in whole pages, plus the page holding the end of file.</summary>
+    /// <summary>The unit of caching: each page holds a prefix of its 64 KiB, filled by one READ or several in turn.</summary>
     public const int PageSize = 64 * 1024;
 
     private readonly Lock _lock = new();
@@ -107,8 +107,8 @@ internal sealed class DelegatedDataCache
     }
 
     /// <summary>
-    /// Keeps what a READ under <paramref name="delegation"/> returned at <paramref name="offset"/>: each whole page it
-    /// covers and, with <paramref name="eof"/>, the page holding the end of file. Ignored once the delegation's return
+    /// Keeps what a READ under <paramref name="delegation"/> returned at <paramref name="offset"/>, in the pages whose
+    /// held prefix it continues; <paramref name="eof"/> records where the file ends. Ignored once the delegation's return
     /// has begun (checked under the same lock <see cref="Drop"/> takes, so nothing read before a recall outlives it).
     /// </summary>
     public void Fill(Delegation delegation, long offset, ReadOnlySpan<byte> data, bool eof)
@@ -144,25 +144,32 @@ internal sealed class DelegatedDataCache
                 file.EndOfFile = end;
             }
 
-            var first = (offset + PageSize - 1) / PageSize;
-            for (var index = first; index * PageSize < end; index++)
+            // Each page holds the file's bytes from its start up to its Length: a READ that starts within or right after
+            // that prefix extends it (READs smaller than a page fill it in turn).
+            for (var index = offset / PageSize; index * PageSize < end; index++)
             {
                 var start = index * PageSize;
-                var length = (int)Math.Min(PageSize, end - start);
-                if ((length < PageSize && file.EndOfFile != end) || file.Pages.ContainsKey(index))
+                var held = file.Pages.TryGetValue(index, out var page) ? page.Length : 0;
+                var from = start + held;
+                var to = Math.Min(end, start + PageSize);
+                if (from < offset || from >= to)
                 {
                     continue;
                 }
 
-                if (file.Pages.Count >= _maxPagesPerFile || Interlocked.Read(ref _pages) >= _maxPages)
+                if (held == 0)
                 {
-                    break;
+                    if (file.Pages.Count >= _maxPagesPerFile || Interlocked.Read(ref _pages) >= _maxPages)
+                    {
+                        break;
+                    }
+
+                    page = new Page(ArrayPool<byte>.Shared.Rent(PageSize), 0);
+                    Interlocked.Increment(ref _pages);
                 }
 
-                var buffer = ArrayPool<byte>.Shared.Rent(PageSize);
-                data.Slice((int)(start - offset), length).CopyTo(buffer);
-                file.Pages[index] = new Page(buffer, length);
-                Interlocked.Increment(ref _pages);
+                data.Slice((int)(from - offset), (int)(to - from)).CopyTo(page.Buffer.AsSpan(held));
+                file.Pages[index] = page with { Length = (int)(to - start) };
             }
         }
     }
