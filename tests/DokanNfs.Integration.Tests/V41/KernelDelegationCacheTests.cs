@@ -50,7 +50,7 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
         await using var other = NewClient(server.EndPoint, delegations: false);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var first = Pattern(150_000, 1);
+        var first = Pattern(100_000, 1);
         await WriteAsync(other, "/d.bin", first);
         testContext.WriteLine($"written: {clock.Elapsed}");
         await using var tap = RpcTap.Start(server.EndPoint);
@@ -72,7 +72,7 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
 
         Assert.IsEmpty(tap.Calls, "re-open and read under the delegation: no OPEN, no READ: " + Describe(tap));
 
-        var second = Pattern(150_000, 2);
+        var second = Pattern(100_000, 2);
         await WriteAsync(other, "/d.bin", second);
         testContext.WriteLine($"recalled: {clock.Elapsed}");
         Assert.AreEqual(1L, client.DelegationsReturned);
