@@ -7,15 +7,20 @@ namespace DokanNfs.Core.Client.Cache;
 /// <summary>
 /// File data read while a read delegation was held, served to later reads and re-opens without a READ (RFC 8881 §10.4:
 /// while the delegation is held no other client can write the file, so what we read stays what the server has). Kept
-/// in pages of <see cref="PageSize"/> rented from the shared pool (each filled from its start by the READs that reach it),
+/// in pages of <see cref="PageSize"/> rented from the shared pool (each filled block by block by the READs that reach it),
 /// per file up to a per-file bound and in all up to a global one; past either, nothing more is kept (what is kept stays valid). A file's pages belong to the delegation
 /// they were read under: they are dropped when it ends (<see cref="Drop"/>, from <see cref="IDelegationView.Ended"/>),
 /// and data read under a delegation whose return has begun is never kept.
 /// </summary>
 internal sealed class DelegatedDataCache
 {
-    /// <summary>The unit of caching: each page holds a prefix of its 64 KiB, filled by one READ or several in turn.</summary>
+    /// <summary>The unit of allocation: 64 KiB, filled by the READs that reach it, block by block.</summary>
     public const int PageSize = 64 * 1024;
+
+    /// <summary>What a page keeps track of: a block is held once one READ covered it whole (or up to the end of file).</summary>
+    public const int BlockSize = 4096;
+
+    private const int BlocksPerPage = PageSize / BlockSize;
 
     private readonly Lock _lock = new();
     private readonly Dictionary<NfsFh, FileData> _files = [];
@@ -73,22 +78,13 @@ internal sealed class DelegatedDataCache
                 return file.EndOfFile >= 0;
             }
 
-            // Every page touched must be there, and full unless it holds the end of file.
-            for (var position = offset; position < end;)
+            // Every block touched must be held (the one holding the end of file up to it).
+            for (var block = offset / BlockSize; block * BlockSize < end; block++)
             {
-                var index = position / PageSize;
-                if (!file.Pages.TryGetValue(index, out var page))
+                if (!file.Pages.TryGetValue(block / BlocksPerPage, out var page) || (page.Blocks & (1u << (int)(block % BlocksPerPage))) == 0)
                 {
                     return false;
                 }
-
-                var pageEnd = (index * PageSize) + page.Length;
-                if (pageEnd < Math.Min(end, (index + 1) * PageSize))
-                {
-                    return false;
-                }
-
-                position = (index + 1) * PageSize;
             }
 
             for (var position = offset; position < end;)
@@ -96,7 +92,7 @@ internal sealed class DelegatedDataCache
                 var index = position / PageSize;
                 var page = file.Pages[index];
                 var within = (int)(position - (index * PageSize));
-                var n = (int)Math.Min(page.Length - within, end - position);
+                var n = (int)Math.Min(PageSize - within, end - position);
                 page.Buffer.AsSpan(within, n).CopyTo(destination[(int)(position - offset)..]);
                 position += n;
             }
@@ -107,8 +103,8 @@ internal sealed class DelegatedDataCache
     }
 
     /// <summary>
-    /// Keeps what a READ under <paramref name="delegation"/> returned at <paramref name="offset"/>, in the pages whose
-    /// held prefix it continues; <paramref name="eof"/> records where the file ends. Ignored once the delegation's return
+    /// Keeps what a READ under <paramref name="delegation"/> returned at <paramref name="offset"/>: the 4 KiB blocks it
+    /// covers whole; <paramref name="eof"/> records where the file ends. Ignored once the delegation's return
     /// has begun (checked under the same lock <see cref="Drop"/> takes, so nothing read before a recall outlives it).
     /// </summary>
     public void Fill(Delegation delegation, long offset, ReadOnlySpan<byte> data, bool eof)
@@ -144,20 +140,33 @@ internal sealed class DelegatedDataCache
                 file.EndOfFile = end;
             }
 
-            // Each page holds the file's bytes from its start up to its Length: a READ that starts within or right after
-            // that prefix extends it (READs smaller than a page fill it in turn).
+            // A page holds the blocks READs covered whole (the one holding the end of file: up to it), in any order —
+            // READs of one request come back in any order.
             for (var index = offset / PageSize; index * PageSize < end; index++)
             {
                 var start = index * PageSize;
-                var held = file.Pages.TryGetValue(index, out var page) ? page.Length : 0;
-                var from = start + held;
-                var to = Math.Min(end, start + PageSize);
-                if (from < offset || from >= to)
+                var blocks = 0u;
+                for (var b = 0; b < BlocksPerPage; b++)
+                {
+                    var blockStart = start + (b * BlockSize);
+                    var blockEnd = blockStart + BlockSize;
+                    if (file.EndOfFile >= 0)
+                    {
+                        blockEnd = Math.Min(blockEnd, file.EndOfFile);
+                    }
+
+                    if (blockStart >= offset && blockEnd <= end && blockEnd > blockStart)
+                    {
+                        blocks |= 1u << b;
+                    }
+                }
+
+                if (blocks == 0)
                 {
                     continue;
                 }
 
-                if (held == 0)
+                if (!file.Pages.TryGetValue(index, out var page))
                 {
                     if (file.Pages.Count >= _maxPagesPerFile || Interlocked.Read(ref _pages) >= _maxPages)
                     {
@@ -168,8 +177,10 @@ internal sealed class DelegatedDataCache
                     Interlocked.Increment(ref _pages);
                 }
 
-                data.Slice((int)(from - offset), (int)(to - from)).CopyTo(page.Buffer.AsSpan(held));
-                file.Pages[index] = page with { Length = (int)(to - start) };
+                var from = Math.Max(offset, start);
+                var to = Math.Min(end, start + PageSize);
+                data.Slice((int)(from - offset), (int)(to - from)).CopyTo(page.Buffer.AsSpan((int)(from - start)));
+                file.Pages[index] = page with { Blocks = page.Blocks | blocks };
             }
         }
     }
@@ -220,5 +231,6 @@ internal sealed class DelegatedDataCache
         public long EndOfFile { get; set; } = -1;
     }
 
-    private readonly record struct Page(byte[] Buffer, int Length);
+    /// <summary>A page's buffer and which of its blocks hold data (bit b: [b × 4 KiB, + 4 KiB)).</summary>
+    private readonly record struct Page(byte[] Buffer, uint Blocks);
 }
