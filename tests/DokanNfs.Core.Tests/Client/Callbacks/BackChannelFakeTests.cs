@@ -240,6 +240,41 @@ public sealed class BackChannelFakeTests(TestContext testContext)
     }
 
     [TestMethod]
+    public async Task Data_read_under_a_delegation_is_served_until_the_recall_and_dropped_with_it()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        client.NoteReadUnderDelegation(client.ReadDelegationFor(File), 0, "hello"u8, eof: true);
+        var buffer = new byte[16];
+        Assert.IsTrue(client.TryReadDelegated(File, 0, buffer, out var count));
+        Assert.AreEqual(5, count);
+
+        await CallAsync(fake, client, NfsCallbackProgram.ProcCompound, Compound(1, Sequence(client.Session!.SessionId, 1), Recall(Deleg, File)));
+
+        Assert.IsFalse(client.TryReadDelegated(File, 0, buffer, out _), "the recall dropped the data before the DELEGRETURN");
+        Assert.AreEqual(0L, client.DelegatedDataBytes);
+        Assert.IsNull(client.ReadDelegationFor(File), "nothing read from now on is kept");
+    }
+
+    [TestMethod]
+    public async Task After_a_server_restart_the_data_read_under_the_old_delegation_is_dropped_even_when_the_delegation_is_reclaimed()
+    {
+        var (fake, client) = await StartAsync();
+        Grant(client);
+        client.NoteReadUnderDelegation(client.ReadDelegationFor(File), 0, "hello"u8, eof: true);
+        Assert.IsGreaterThan(0L, client.DelegatedDataBytes);
+
+        fake.Restart();
+        await GetRootAsync(client);
+        await client.Session!.ReclaimCompletion.WaitAsync(Ct);
+
+        Assert.AreEqual(1, fake.ReclaimedDelegations);
+        Assert.IsTrue(client.Delegations.TryGetDelegation(File, out _), "reclaimed with CLAIM_PREVIOUS");
+        Assert.AreEqual(0L, client.DelegatedDataBytes, "dropped with the old delegation: the next read goes to the server");
+        Assert.IsFalse(client.TryReadDelegated(File, 0, new byte[16], out _));
+    }
+
+    [TestMethod]
     public async Task A_delegation_granted_without_a_back_channel_is_not_used_but_returned_at_once()
     {
         var (fake, client) = await StartAsync(delegations: false);
