@@ -86,6 +86,46 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
         Assert.IsNotEmpty(tap.CallsTagged("open"), Describe(tap));
     }
 
+    [TestMethod]
+    public async Task After_knfsd_restarts_the_data_kept_under_the_old_delegation_is_dropped_and_the_next_read_goes_to_the_server()
+    {
+        await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
+        await using var other = NewClient(server.EndPoint, delegations: false);
+        var data = Pattern(10_000, 3);
+        await WriteAsync(other, "/r.bin", data);
+        await using var tap = RpcTap.Start(server.EndPoint);
+        await using var client = NewClient(tap.EndPoint, delegations: true);
+        await using (var file = await client.OpenAsync("/r.bin", OpenRequest.ForRead, Ct))
+        {
+            Assert.AreEqual(OpenDelegationType4.Read, file.Delegation.Type, server.Console);
+            CollectionAssert.AreEqual(data, await ReadAllAsync(file));
+        }
+
+        Assert.IsGreaterThan(0L, client.DelegatedDataBytes);
+        var generation = client.ClientIdGeneration;
+
+        await server.RestartNfsdAsync(Ct);
+        await using (var probe = await client.OpenAsync("/probe", new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Unchecked }, Ct))
+        {
+            // Any call to the server meets the restart (a stale session and client id): recovery runs, with its reclaims.
+        }
+
+        await client.Session!.ReclaimCompletion.WaitAsync(Ct);
+        Assert.IsGreaterThan(generation, client.ClientIdGeneration, "the client saw the restart");
+        Assert.AreEqual(0L, client.DelegatedDataBytes, "the data went with the old delegation");
+        testContext.WriteLine(client.Delegations.Count == 1
+            ? "knfsd gave the delegation back to CLAIM_PREVIOUS (its client tracking kept us)"
+            : "knfsd did not let the delegation be reclaimed: dropped with its caches. Console:\n" + server.Console);
+
+        tap.Reset();
+        await using (var again = await client.OpenAsync("/r.bin", OpenRequest.ForRead, Ct))
+        {
+            CollectionAssert.AreEqual(data, await ReadAllAsync(again));
+        }
+
+        Assert.IsNotEmpty(tap.Calls, "the read after the restart went to the server");
+    }
+
     private static NfsClient NewClient(System.Net.IPEndPoint endPoint, bool delegations) =>
         new(endPoint, new NfsClientOptions
         {
