@@ -48,7 +48,7 @@ internal sealed record DokanNfsSettings
     }
 
     /// <summary>
-    /// <c>Mounts</c>: a list of { Url, MountPoint, Options, Label }. Errors name the entry by its index, as
+    /// <c>Mounts</c>: a list of { Url, MountPoint, Options, Label, Delegations }. Errors name the entry by its index, as
     /// configuration keys do ("Mounts:1:MountPoint"); two entries on one mount point are refused.
     /// </summary>
     private static List<MountRequest> ReadMounts(IConfigurationSection section)
@@ -65,14 +65,23 @@ internal sealed record DokanNfsSettings
             .ThenBy(c => c.Key, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
-            SettingsReader.OnlyKnownKeys(entry, "Url", "MountPoint", "Options", "Label");
+            SettingsReader.OnlyKnownKeys(entry, "Url", "MountPoint", "Options", "Label", "Delegations");
+
+            // "Delegations": true|false is the deleg / nodeleg option; written after Options, it wins over them.
+            var delegations = SettingsReader.Choice(entry, "Delegations", "true", "false");
+            var options = SettingsReader.String(entry, "Options");
+            if (delegations is not null)
+            {
+                options = (string.IsNullOrWhiteSpace(options) ? string.Empty : options + ",") + (delegations == "true" ? "deleg" : "nodeleg");
+            }
+
             MountRequest request;
             try
             {
                 request = MountRequest.Create(
                     SettingsReader.String(entry, "Url"),
                     SettingsReader.String(entry, "MountPoint"),
-                    SettingsReader.String(entry, "Options"),
+                    options,
                     SettingsReader.String(entry, "Label"),
                     entry.Path);
             }

@@ -8,7 +8,7 @@ namespace DokanNfs.Cli.Mounting;
 /// Parses mount options written as <c>key=value,flag,…</c>: the keys of Windows' <c>mount -o</c> (rsize, wsize,
 /// timeout, retry, mtype, casesensitive) and of ms-nfs41-client / Linux (vers, sec, port, timeo, retrans,
 /// hard, soft, ro, rw, and the attribute cache's acregmin, acregmax, acdirmin, acdirmax, actimeo, noac of nfs(5)),
-/// plus uid, gid, referrals and label. A later key wins over an earlier one, as with
+/// plus uid, gid, referrals, label, and deleg / nodeleg (whether NFSv4.1 delegations are asked for). A later key wins over an earlier one, as with
 /// mount(8). A mistake is a <see cref="CliException"/> (bad arguments) naming where the text came from and the key.
 /// </summary>
 internal static class MountOptionParser
@@ -17,7 +17,7 @@ internal static class MountOptionParser
     public const string KnownKeys =
         "vers, sec, port, rsize, wsize, timeo (timeout), retrans (retry), mtype=hard|soft, hard, soft, ro, rw, uid, gid, " +
         "casesensitive, caseinsensitive, referrals=follow|none|allow:HOST;HOST, label, " +
-        "acregmin, acregmax, acdirmin, acdirmax, actimeo, noac";
+        "acregmin, acregmax, acdirmin, acdirmax, actimeo, noac, deleg, nodeleg";
 
     /// <summary>
     /// Applies <paramref name="text"/> over <paramref name="options"/>. <paramref name="source"/> names where the text
@@ -153,6 +153,10 @@ internal static class MountOptionParser
             case "noac":
                 // nfs(5): noac caches no attributes (actimeo=0).
                 return Flag(o with { AcRegMin = TimeSpan.Zero, AcRegMax = TimeSpan.Zero, AcDirMin = TimeSpan.Zero, AcDirMax = TimeSpan.Zero }, key, value, source);
+            case "deleg":
+                return Flag(o with { Delegations = true }, key, value, source);
+            case "nodeleg":
+                return Flag(o with { Delegations = false }, key, value, source);
             default:
                 throw Bad(source, $"unknown mount option '{(raw.Contains('=', StringComparison.Ordinal) ? key : raw)}'; the options are: {KnownKeys}.");
         }

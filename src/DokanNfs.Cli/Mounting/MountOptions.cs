@@ -63,6 +63,12 @@ internal sealed record MountOptions
     /// <summary>acdirmax= : the most seconds a directory's attributes are trusted (60).</summary>
     public TimeSpan AcDirMax { get; init; } = Defaults.AcDirMax;
 
+    /// <summary>
+    /// Whether the client sets up a back channel so the server may grant delegations (NFSv4.1; RFC 8881 §10.4): files
+    /// re-opened, stat'ed and read again without round trips while one is held. <c>nodeleg</c> turns them off.
+    /// </summary>
+    public bool Delegations { get; init; } = true;
+
     /// <summary>The volume label Explorer shows; null: "NFS".</summary>
     public string? Label { get; init; }
 
@@ -88,6 +94,7 @@ internal sealed record MountOptions
                 "true" => key,
                 "false" when key == "ro" => "rw",
                 "false" when key == "casesensitive" => "caseinsensitive",
+                "false" when key == "deleg" => "nodeleg",
                 _ => key + "=" + value,
             });
         }
@@ -111,6 +118,7 @@ internal sealed record MountOptions
             new("ro", ReadOnly ? "true" : "false"),
             new("casesensitive", CaseInsensitive ? "false" : "true"),
             new("referrals", MountOptionParser.FormatReferrals(Referrals)),
+            new("deleg", Delegations ? "true" : "false"),
         };
         // The attribute-cache times only when they differ from the defaults, so the usual string stays short.
         AddIfChanged(list, "acregmin", AcRegMin, Defaults.AcRegMin);

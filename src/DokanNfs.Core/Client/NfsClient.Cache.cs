@@ -190,6 +190,9 @@ public sealed partial class NfsClient
         if ((file.Access & OpenShareAccess.Write) != 0)
         {
             _writeOpens.AddOrUpdate(file.FileHandle, 1, static (_, n) => n + 1);
+
+            // Our own writes are not in the data kept under a read delegation (NfsClient.DelegatedData.cs).
+            _delegatedData?.Drop(file.FileHandle);
         }
 
         var attributes = AttributeCache;
@@ -259,7 +262,10 @@ public sealed partial class NfsClient
             && path.IndexOf('/', prefix) < 0;
     }
 
-    /// <summary>A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server).</summary>
+    /// <summary>
+    /// A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server), unless a
+    /// read delegation is held on it: then no other client can have changed it (RFC 8881 §10.4.1).
+    /// </summary>
     internal void NoteClosed(NfsOpenFile file)
     {
         if ((file.Access & OpenShareAccess.Write) != 0)
@@ -271,7 +277,10 @@ public sealed partial class NfsClient
             }
         }
 
-        _attributeCache?.Invalidate(file.FileHandle);
+        if (!_delegations.TryGetDelegation(file.FileHandle, out var type) || type != OpenDelegationType4.Read)
+        {
+            _attributeCache?.Invalidate(file.FileHandle);
+        }
     }
 
     /// <summary>

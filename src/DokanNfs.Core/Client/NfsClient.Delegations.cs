@@ -87,6 +87,7 @@ public sealed partial class NfsClient : ICallbackTarget
         {
             // Delegations are found by the path they were opened by: our own renames and removes make them unfindable.
             Handles.OnInvalidated = _delegations.ForgetPathsAtOrBelow;
+            HookDelegationCaches();
             var dispatcher = new CallbackDispatcher(options.CallbackProgram, this, _logger, ServerName);
             Volatile.Write(ref _callbacks, dispatcher);
             _rpc.CallHandler = dispatcher;
@@ -97,15 +98,16 @@ public sealed partial class NfsClient : ICallbackTarget
 
     /// <summary>
     /// An OPEN made locally under a delegation (RFC 8881 §10.4.1: with a delegation, opens need not be sent), or null
-    /// when it must go to the server: only for reading and denying nothing, by the principal the delegation was granted
-    /// to (the server checked that one's access), for the path the delegation was opened by, under a read delegation
-    /// (under a write delegation our own writes through other handles would leave the attributes of the grant stale).
+    /// when it must go to the server: denying nothing, neither creating nor truncating, by the principal the delegation
+    /// was granted to (the server checked that one's access), for the path the delegation was opened by; for reading
+    /// under any delegation, for writing only under a write delegation (§10.4: no other client may open the file then).
+    /// The attributes of the grant are the open's (its size only a hint for reads: the server's eof decides).
     /// </summary>
     private NfsOpenFile? TryOpenUnderDelegation(string path, OpenRequest request, RpcCredential credential)
     {
-        if (request.Access != OpenShareAccess.Read || request.Deny != OpenShareDeny.None || request.Create is not null || request.Truncate
+        if (request.Access == OpenShareAccess.None || request.Deny != OpenShareDeny.None || request.Create is not null || request.Truncate
             || !_delegations.TryGetByPath(NfsPath.Normalize(path), out var delegation)
-            || delegation.IsWrite
+            || (request.Access != OpenShareAccess.Read && !delegation.IsWrite)
             || !PrincipalComparer.Instance.Equals(delegation.Credential, credential))
         {
             return null;
@@ -123,6 +125,12 @@ public sealed partial class NfsClient : ICallbackTarget
 
         _owners.AddHandle(owner, delegation.FileHandle);
         Register(file);
+        if ((request.Access & OpenShareAccess.Write) != 0)
+        {
+            // Counted as any open for write (NoteClosed takes it off): the caches do not serve what it changes.
+            _writeOpens.AddOrUpdate(delegation.FileHandle, 1, static (_, n) => n + 1);
+        }
+
         Interlocked.Increment(ref _localOpens);
         DelegationLog.OpenedLocally(_logger, ServerName, delegation.Path, delegation.StateId);
         return file;
@@ -232,20 +240,30 @@ public sealed partial class NfsClient : ICallbackTarget
             // could never recall it, so it is not used but given back at once.
             StartReturn(unrecallable);
         }
+        else
+        {
+            HoldDelegatedAttributes(fileHandle, path, attributes);
+        }
     }
 
     private void StartReturn(Delegation delegation) =>
         _ = NfsCallContext.StartDetached(() => ReturnDelegationAsync(delegation, CancellationToken.None));
 
     /// <summary>
-    /// DELEGRETURN (RFC 8881 §18.6) of a delegation whose return has begun. Nothing is held locally under a delegation
-    /// yet (every open and write went to the server), so there is nothing to flush or to reclaim first. A stateid the
+    /// DELEGRETURN (RFC 8881 §18.6) of a delegation whose return has begun. Under a write delegation the data written is
+    /// flushed first — write-behind drained, then COMMIT (§10.4.1: modified data is written back before the return) —
+    /// and the opens made locally under it are made on the server (<see cref="PushLocalOpensAsync"/>). A stateid the
     /// server no longer knows needs no return; the delegation is forgotten whatever happens.
     /// </summary>
     private async Task ReturnDelegationAsync(Delegation delegation, CancellationToken cancellationToken)
     {
         try
         {
+            if (delegation.IsWrite)
+            {
+                await FlushUnderDelegationAsync(delegation, cancellationToken).ConfigureAwait(false);
+            }
+
             await PushLocalOpensAsync(delegation, cancellationToken).ConfigureAwait(false);
             await RunAsync(
                 "delegreturn",
@@ -275,6 +293,29 @@ public sealed partial class NfsClient : ICallbackTarget
         finally
         {
             _delegations.Remove(delegation);
+        }
+    }
+
+    /// <summary>The writes of every open of a write-delegated file on stable storage on the server, before the DELEGRETURN.</summary>
+    private async Task FlushUnderDelegationAsync(Delegation delegation, CancellationToken cancellationToken)
+    {
+        foreach (var file in ReclaimOrder())
+        {
+            if (!file.FileHandle.Equals(delegation.FileHandle) || file.IsClosed || (file.Access & OpenShareAccess.Write) == 0)
+            {
+                continue;
+            }
+
+            try
+            {
+                await file.DrainWritesAsync(cancellationToken).ConfigureAwait(false);
+                await file.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (NfsException ex)
+            {
+                // The handle reports its own failure (write-behind error, lost data); the delegation is returned anyway.
+                DelegationLog.ReturnFailed(_logger, ServerName, delegation.StateId, file.Path, "flush: " + ex.Message);
+            }
         }
     }
 

@@ -118,6 +118,7 @@ public sealed partial class NfsClient
                     Register(file);
                     Handles.InvalidateAtOrBelow(normalized);
                     NoteDelegation(fileHandle, normalized, delegation, credential, attributes);
+                    NotePrefetchUnderDelegation(fileHandle, prefetch);
                     NoteOpened(file, parent.FileHandle, credential);
                     break;
                 }

@@ -119,6 +119,15 @@ public sealed record NfsClientOptions
     /// <summary>How many objects the attribute cache holds (and names per user the directory-entry cache) before it drops the oldest.</summary>
     public int AttributeCacheCapacity { get; init; } = 65536;
 
+    /// <summary>
+    /// The most file data kept per file while a read delegation is held on it (served to later reads and re-opens with
+    /// no READ); zero keeps none. Rounded down to whole 64 KiB pages.
+    /// </summary>
+    public long DelegatedDataBytesPerFile { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>The most file data kept under read delegations in all (<see cref="DelegatedDataBytesPerFile"/>).</summary>
+    public long DelegatedDataBytes { get; init; } = 128L * 1024 * 1024;
+
     /// <summary>The four attribute-cache timeouts set to <paramref name="time"/> (nfs(5) actimeo=); zero is noac.</summary>
     public NfsClientOptions WithAttributeCacheTimeout(TimeSpan time) => this with { AcRegMin = time, AcRegMax = time, AcDirMin = time, AcDirMax = time };
 

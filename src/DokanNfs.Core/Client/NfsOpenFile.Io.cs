@@ -39,6 +39,12 @@ public sealed partial class NfsOpenFile
         }
 
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        if (Lost is null && _client.TryReadDelegated(FileHandle, offset, buffer.Span, out var delegated))
+        {
+            // Read before under the read delegation still held (NfsClient.DelegatedData.cs).
+            return delegated;
+        }
+
         if (_prefetch is not null && Lost is null && TryReadPrefetched(offset, buffer, out var prefetched))
         {
             // The OPEN's COMPOUND read it already (NfsOpenFile.Prefetch.cs).
@@ -248,6 +254,7 @@ public sealed partial class NfsOpenFile
     {
         var total = 0;
         var eof = false;
+        var delegation = _client.ReadDelegationFor(FileHandle);
         while (total < destination.Length)
         {
             var into = destination[total..];
@@ -278,6 +285,7 @@ public sealed partial class NfsOpenFile
                     Credential),
                 cancellationToken).ConfigureAwait(false);
 
+            _client.NoteReadUnderDelegation(delegation, offset + total, into.Span[..got.Length], got.eof);
             total += got.Length;
             if (got.eof || got.Length == 0)
             {

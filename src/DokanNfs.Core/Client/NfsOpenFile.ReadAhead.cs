@@ -268,7 +268,8 @@ public sealed partial class NfsOpenFile
     private async Task<ReadAheadData> ReadAheadAsync(ReadAheadSlot slot, CancellationToken cancellationToken)
     {
         var count = slot.Length;
-        return await RunIoAsync(
+        var delegation = _client.ReadDelegationFor(FileHandle);
+        var read = await RunIoAsync(
             (fileHandle, stateId, ct) => _client.RunAsync(
                 "read",
                 new ReadAheadCall(fileHandle, stateId, slot.Offset, count),
@@ -300,6 +301,8 @@ public sealed partial class NfsOpenFile
                 retryAfterRecovery: false,
                 Credential),
             cancellationToken).ConfigureAwait(false);
+        _client.NoteReadUnderDelegation(delegation, slot.Offset, read.Buffer.AsSpan(read.Start, read.Count), read.Eof);
+        return read;
     }
 
     private void CountWindow()

@@ -262,6 +262,13 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 return;
             }
 
+            if (IsLocalUnderDelegation && (Access & OpenShareAccess.Write) != 0)
+            {
+                // Opened for write under a write delegation: its data is committed as at any close, so none is kept
+                // only in memory once the handle is gone.
+                await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             if (CloseLocally())
             {
                 // Opened under a delegation and never sent to the server (NfsOpenFile.Delegation): nothing to CLOSE.

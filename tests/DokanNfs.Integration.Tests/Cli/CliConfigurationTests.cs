@@ -61,7 +61,7 @@ public sealed class CliConfigurationTests : IDisposable
               // comments and trailing commas are allowed
               "Mounts": [
                 { "Url": "nfs://a/x", "MountPoint": "X:", "Options": "soft,ro", },
-                { "Url": "b:/y", "MountPoint": "Y:", "Label": "Why" },
+                { "Url": "b:/y", "MountPoint": "Y:", "Label": "Why", "Delegations": false },
               ],
               "Identity": {
                 "Users": { "S-1-5-21-1-2-3-1001": "1000:100:4,24", "S-1-5-21-1-2-3-1002": "1001:100" },
@@ -82,6 +82,8 @@ public sealed class CliConfigurationTests : IDisposable
         Assert.AreEqual("Mounts:0", settings.Mounts[0].Source);
         Assert.AreEqual("Why", settings.Mounts[1].Options.Label);
         Assert.AreEqual("/y", settings.Mounts[1].Export);
+        Assert.IsTrue(settings.Mounts[0].Options.Delegations);
+        Assert.IsFalse(settings.Mounts[1].Options.Delegations, "Delegations: false is nodeleg");
 
         var identity = settings.Identity;
         Assert.IsTrue(identity.TryMapRequester(Sid.Parse("S-1-5-21-1-2-3-1001"), out var alice));

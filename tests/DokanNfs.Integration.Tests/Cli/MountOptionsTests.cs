@@ -44,6 +44,8 @@ public sealed class MountOptionsTests
     [DataRow("referrals=all", "referrals=follow")]
     [DataRow("anonuid=5,anongid=6", "uid=5,gid=6")]
     [DataRow(" RO , Hard ", "ro,hard")]
+    [DataRow("nodeleg", "nodeleg")]
+    [DataRow("nodeleg,deleg", "deleg")]
     public void Aliases_mean_the_same(string alias, string canonical)
     {
         Assert.AreEqual(MountOptionParser.Apply(new MountOptions(), canonical, "-o"), MountOptionParser.Apply(new MountOptions(), alias, "-o"));
@@ -80,7 +82,7 @@ public sealed class MountOptionsTests
         var o = new MountOptions();
 
         Assert.AreEqual(
-            "vers=auto,sec=sys,port=2049,rsize=1048576,wsize=1048576,timeo=30,retrans=1,mtype=hard,rw,casesensitive,referrals=follow",
+            "vers=auto,sec=sys,port=2049,rsize=1048576,wsize=1048576,timeo=30,retrans=1,mtype=hard,rw,casesensitive,referrals=follow,deleg",
             o.ToOptionString(2049));
         Assert.AreEqual(TimeSpan.FromSeconds(60), o.SoftTimeout);
     }

@@ -17,8 +17,11 @@ namespace DokanNfs.Integration.Tests.Namespace;
 /// elsewhere it reaches B on 2049, as a real referral does.
 /// </summary>
 [TestClass]
-public sealed class ReferralTriggerTests(TestContext testContext) : ClientTestBase(testContext)
+public class ReferralTriggerTests(TestContext testContext) : ClientTestBase(testContext)
 {
+    /// <summary>The NFS minor version the drive root's client speaks (4.1 in the derived class of Namespace/V41Tests.cs).</summary>
+    protected virtual NfsVersion Version => NfsVersion.V40;
+
     private const string FromB = "bytes that live on B";
 
     private const UnixFileMode TargetRootMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
@@ -167,7 +170,7 @@ public sealed class ReferralTriggerTests(TestContext testContext) : ClientTestBa
         File.WriteAllText(a.PathInExport("a.txt"), "from A");
         a.MakeReferral("dead", "127.0.0.1:/export");
         var deadPort = UnusedPort();
-        var fs = Track(await NamespaceFileSystem.MountAsync(Connect(a), a.EndPoint, Export, new NamespaceOptions { ReferralPort = deadPort }, Ct));
+        var fs = Track(await NamespaceFileSystem.MountAsync(Connect(a, Vers(Version)), a.EndPoint, Export, new NamespaceOptions { ReferralPort = deadPort }, Ct));
 
         var ex = await Assert.ThrowsExactlyAsync<NfsReferralException>(async () => await ListAsync(fs, "/dead"));
 
@@ -199,7 +202,7 @@ public sealed class ReferralTriggerTests(TestContext testContext) : ClientTestBa
             options = options with { ReferralPort = proxy.EndPoint.Port };
         }
 
-        var fs = Track(await NamespaceFileSystem.MountAsync(Connect(a), a.EndPoint, Export, options, Ct));
+        var fs = Track(await NamespaceFileSystem.MountAsync(Connect(a, Vers(Version)), a.EndPoint, Export, options, Ct));
         return (a, b, proxy, fs);
     }
 

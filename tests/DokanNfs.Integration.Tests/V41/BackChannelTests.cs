@@ -9,8 +9,9 @@ namespace DokanNfs.Integration.Tests.V41;
 /// The NFSv4.1 back channel against Ganesha (issue 10 §6): asked for with CREATE_SESSION4_FLAG_CONN_BACK_CHAN on the
 /// fore channel's connection, granted, kept up (no SEQ4_STATUS_CB_PATH_DOWN*) across a reconnect that binds the new
 /// connection to both channels. Ganesha 4.3's VFS FSAL grants no delegations (its fsinfo says delegations = 0, so
-/// OPEN answers OPEN_DELEGATE_NONE even with Delegations on): recalls and DELEGRETURN are tested against the scripted
-/// server (Core.Tests, BackChannelFakeTests).
+/// OPEN answers OPEN_DELEGATE_NONE even with Delegations on): recalls, DELEGRETURN and what a read delegation serves are
+/// tested against Linux knfsd (KernelDelegationTests, KernelDelegationCacheTests) and the scripted server (Core.Tests,
+/// BackChannelFakeTests).
 /// </summary>
 [TestClass]
 public sealed class BackChannelTests(TestContext testContext) : RecoveryTestBase(testContext)

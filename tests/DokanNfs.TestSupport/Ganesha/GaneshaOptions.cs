@@ -50,7 +50,8 @@ public sealed record GaneshaOptions
     /// <summary>
     /// Turn NFSv4 delegations on: NFSV4 Delegations = true and the export's Delegations = RW. Off by default, as
     /// Ganesha's own default is. Note: Ganesha 4.3's VFS FSAL still grants none (its fsinfo has delegations = 0, and
-    /// OPEN answers OPEN_DELEGATE_NONE); the switch matters for FSALs that support them.
+    /// OPEN answers OPEN_DELEGATE_NONE); the switch matters for FSALs that support them. Delegations are tested against
+    /// Linux knfsd instead (KernelNfsServer).
     /// </summary>
     public bool Delegations { get; init; }
 

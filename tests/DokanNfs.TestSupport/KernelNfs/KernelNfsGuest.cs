@@ -7,7 +7,8 @@ namespace DokanNfs.TestSupport.KernelNfs;
 /// (read-write), so everything the guest writes goes to tmpfs mounts of its own: /run, /var/lib/nfs and the export,
 /// which must be a file system with export operations (hostfs has none). It prints "INIT: READY" on its console once
 /// nfsd listens, or "INIT: FAILED step" and powers off; it stops nfsd (threads 0) and powers off when the stop file
-/// appears in the run directory.
+/// appears in the run directory; it restarts nfsd (threads 0, then 4 again) when a restart file appears, and prints
+/// "INIT: RESTARTED".
 /// </summary>
 internal static class KernelNfsGuest
 {
@@ -15,6 +16,7 @@ internal static class KernelNfsGuest
     public const string HostAddress = "10.231.0.1";
     public const string Ready = "INIT: READY";
     public const string Failed = "INIT: FAILED";
+    public const string Restarted = "INIT: RESTARTED";
 
     // Modules in dependency order (modules.dep of the user-mode-linux package): insmod, as the guest has no depmod tree.
     private static readonly string[] Modules =
@@ -45,7 +47,15 @@ internal static class KernelNfsGuest
         rpc.mountd -F -N 2 -N 3 --no-udp > $D/mountd.log 2>&1 &
         rpc.nfsd -N 3 -V 4.1 -V 4.2 --no-udp -p 2049 4 || fail rpc.nfsd
         echo "{{Ready}}"
-        while [ ! -e $D/stop ]; do sleep 0.2; done
+        while [ ! -e $D/stop ]; do
+          if [ -e $D/restart ]; then
+            # A server restart as the client sees it: all nfsd state gone, a new boot time, a grace period; the
+            # client-tracking records (/var/lib/nfs/v4recovery, on the guest's tmpfs) survive it.
+            rm -f $D/restart; rpc.nfsd 0; rpc.nfsd -N 3 -V 4.1 -V 4.2 --no-udp -p 2049 4 || fail rpc.nfsd-restart
+            echo "{{Restarted}}"
+          fi
+          sleep 0.2
+        done
         rpc.nfsd 0
         echo "INIT: threads $(cat /proc/fs/nfsd/threads)"
         echo o > /proc/sysrq-trigger

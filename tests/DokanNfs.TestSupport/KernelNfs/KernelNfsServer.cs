@@ -139,6 +139,28 @@ public sealed class KernelNfsServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Restarts nfsd in the guest (threads 0, then started again): to the client a server restart — its state gone, a
+    /// new boot time, a grace period of the lease time — while the guest's client-tracking records stay.
+    /// </summary>
+    public async Task RestartNfsdAsync(CancellationToken cancellationToken = default)
+    {
+        var before = Count(Console, KernelNfsGuest.Restarted);
+        await File.WriteAllTextAsync(Path.Combine(_runDirectory, "restart"), string.Empty, cancellationToken).ConfigureAwait(false);
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (Count(Console, KernelNfsGuest.Restarted) == before)
+        {
+            if (DateTime.UtcNow > deadline || _guest.HasExited)
+            {
+                throw new KernelNfsException($"nfsd did not restart in its guest. Console:\n{Console}");
+            }
+
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+
+        static int Count(string text, string line) => text.Split('\n').Count(l => l.StartsWith(line, StringComparison.Ordinal));
+    }
+
     /// <summary>Stops nfsd (threads 0), powers the guest off (kills its process group if it lingers) and deletes the namespace and run directory.</summary>
     public async ValueTask DisposeAsync()
     {

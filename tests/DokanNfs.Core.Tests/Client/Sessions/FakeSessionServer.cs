@@ -26,6 +26,7 @@ public sealed class FakeSessionServer : IAsyncDisposable
     private readonly Queue<NfsStat4> _sequenceFaults = new();
     private readonly List<FakeSessionCall> _calls = [];
     private readonly List<StateId4> _returned = [];
+    private readonly List<(StateId4 StateId, ulong Offset, int Count)> _writes = [];
     private readonly List<StateId4> _openedUnder = [];
     private readonly List<StateId4> _closed = [];
     private readonly List<StateId4> _revoked = [];
@@ -69,6 +70,21 @@ public sealed class FakeSessionServer : IAsyncDisposable
             lock (_lock)
             {
                 return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>The write verifier of every WRITE and COMMIT reply.</summary>
+    public const ulong WriteVerifier = 0x5745_5249_4649_4552;
+
+    /// <summary>The WRITEs received: their stateid, offset and byte count, in order.</summary>
+    public IReadOnlyList<(StateId4 StateId, ulong Offset, int Count)> Writes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _writes];
             }
         }
     }
@@ -297,6 +313,8 @@ public sealed class FakeSessionServer : IAsyncDisposable
                 NfsOpnum4.Close => Close(ref r, w),
                 NfsOpnum4.TestStateId => TestStateId(ref r, w),
                 NfsOpnum4.FreeStateId => FreeStateId(ref r),
+                NfsOpnum4.Write => Write(ref r, w),
+                NfsOpnum4.Commit => Commit(ref r, w),
                 _ => NfsStat4.OpIllegal,
             };
             w.PatchUInt32(at, (uint)status);
@@ -540,6 +558,30 @@ public sealed class FakeSessionServer : IAsyncDisposable
             StatusFlags &= ~SequenceStatusFlags.StateRevoked;
         }
 
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>WRITE: recorded with its stateid; all of it taken, UNSTABLE (so the client must COMMIT).</summary>
+    private NfsStat4 Write(ref XdrReader r, XdrWriter w)
+    {
+        var stateId = StateId4.Decode(ref r);
+        var offset = r.ReadUInt64();
+        r.ReadUInt32();
+        var data = r.ReadOpaque(4 * 1024 * 1024);
+        _writes.Add((stateId, offset, data.Length));
+
+        w.WriteUInt32((uint)data.Length);
+        w.WriteEnum(StableHow4.Unstable);
+        w.WriteUInt64(WriteVerifier);
+        return NfsStat4.Ok;
+    }
+
+    /// <summary>COMMIT: always the same write verifier (the server never restarts between WRITE and COMMIT here).</summary>
+    private static NfsStat4 Commit(ref XdrReader r, XdrWriter w)
+    {
+        r.ReadUInt64();
+        r.ReadUInt32();
+        w.WriteUInt64(WriteVerifier);
         return NfsStat4.Ok;
     }
 
