@@ -68,6 +68,7 @@ public sealed class KernelNfsServer : IAsyncDisposable
     public static async Task<KernelNfsServer> StartAsync(int leaseSeconds = 10, CancellationToken cancellationToken = default)
     {
         CheckPrerequisites();
+        await RemoveOrphansAsync().ConfigureAwait(false);
         var moduleDirectory = Directory.GetDirectories(UmlModules).Single();
         var id = string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessId}-{Interlocked.Increment(ref s_instances)}");
         var netns = $"dokannfs-knfsd-{id}";
@@ -234,6 +235,82 @@ public sealed class KernelNfsServer : IAsyncDisposable
         if (missing.Count > 0)
         {
             throw new KernelNfsException($"The kernel NFS server tests need {string.Join(", ", missing)}. Install them with: {InstallCommand}");
+        }
+    }
+
+    /// <summary>
+    /// What an earlier test process left when it was killed (e.g. by a hang timeout) before it could stop its servers:
+    /// the guests, namespaces and run directories named after a test process id that is no longer alive. Those of live
+    /// processes (another test run) are left alone.
+    /// </summary>
+    private static async Task RemoveOrphansAsync()
+    {
+        // One at a time in this process (tests start servers in parallel), and best effort: what cannot be removed
+        // now does not fail a test.
+        await s_orphans.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await RemoveOrphansCoreAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is KernelNfsException or IOException or UnauthorizedAccessException)
+        {
+            System.Diagnostics.Trace.WriteLine($"knfsd orphans not removed: {ex.Message}");
+        }
+        finally
+        {
+            s_orphans.Release();
+        }
+    }
+
+    private static async Task RemoveOrphansCoreAsync()
+    {
+        const string Prefix = "dokannfs-knfsd-";
+        var names = Directory.Exists("/run/netns") ? Directory.GetFiles("/run/netns", Prefix + "*").Select(Path.GetFileName) : [];
+        var directories = Directory.GetDirectories(Path.GetTempPath(), Prefix + "*").Select(Path.GetFileName);
+        foreach (var name in names.Concat(directories).Distinct().OfType<string>())
+        {
+            var owner = name.AsSpan(Prefix.Length);
+            var dash = owner.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(owner[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) || Directory.Exists($"/proc/{pid}"))
+            {
+                continue;
+            }
+
+            var runDirectory = Path.Combine(Path.GetTempPath(), name);
+            KillGuestsOf(runDirectory);
+            await DeleteNamespaceAsync(name).ConfigureAwait(false);
+            if (Directory.Exists(runDirectory))
+            {
+                Directory.Delete(runDirectory, recursive: true);
+            }
+        }
+    }
+
+    private static readonly SemaphoreSlim s_orphans = new(1, 1);
+
+    /// <summary>Kills (by pid, with their process groups) the guests whose init script lives in <paramref name="runDirectory"/>.</summary>
+    private static void KillGuestsOf(string runDirectory)
+    {
+        var marker = $"init={runDirectory}/init.sh";
+        foreach (var proc in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(proc), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                if (File.ReadAllText(Path.Combine(proc, "cmdline")).Split('\0').Contains(marker, StringComparer.Ordinal))
+                {
+                    _ = KernelNfsNative.Kill(-pid, KernelNfsNative.SigKill);
+                    _ = KernelNfsNative.Kill(pid, KernelNfsNative.SigKill);
+                }
+            }
+            catch (IOException)
+            {
+                // The process ended meanwhile.
+            }
         }
     }
 
