@@ -7,8 +7,8 @@ namespace DokanNfs.Core.Client;
 // session) runs a second time and fails with NFS4ERR_EXIST on the file its own first run made: nothing in the file
 // says it is ours. An exclusive create stores our verifier with the file, and the second run finds it and answers
 // with that file (RFC 7530 §16.16.5, RFC 8881 §18.16.3); a file another client made has no such verifier and still
-// gives NFS4ERR_EXIST, as GUARDED4 would. The price is one SETATTR after the create: the server may keep the verifier
-// in time_access / time_modify, so those must be set, and EXCLUSIVE4 carries no other attribute.
+// gives NFS4ERR_EXIST, as GUARDED4 would. The price may be one SETATTR after the create: for the times the server
+// says (attrset) it keeps the verifier in, and for what EXCLUSIVE4 cannot carry.
 public sealed partial class NfsClient
 {
     /// <summary>
@@ -37,18 +37,51 @@ public sealed partial class NfsClient
     }
 
     /// <summary>
-    /// The SETATTR an exclusive create needs after it (RFC 7530 §16.16.5, RFC 8881 §18.16.4): the times, which may
-    /// hold the verifier, and for EXCLUSIVE4 (which carries no attributes) everything asked for. Null when none.
+    /// The SETATTR an exclusive create needs after it, from the OPEN's attrset (RFC 7530 §16.16.5, RFC 8881 §18.16.4):
+    /// the attributes asked for that the create did not set (EXCLUSIVE4 carries none; EXCLUSIVE4_1 reports those it
+    /// set), and the times the server says it used to hold the verifier — with the value asked for, else the server's
+    /// time. Null when nothing is left: an EXCLUSIVE4_1 create that carried everything, or a server keeping the
+    /// verifier elsewhere, costs no round trip after the OPEN.
     /// </summary>
-    private static SetAttributes? AfterExclusiveCreate(OpenRequest request, CreateMode4? sent)
+    internal static SetAttributes? AfterExclusiveCreate(OpenRequest request, CreateMode4? sent, Bitmap4 attrSet)
     {
         if (sent is not (CreateMode4.Exclusive or CreateMode4.Exclusive41))
         {
             return null;
         }
 
-        var attrs = request.CreateAttributes ?? new SetAttributes();
-        var times = new SetAttributes { TimeModify = attrs.TimeModify ?? SetTime.ServerTime, TimeAccess = attrs.TimeAccess ?? SetTime.ServerTime };
-        return sent == CreateMode4.Exclusive ? attrs with { TimeModify = times.TimeModify, TimeAccess = times.TimeAccess } : times;
+        var asked = request.CreateAttributes ?? new SetAttributes();
+        var after = sent == CreateMode4.Exclusive ? asked : NotSetByCreate(asked, attrSet);
+
+        // Servers name the verifier's place as time_access / time_modify (Linux knfsd) or their settable forms.
+        if (VerifierIn(attrSet, FAttr4.TimeAccess, FAttr4.TimeAccessSet) && (sent == CreateMode4.Exclusive || asked.TimeAccess is null))
+        {
+            after = after with { TimeAccess = asked.TimeAccess ?? SetTime.ServerTime };
+        }
+
+        if (VerifierIn(attrSet, FAttr4.TimeModify, FAttr4.TimeModifySet) && (sent == CreateMode4.Exclusive || asked.TimeModify is null))
+        {
+            after = after with { TimeModify = asked.TimeModify ?? SetTime.ServerTime };
+        }
+
+        return after.Mask.IsEmpty ? null : after;
     }
+
+    private static bool VerifierIn(Bitmap4 attrSet, int attribute, int settable) => attrSet.Contains(attribute) || attrSet.Contains(settable);
+
+    /// <summary>What of <paramref name="asked"/> an EXCLUSIVE4_1 create's attrset does not report as set.</summary>
+    private static SetAttributes NotSetByCreate(SetAttributes asked, Bitmap4 attrSet) => asked with
+    {
+        Size = attrSet.Contains(FAttr4.Size) ? null : asked.Size,
+        Archive = attrSet.Contains(FAttr4.Archive) ? null : asked.Archive,
+        Hidden = attrSet.Contains(FAttr4.Hidden) ? null : asked.Hidden,
+        System = attrSet.Contains(FAttr4.System) ? null : asked.System,
+        TimeBackup = attrSet.Contains(FAttr4.TimeBackup) ? null : asked.TimeBackup,
+        TimeCreate = attrSet.Contains(FAttr4.TimeCreate) ? null : asked.TimeCreate,
+        Mode = attrSet.Contains(FAttr4.Mode) ? null : asked.Mode,
+        Owner = attrSet.Contains(FAttr4.Owner) ? null : asked.Owner,
+        OwnerGroup = attrSet.Contains(FAttr4.OwnerGroup) ? null : asked.OwnerGroup,
+        TimeAccess = attrSet.Contains(FAttr4.TimeAccessSet) ? null : asked.TimeAccess,
+        TimeModify = attrSet.Contains(FAttr4.TimeModifySet) ? null : asked.TimeModify,
+    };
 }

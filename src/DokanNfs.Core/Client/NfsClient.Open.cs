@@ -95,6 +95,7 @@ public sealed partial class NfsClient
         // The owner's claim is on the path until the open is closed, and on the file's handle once known.
         var owner = _owners.AcquireOpenOwner(normalized, credential);
         NfsOpenFile file;
+        var createdAttrSet = default(Bitmap4);
         try
         {
             for (var retries = 0; ; retries++)
@@ -112,7 +113,7 @@ public sealed partial class NfsClient
                     // Confirmed owners' GUARDED4 creates go so too (issue 8, NfsClient.Open.Exclusive.cs): a re-send
                     // after a server restart (or, under NFSv4.1, a lost session) finds no replay cache either.
                     var prefetch = PrefetchFor(sent);
-                    var (stateId, fileHandle, attributes, delegation) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry, prefetch).ConfigureAwait(false);
+                    var (stateId, fileHandle, attributes, delegation, attrSet) = await OpenConfirmedAsync(owner, parent.FileHandle, name, sent, verifier, normalized, cancellationToken, entry, prefetch).ConfigureAwait(false);
                     file = new NfsOpenFile(this, normalized, fileHandle, owner, stateId, request.Access, request.Deny, attributes, delegation);
                     file.SetPrefetch(prefetch);
                     Register(file);
@@ -120,6 +121,7 @@ public sealed partial class NfsClient
                     NoteDelegation(fileHandle, normalized, delegation, credential, attributes);
                     NotePrefetchUnderDelegation(fileHandle, prefetch);
                     NoteOpened(file, parent.FileHandle, credential);
+                    createdAttrSet = attrSet;
                     break;
                 }
                 catch (NfsException ex) when (ex.Status == NfsStat4.BadSeqId && retries < MaxBadSeqIdRetries)
@@ -156,7 +158,7 @@ public sealed partial class NfsClient
 
         try
         {
-            if (AfterExclusiveCreate(request, sent.Create) is { } after)
+            if (AfterExclusiveCreate(request, sent.Create, createdAttrSet) is { } after)
             {
                 // The verifier may sit in the file's times (RFC 7530 §16.16.5): set the real attributes now.
                 await file.SetAttrAsync(after, cancellationToken).ConfigureAwait(false);
@@ -181,7 +183,7 @@ public sealed partial class NfsClient
     /// OPEN by name for <paramref name="owner"/>, then OPEN_CONFIRM if the server asks (a new owner): the open
     /// stateid ready for use. The owner gets a claim on the file's handle.
     /// </summary>
-    internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation)> OpenConfirmedAsync(
+    internal async ValueTask<(StateId4 StateId, NfsFh FileHandle, NfsAttributes Attributes, OpenDelegation Delegation, Bitmap4 AttrSet)> OpenConfirmedAsync(
         OwnerState owner, NfsFh directory, string name, OpenRequest request, Verifier4 verifier, string path, CancellationToken cancellationToken, ReplayEntry? entry = null, OpenPrefetch? prefetch = null)
     {
         var (result, fileHandle, attributes) = await OpenByNameAsync(owner, directory, name, request, verifier, path, cancellationToken, prefetch).ConfigureAwait(false);
@@ -208,7 +210,7 @@ public sealed partial class NfsClient
 
         owner.Confirmed = true;
         _owners.AddHandle(owner, fileHandle);
-        return (stateId, fileHandle, attributes, result.Delegation);
+        return (stateId, fileHandle, attributes, result.Delegation, result.AttrSet);
     }
 
     /// <summary>PUTFH(directory), OPEN by name (CLAIM_NULL) for <paramref name="owner"/>, GETFH, GETATTR: one COMPOUND under the owner's seqid.</summary>
