@@ -12,7 +12,7 @@ namespace DokanNfs.Benchmarks;
 /// <para>
 /// It runs on a dedicated thread with blocking socket calls and reused buffers, so that it allocates nothing per
 /// call: BenchmarkDotNet counts the allocations of the whole process, and the round-trip numbers should be the
-/// client's alone. (The production <c>RecordReader</c> is async-only; an async server would add its own state machines.)
+/// client's alone.
 /// </para>
 /// </summary>
 internal sealed class LoopbackRpcResponder : IDisposable

@@ -8,12 +8,10 @@ namespace DokanNfs.Benchmarks;
 /// <summary>
 /// The production <c>RecordReader</c> reassembling multi-fragment records from a real socket: a connected pair of
 /// TCP sockets on 127.0.0.1 is made in setup; each invocation sends one record of four fragments from one end with
-/// a blocking send and reads it back through <c>RecordReader.ReadRecordAsync</c> on the other.
+/// a blocking send and reads it back through <c>RecordReader.ReadRecord</c> (blocking receives, as the connection's
+/// receive thread reads) on the other.
 /// <para>
-/// In practice loopback TCP has delivered the bytes when the send returns, so the reader completes synchronously and the
-/// path allocates nothing: the record buffer comes from <c>ArrayPool&lt;byte&gt;.Shared</c> and is returned, and
-/// <c>Socket.ReceiveAsync(Memory&lt;byte&gt;)</c> reuses its cached event args. Should a receive find the bytes not yet
-/// there, the async state machines are boxed for that one call, which would show as a few bytes on average.
+/// The path allocates nothing: the record buffer comes from <c>ArrayPool&lt;byte&gt;.Shared</c> and is returned.
 /// Both socket buffers are 1 MiB, so the largest record (4 × 32 KiB) never makes the single-threaded send block.
 /// </para>
 /// <para>
@@ -50,7 +48,6 @@ public class RecordReaderBenchmarks
         }
     }
 
-    // Separate, so that the raw benchmark's socket never sees an async receive (which switches it to non-blocking mode).
     [GlobalSetup(Target = nameof(SendAndReceiveRaw))]
     public void Setup()
     {
@@ -92,9 +89,7 @@ public class RecordReaderBenchmarks
     public int SendAndReadRecord()
     {
         SendStream();
-        var pending = _reader!.ReadRecordAsync(CancellationToken.None);
-        var received = pending.IsCompletedSuccessfully ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
-        if (received is not { } record)
+        if (_reader!.ReadRecord() is not { } record)
         {
             throw new InvalidOperationException("The sending end closed.");
         }

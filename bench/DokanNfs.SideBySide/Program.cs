@@ -6,12 +6,13 @@ using DokanNfs.TestSupport.Ganesha;
 
 // DokanNfs and libnfs side by side on one NFS-Ganesha (issue 9). Run it through bench/run.sh, which builds
 // the libnfs driver first; see bench/README.md.
-const string Usage = "usage: DokanNfs.SideBySide --libnfs-bench PATH [--quick] [--runs N] [--only NAME[,NAME…]] [--out FILE]";
+const string Usage = "usage: DokanNfs.SideBySide --libnfs-bench PATH [--quick] [--runs N] [--only NAME[,NAME…]] [--contenders NAME[,NAME…]] [--out FILE]";
 
 string? driver = null, output = null;
 var quick = false;
 int? runs = null;
 string[] only = [];
+string[] contenders = [];
 for (var i = 0; i < args.Length; i++)
 {
     string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value. {Usage}");
@@ -21,6 +22,7 @@ for (var i = 0; i < args.Length; i++)
         case "--quick": quick = true; break;
         case "--runs": runs = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--only": only = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
+        case "--contenders": contenders = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
         case "--out": output = Next(); break;
         default:
             Console.Error.WriteLine(Usage);
@@ -65,6 +67,9 @@ try
 
     var scenarios = Scenarios.All(data, server.PseudoPath, new LibnfsSide(Path.GetFullPath(driver)))
         .Where(s => only.Length == 0 || only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))
+        // --contenders DokanNfs: one client alone, e.g. to profile it (no ratios are reported then).
+        .Select(s => contenders.Length == 0 ? s : s with { Contenders = [.. s.Contenders.Where(c => contenders.Contains(c.Name, StringComparer.OrdinalIgnoreCase))] })
+        .Where(s => s.Contenders.Count > 0)
         .ToList();
     var runner = new Runner(server.EndPoint, new ServerCpu(server.ProcessId), sizes.Runs, log);
     var results = new List<ScenarioResult>();

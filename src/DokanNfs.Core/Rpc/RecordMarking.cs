@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
-using System.Runtime.CompilerServices;
 
 namespace DokanNfs.Core.Rpc;
 
@@ -42,10 +41,16 @@ internal readonly record struct ReceivedRecord(byte[] Buffer, int Length)
 }
 
 /// <summary>
-/// Reads whole records from a socket: small fragments come out of one receive buffer, large fragment
-/// bodies are received straight into the record's own buffer. A record larger than the configured
-/// maximum is refused before its buffer is grown, so a hostile length costs nothing.
+/// Reads whole records from a socket with blocking receives, on the connection's own receive thread: small fragments
+/// come out of one receive buffer, large fragment bodies are received straight into the record's own buffer. A
+/// record larger than the configured maximum is refused before its buffer is grown, so a hostile length costs nothing.
 /// </summary>
+/// <remarks>
+/// Blocking, not async: an async receive on Linux completes on the socket engine's thread and hops to a thread-pool
+/// worker for every partial receive — several per 1 MiB READ reply — and those hops (wake-ups, and the workers'
+/// spinning while they wait for more) cost more client CPU than the bytes themselves (docs/PERFORMANCE.md). A thread
+/// that sleeps in recv() wakes once per arrival and nothing else. The thread ends when the socket is shut down.
+/// </remarks>
 internal sealed class RecordReader : IDisposable
 {
     private readonly Socket _socket;
@@ -62,9 +67,7 @@ internal sealed class RecordReader : IDisposable
     }
 
     /// <summary>The next record, or null when the peer closed the connection cleanly between records.</summary>
-    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<ReceivedRecord?> ReadRecordAsync(CancellationToken cancellationToken)
+    public ReceivedRecord? ReadRecord()
     {
         byte[]? record = null;
         var total = 0;
@@ -72,7 +75,7 @@ internal sealed class RecordReader : IDisposable
         {
             while (true)
             {
-                if (!await FillAsync(RecordMarking.HeaderSize, cancellationToken).ConfigureAwait(false))
+                if (!Fill(RecordMarking.HeaderSize))
                 {
                     if (total == 0 && _end == _start)
                     {
@@ -91,7 +94,7 @@ internal sealed class RecordReader : IDisposable
                 }
 
                 record = EnsureCapacity(record, total, total + length, isLast);
-                await ReadExactlyAsync(record.AsMemory(total, length), cancellationToken).ConfigureAwait(false);
+                ReadExactly(record.AsSpan(total, length));
                 total += length;
                 if (isLast)
                 {
@@ -138,12 +141,10 @@ internal sealed class RecordReader : IDisposable
         return larger;
     }
 
-    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadExactlyAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    private void ReadExactly(Span<byte> destination)
     {
         var buffered = Math.Min(_end - _start, destination.Length);
-        _receiveBuffer.AsSpan(_start, buffered).CopyTo(destination.Span);
+        _receiveBuffer.AsSpan(_start, buffered).CopyTo(destination);
         _start += buffered;
         destination = destination[buffered..];
         if (destination.IsEmpty)
@@ -156,7 +157,7 @@ internal sealed class RecordReader : IDisposable
             // A large body goes straight from the socket into the record: one copy fewer.
             while (!destination.IsEmpty)
             {
-                var n = await _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                var n = _socket.Receive(destination, SocketFlags.None);
                 if (n == 0)
                 {
                     throw new RpcConnectionLostException("The server closed the connection in the middle of a record.");
@@ -168,19 +169,17 @@ internal sealed class RecordReader : IDisposable
             return;
         }
 
-        if (!await FillAsync(destination.Length, cancellationToken).ConfigureAwait(false))
+        if (!Fill(destination.Length))
         {
             throw new RpcConnectionLostException("The server closed the connection in the middle of a record.");
         }
 
-        _receiveBuffer.AsSpan(_start, destination.Length).CopyTo(destination.Span);
+        _receiveBuffer.AsSpan(_start, destination.Length).CopyTo(destination);
         _start += destination.Length;
     }
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false on a clean end of stream.</summary>
-    // Pooled: one state machine per call would otherwise be boxed whenever the call waits (bench/README.md).
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> FillAsync(int count, CancellationToken cancellationToken)
+    private bool Fill(int count)
     {
         if (_end - _start >= count)
         {
@@ -196,7 +195,7 @@ internal sealed class RecordReader : IDisposable
 
         while (_end < count)
         {
-            var n = await _socket.ReceiveAsync(_receiveBuffer.AsMemory(_end), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var n = _socket.Receive(_receiveBuffer.AsSpan(_end), SocketFlags.None);
             if (n == 0)
             {
                 return false;

@@ -12,9 +12,14 @@ namespace DokanNfs.Core.Rpc;
 /// it takes to put one record on the socket; replies are matched to calls by XID in a pending table, so no
 /// lock is held across a round trip and no thread waits per call. <see cref="Break"/> is the single place a
 /// connection dies: every pending call fails at once with <see cref="RpcConnectionLostException"/>.
+/// Replies are read by a thread of the connection's own, blocking in the socket (see <see cref="RecordReader"/>);
+/// records are sent with blocking sends by the caller that holds the send lock.
 /// </summary>
 public sealed class RpcConnection : IAsyncDisposable
 {
+    /// <summary>Records this small may be sent from the receive thread when the socket is writable (see SendRecordAsync).</summary>
+    private const int SmallRecord = 4096;
+
     private readonly Socket _socket;
     private readonly ConcurrentDictionary<uint, PendingCall> _pending = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -24,8 +29,8 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly bool _inlineReplies;
     private readonly ILogger _logger;
     private readonly string _server;
-    private readonly CancellationTokenSource _shutdown = new();
-    private readonly Task _receiveLoop;
+    private readonly TaskCompletionSource _receiveLoopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Thread _receiveThread;
     private readonly Timer _timeoutSweep;
     private Exception? _breakReason;
     private IRpcCallHandler? _callHandler;
@@ -40,7 +45,12 @@ public sealed class RpcConnection : IAsyncDisposable
         _server = socket.RemoteEndPoint?.ToString() ?? "?";
         Generation = generation;
         _recordReader = new RecordReader(socket, options.MaxRecordSize);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _receiveThread = new Thread(static s => ((RpcConnection)s!).ReceiveLoop())
+        {
+            IsBackground = true,
+            Name = "DokanNfs RPC receive",
+        };
+        _receiveThread.UnsafeStart(this);
         _timeoutSweep = new Timer(static s => ((RpcConnection)s!).SweepTimeouts(), this, TimeoutSweepInterval, TimeoutSweepInterval);
     }
 
@@ -74,9 +84,21 @@ public sealed class RpcConnection : IAsyncDisposable
         var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(endPoint, timeout.Token).ConfigureAwait(false);
+            // A blocking connect on a pool thread, not Socket.ConnectAsync: on Linux an async connect leaves the socket
+            // non-blocking for good, and the receive thread's receives would then go through the socket engine's
+            // thread instead of sleeping in the kernel (RecordReader). Disposing the socket ends a connect still waiting.
+            var connect = Task.Run(() => socket.Connect(endPoint), CancellationToken.None);
+            try
+            {
+                await connect.WaitAsync(options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                socket.Dispose();
+                _ = connect.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                throw ex as OperationCanceledException ?? new OperationCanceledException($"No connection to {endPoint} within {options.ConnectTimeout}.", ex);
+            }
+
             return new RpcConnection(socket, options, generation, logger);
         }
         catch
@@ -151,7 +173,6 @@ public sealed class RpcConnection : IAsyncDisposable
         if (Interlocked.CompareExchange(ref _breakReason, reason, null) is null)
         {
             RpcLog.ConnectionLost(_logger, _server, _pending.Count, reason.Message);
-            _shutdown.Cancel();
             try
             {
                 _socket.Shutdown(SocketShutdown.Both);
@@ -181,14 +202,7 @@ public sealed class RpcConnection : IAsyncDisposable
     {
         Break(new ObjectDisposedException(nameof(RpcConnection), "The RPC connection was closed by its owner."));
         await _timeoutSweep.DisposeAsync().ConfigureAwait(false);
-        try
-        {
-            await _receiveLoop.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
+        await _receiveLoopEnded.Task.ConfigureAwait(false);
         _recordReader.Dispose();
         _socket.Dispose();
 
@@ -196,7 +210,6 @@ public sealed class RpcConnection : IAsyncDisposable
         // be waiting for it or about to release it. Disposing it made the releaser throw ObjectDisposedException
         // and left the waiter hanging forever; once released, that waiter's send fails on the closed socket and
         // it gets RpcConnectionLostException like every other call. It holds no wait handle, so GC suffices.
-        _shutdown.Dispose();
     }
 
     /// <summary>Refuses settings the connection cannot work with.</summary>
@@ -237,6 +250,8 @@ public sealed class RpcConnection : IAsyncDisposable
         }
     }
 
+    // Pooled: one state machine per call would otherwise be boxed whenever the call waits for the lock.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendRecordAsync(XdrWriter writer, int markAt, CancellationToken cancellationToken)
     {
         var record = writer.WrittenMemory;
@@ -245,10 +260,26 @@ public sealed class RpcConnection : IAsyncDisposable
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            if (Thread.CurrentThread == _receiveThread && !(record.Length - markAt <= SmallRecord && _socket.Poll(0, SelectMode.SelectWrite)))
+            {
+                // A reply's continuation runs here (InlineReplyContinuations): a blocking send that waits for the server
+                // to read, while the server waits for us to read its replies, would never end. A small record into a
+                // writable socket cannot block (Linux reports writable only with a third of the send buffer free, at
+                // least several KiB); anything else is sent from the thread pool instead.
+                await Task.Yield();
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+
+            // Cancelled in the middle of a record, the stream is left unframed: cancellation then breaks the connection
+            // (which also ends a send blocked on a server that stopped reading).
+            using var cancelSend = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static (s, token) => ((RpcConnection)s!).Break(new OperationCanceledException(token)), this)
+                : default;
             if (bodyLength <= _maxFragmentSize)
             {
                 writer.PatchUInt32(markAt, RecordMarking.EncodeHeader(bodyLength, isLast: true));
-                await SendAllAsync(record[markAt..], cancellationToken).ConfigureAwait(false);
+                SendAll(record.Span[markAt..]);
                 return;
             }
 
@@ -258,20 +289,16 @@ public sealed class RpcConnection : IAsyncDisposable
             {
                 var length = Math.Min(body.Length, _maxFragmentSize);
                 RecordMarking.WriteHeader(_fragmentHeader, length, isLast: length == body.Length);
-                await SendAllAsync(_fragmentHeader, cancellationToken).ConfigureAwait(false);
-                await SendAllAsync(body[..length], cancellationToken).ConfigureAwait(false);
+                SendAll(_fragmentHeader);
+                SendAll(body.Span[..length]);
                 body = body[length..];
             }
         }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException or IOException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or IOException)
         {
             // A record cut off mid-way leaves the stream unframed: the connection cannot be used again.
             var lost = Break(ex);
-            if (ex is OperationCanceledException)
-            {
-                throw;
-            }
-
+            cancellationToken.ThrowIfCancellationRequested();
             throw lost;
         }
         finally
@@ -280,23 +307,22 @@ public sealed class RpcConnection : IAsyncDisposable
         }
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private void SendAll(ReadOnlySpan<byte> data)
     {
         while (!data.IsEmpty)
         {
-            var sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            var sent = _socket.Send(data, SocketFlags.None);
             data = data[sent..];
         }
     }
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         try
         {
             while (true)
             {
-                var received = await _recordReader.ReadRecordAsync(_shutdown.Token).ConfigureAwait(false);
-                if (received is not { } record)
+                if (_recordReader.ReadRecord() is not { } record)
                 {
                     Break(new RpcConnectionLostException($"The server {_server} closed the connection."));
                     return;
@@ -314,6 +340,10 @@ public sealed class RpcConnection : IAsyncDisposable
 #pragma warning restore CA1031
         {
             Break(new RpcConnectionLostException("The RPC receive loop failed: " + ex.Message, ex));
+        }
+        finally
+        {
+            _receiveLoopEnded.TrySetResult();
         }
     }
 
