@@ -216,7 +216,8 @@ public sealed class DisconnectedWriteTests(TestContext testContext) : RecoveryPr
         Assert.AreEqual(1, client.JournalRecords);
 
         proxy.EndBlackhole();
-        await WaitUntilAsync(() => client.JournalRecords == 0, Replayed, "the client replayed the closed handle's writes");
+        // The replay's outcome is recorded right after its records are released: wait for both, not only the first.
+        await WaitUntilAsync(() => client.JournalRecords == 0 && client.JournalReplays.Count > 0, Replayed, "the client replayed the closed handle's writes");
 
         Assert.IsTrue((await File.ReadAllBytesAsync(server.PathInExport("closed.bin"), Ct)).AsSpan().SequenceEqual(Apply(original, 70_000, [(40_000, ours)])));
         var replay = client.JournalReplays.Single();
