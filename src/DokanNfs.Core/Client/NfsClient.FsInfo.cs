@@ -12,6 +12,10 @@ public sealed partial class NfsClient
     private static readonly Bitmap4 FsInfo41 = AttributeRequests.FsInfo.With(FAttr4.SuppAttrExclCreat);
 
     private NfsAttributes? _fsInfo;
+    private long _readBytesPlaced;
+
+    /// <summary>Bytes of READs ahead received straight into the buffer of the caller waiting for them (no copy).</summary>
+    public long ReadBytesPlaced => Interlocked.Read(ref _readBytesPlaced);
 
     /// <summary>
     /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
@@ -89,4 +93,6 @@ public sealed partial class NfsClient
         var max = serverMax is > 0 ? serverMax.Value : ours;
         return (uint)Math.Clamp(max, 512UL, ours);
     }
+
+    internal void NoteReadPlaced(int count) => Interlocked.Add(ref _readBytesPlaced, count);
 }

@@ -62,6 +62,10 @@ public sealed partial class NfsOpenFile
         while (served < buffer.Length && TakeSlot(offset + served) is { } slot)
         {
             var waited = !slot.Read.IsCompleted;
+
+            // Still on its way and wholly wanted: its data may be received straight into the caller's buffer.
+            var registered = waited && slot.Offset == offset + served && buffer.Length - served >= slot.Length &&
+                slot.Placement.TryRegister(buffer.Slice(served, slot.Length));
             ReadAheadData data;
             try
             {
@@ -77,8 +81,39 @@ public sealed partial class NfsOpenFile
             }
             catch (OperationCanceledException)
             {
+                if (registered && !slot.Placement.TryUnregister())
+                {
+                    // The data is being received into the caller's buffer: it may be given back only once that is over.
+                    await ((Task)slot.Read).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                }
+
                 Abandon(slot);
                 throw;
+            }
+
+            if (data.Placed)
+            {
+                // Already where the caller wants it.
+                if (waited)
+                {
+                    _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
+                }
+
+                served += data.Count;
+                _client.NoteReadPlaced(data.Count);
+                if (data.Eof || data.Count == 0)
+                {
+                    eof = true;
+                    DropReadAhead();
+                    break;
+                }
+
+                if (data.Count < slot.Length)
+                {
+                    break;
+                }
+
+                continue;
             }
 
             if (waited)
@@ -172,7 +207,7 @@ public sealed partial class NfsOpenFile
         slot.Read.ContinueWith(
             static t =>
             {
-                if (t.IsCompletedSuccessfully)
+                if (t.IsCompletedSuccessfully && !t.Result.Placed)
                 {
                     ArrayPool<byte>.Shared.Return(t.Result.Buffer);
                 }
@@ -269,39 +304,60 @@ public sealed partial class NfsOpenFile
     {
         var count = slot.Length;
         var delegation = _client.ReadDelegationFor(FileHandle);
-        var read = await RunIoAsync(
-            (fileHandle, stateId, ct) => _client.RunAsync(
-                "read",
-                new ReadAheadCall(fileHandle, stateId, slot.Offset, count),
-                static (ref CompoundEncoder e, ReadAheadCall c) =>
-                {
-                    e.PutFh(c.Fh);
-                    e.Read(c.StateId, (ulong)c.Offset, (uint)c.Count);
-                },
-                (ref XdrReader r) =>
-                {
-                    var results = CompoundResults.Begin(ref r);
-                    results.PutFh(ref r);
-                    var data = results.Read(ref r, out var eof);
-                    if (data.Length > count)
-                    {
-                        throw new XdrException($"READ returned {data.Length} bytes for a request of {count}.");
-                    }
+        var placement = slot.Placement;
 
-                    if (RpcReplyBuffer.TryTake(data, out var buffer, out var start))
+        // The READ's calls carry the placement (this method's own flow only: an async method restores its caller's).
+        ReplyPlacement.Current = placement;
+        ReadAheadData read;
+        try
+        {
+            read = await RunIoAsync(
+                (fileHandle, stateId, ct) => _client.RunAsync(
+                    "read",
+                    new ReadAheadCall(fileHandle, stateId, slot.Offset, count),
+                    static (ref CompoundEncoder e, ReadAheadCall c) =>
                     {
-                        return new ReadAheadData(buffer, start, data.Length, eof);
-                    }
+                        e.PutFh(c.Fh);
+                        e.Read(c.StateId, (ulong)c.Offset, (uint)c.Count);
+                    },
+                    (ref XdrReader r) =>
+                    {
+                        var results = CompoundResults.Begin(ref r);
+                        results.PutFh(ref r);
+                        var data = results.Read(ref r, out var eof);
+                        if (ReferenceEquals(RpcReplyBuffer.Placed, placement))
+                        {
+                            // Received into the caller's buffer (the locator checked it fits: at most count bytes).
+                            return new ReadAheadData(null!, 0, placement.PlacedCount, eof, Placed: true);
+                        }
 
-                    var copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
-                    data.CopyTo(copy);
-                    return new ReadAheadData(copy, 0, data.Length, eof);
-                },
-                ct,
-                retryAfterRecovery: false,
-                Credential),
-            cancellationToken).ConfigureAwait(false);
-        _client.NoteReadUnderDelegation(delegation, slot.Offset, read.Buffer.AsSpan(read.Start, read.Count), read.Eof);
+                        if (data.Length > count)
+                        {
+                            throw new XdrException($"READ returned {data.Length} bytes for a request of {count}.");
+                        }
+
+                        if (RpcReplyBuffer.TryTake(data, out var buffer, out var start))
+                        {
+                            return new ReadAheadData(buffer, start, data.Length, eof);
+                        }
+
+                        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
+                        data.CopyTo(copy);
+                        return new ReadAheadData(copy, 0, data.Length, eof);
+                    },
+                    ct,
+                    retryAfterRecovery: false,
+                    Credential),
+                cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Nothing may write into a caller's buffer once this READ is over, whatever a late reply brings.
+            placement.Close();
+        }
+
+        var bytes = read.Placed ? placement.Destination.Span[..read.Count] : read.Buffer.AsSpan(read.Start, read.Count);
+        _client.NoteReadUnderDelegation(delegation, slot.Offset, bytes, read.Eof);
         return read;
     }
 
@@ -333,10 +389,16 @@ public sealed partial class NfsOpenFile
         public long Generation { get; } = generation;
 
         public Task<ReadAheadData> Read { get; set; } = null!;
+
+        /// <summary>Lets the READ's data go straight into the buffer of a caller that waits for it.</summary>
+        public ReplyPlacement Placement { get; } = new(ReadReplyLocator.Instance);
     }
 
-    /// <summary>What a READ ahead brought: Count bytes at Start of a pooled Buffer (whoever consumes or drops it returns it).</summary>
     private readonly record struct ReadAheadCall(NfsFh Fh, StateId4 StateId, long Offset, int Count);
 
-    private readonly record struct ReadAheadData(byte[] Buffer, int Start, int Count, bool Eof);
+    /// <summary>
+    /// What a READ ahead brought: Count bytes at Start of a pooled Buffer (whoever consumes or drops it returns it), or,
+    /// Placed, Count bytes already in the buffer of the caller that waited for it (no Buffer then).
+    /// </summary>
+    private readonly record struct ReadAheadData(byte[] Buffer, int Start, int Count, bool Eof, bool Placed = false);
 }

@@ -27,7 +27,10 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
 
     public short Version => _core.Version;
 
-    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks, bool inlineReply)
+    /// <summary>Where this call's bulk reply data may be received straight into (a READ ahead), or null.</summary>
+    public ReplyPlacement? Placement { get; private set; }
+
+    public static PendingCall Rent(RpcConnection connection, uint xid, long deadlineTicks, bool inlineReply, ReplyPlacement? placement)
     {
         if (!Pool.TryDequeue(out var call))
         {
@@ -38,6 +41,7 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
         call.Xid = xid;
         call.DeadlineTicks = deadlineTicks;
         call.InlineReply = inlineReply;
+        call.Placement = placement;
         return call;
     }
 
@@ -91,6 +95,7 @@ internal sealed class PendingCall : IValueTaskSource<ReceivedRecord>
             _cancellation.Dispose();
             _cancellation = default;
             Connection = null;
+            Placement = null;
             _core.Reset();
             Pool.Enqueue(this);
         }

@@ -32,8 +32,11 @@ public static class RecordMarking
         DecodeHeader(BinaryPrimitives.ReadUInt32BigEndian(source));
 }
 
-/// <summary>A whole record in a buffer rented from the shared pool; whoever holds it returns it once.</summary>
-internal readonly record struct ReceivedRecord(byte[] Buffer, int Length)
+/// <summary>
+/// A whole record in a buffer rented from the shared pool; whoever holds it returns it once. <see cref="Placed"/>: the
+/// bulk data of this reply went to that placement's destination instead (its length in the record patched to 0).
+/// </summary>
+internal readonly record struct ReceivedRecord(byte[] Buffer, int Length, ReplyPlacement? Placed = null)
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 
@@ -53,16 +56,26 @@ internal readonly record struct ReceivedRecord(byte[] Buffer, int Length)
 /// </remarks>
 internal sealed class RecordReader : IDisposable
 {
+    /// <summary>Replies smaller than this are not worth placing: their copy costs less than finding their data.</summary>
+    internal const int PlacementMinimum = 64 * 1024;
+
+    /// <summary>How much of a reply is looked at to find its data (RPC header, COMPOUND header, SEQUENCE, PUTFH, READ).</summary>
+    private const int PlacementHead = 512;
+
     private readonly Socket _socket;
     private readonly int _maxRecordSize;
+    private readonly Func<uint, ReplyPlacement?>? _placementFor;
+    private readonly byte[] _padding = new byte[4];
     private byte[] _receiveBuffer;
     private int _start;
     private int _end;
 
-    public RecordReader(Socket socket, int maxRecordSize, int receiveBufferSize = 64 * 1024)
+    /// <param name="placementFor">The placement the call with a given XID carries, if any (<see cref="ReplyPlacement"/>).</param>
+    public RecordReader(Socket socket, int maxRecordSize, int receiveBufferSize = 64 * 1024, Func<uint, ReplyPlacement?>? placementFor = null)
     {
         _socket = socket;
         _maxRecordSize = maxRecordSize;
+        _placementFor = placementFor;
         _receiveBuffer = ArrayPool<byte>.Shared.Rent(receiveBufferSize);
     }
 
@@ -93,6 +106,11 @@ internal sealed class RecordReader : IDisposable
                         $"Record of at least {(long)total + length} bytes exceeds the {_maxRecordSize}-byte maximum.");
                 }
 
+                if (total == 0 && isLast && length >= PlacementMinimum && _placementFor is not null && ReadPlaced(length) is { } placed)
+                {
+                    return placed;
+                }
+
                 record = EnsureCapacity(record, total, total + length, isLast);
                 ReadExactly(record.AsSpan(total, length));
                 total += length;
@@ -119,6 +137,54 @@ internal sealed class RecordReader : IDisposable
         if (buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>
+    /// A one-fragment reply whose call carries a placement with a destination registered: its head and tail go into the
+    /// record, its data straight into the destination. Null (nothing consumed but the head buffered) otherwise.
+    /// </summary>
+    private ReceivedRecord? ReadPlaced(int length)
+    {
+        if (!Fill(Math.Min(length, PlacementHead)))
+        {
+            throw new RpcConnectionLostException("The server closed the connection in the middle of a record.");
+        }
+
+        var head = _receiveBuffer.AsSpan(_start, Math.Min(_end - _start, length));
+        if (!RpcMessage.TryPeekXid(head, out var xid, out var type) || type != RpcMsgType.Reply || _placementFor!(xid) is not { } placement ||
+            !placement.TryBegin(head, length, out var dataOffset, out var destination))
+        {
+            return null;
+        }
+
+        // XDR pads opaque data to four bytes (RFC 4506 §4.10); the padding is dropped with the data's length.
+        var padding = (4 - (destination.Length % 4)) % 4;
+        var tail = length - dataOffset - destination.Length - padding;
+        var record = ArrayPool<byte>.Shared.Rent(Math.Max(dataOffset + Math.Max(tail, 0), 16));
+        var placed = false;
+        try
+        {
+            if (tail < 0)
+            {
+                throw new RpcMalformedReplyException($"A READ reply of {length} bytes declares {destination.Length} bytes of data at {dataOffset}.");
+            }
+
+            ReadExactly(record.AsSpan(0, dataOffset));
+            ReadExactly(destination.Span);
+            ReadExactly(_padding.AsSpan(0, padding));
+            ReadExactly(record.AsSpan(dataOffset, tail));
+            BinaryPrimitives.WriteUInt32BigEndian(record.AsSpan(dataOffset - 4), 0);
+            placed = true;
+            return new ReceivedRecord(record, dataOffset + tail, placement);
+        }
+        finally
+        {
+            placement.End(placed ? destination.Length : -1);
+            if (!placed)
+            {
+                ArrayPool<byte>.Shared.Return(record);
+            }
         }
     }
 

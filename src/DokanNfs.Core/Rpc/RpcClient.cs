@@ -88,7 +88,7 @@ public sealed class RpcClient : IAsyncDisposable
         }
 
         // The decoder may keep the reply's buffer (RpcReplyBuffer.TryTake): then it is the decoder's to return.
-        RpcReplyBuffer.Decoding = record.Buffer;
+        RpcReplyBuffer.BeginDecoding(record);
         try
         {
             return RpcMessage.DecodeReply(record.Span, decodeResults);

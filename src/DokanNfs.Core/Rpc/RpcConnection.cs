@@ -44,7 +44,7 @@ public sealed class RpcConnection : IAsyncDisposable
         _logger = logger;
         _server = socket.RemoteEndPoint?.ToString() ?? "?";
         Generation = generation;
-        _recordReader = new RecordReader(socket, options.MaxRecordSize);
+        _recordReader = new RecordReader(socket, options.MaxRecordSize, placementFor: xid => _pending.TryGetValue(xid, out var call) ? call.Placement : null);
         _receiveThread = new Thread(static s => ((RpcConnection)s!).ReceiveLoop())
         {
             IsBackground = true,
@@ -125,7 +125,7 @@ public sealed class RpcConnection : IAsyncDisposable
 
         // Timeout.InfiniteTimeSpan (-1 ms) means no deadline, not a deadline already past.
         var deadline = timeout == Timeout.InfiniteTimeSpan ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        var call = PendingCall.Rent(this, xid, deadline, _inlineReplies);
+        var call = PendingCall.Rent(this, xid, deadline, _inlineReplies, ReplyPlacement.Current);
         var version0 = call.Version;
         if (!_pending.TryAdd(xid, call))
         {

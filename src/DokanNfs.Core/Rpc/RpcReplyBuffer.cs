@@ -18,14 +18,21 @@ internal static class RpcReplyBuffer
     [ThreadStatic]
     private static bool t_taken;
 
+    [ThreadStatic]
+    private static ReplyPlacement? t_placed;
+
+    /// <summary>
+    /// The placement the reply being decoded was placed by (its data is in the placement's destination, and its length
+    /// in the record reads 0), or null.
+    /// </summary>
+    internal static ReplyPlacement? Placed => t_placed;
+
     /// <summary>Set by RpcClient around a decoder.</summary>
-    internal static byte[]? Decoding
+    internal static void BeginDecoding(ReceivedRecord record)
     {
-        set
-        {
-            t_decoding = value;
-            t_taken = false;
-        }
+        t_decoding = record.Buffer;
+        t_placed = record.Placed;
+        t_taken = false;
     }
 
     /// <summary>Ends a decoder's run: true when the decoder took the buffer (then RpcClient must not return it).</summary>
@@ -33,6 +40,7 @@ internal static class RpcReplyBuffer
     {
         var taken = t_taken;
         t_decoding = null;
+        t_placed = null;
         t_taken = false;
         return taken;
     }

@@ -1,5 +1,6 @@
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
+using DokanNfs.TestSupport.Faults;
 
 namespace DokanNfs.Integration.Tests.Client;
 
@@ -209,6 +210,84 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         Assert.AreEqual(data.Length, count);
         Assert.IsTrue(back.AsSpan(0, count).SequenceEqual(data));
         Assert.IsEmpty(tap.CallsTagged("read"), "served from the bytes handed over");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task A_read_waiting_for_a_read_ahead_gets_its_data_straight_into_its_buffer(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes((12 * Piece) + 77, seed: 17);
+        await File.WriteAllBytesAsync(server.PathInExport("placed.bin"), data, Ct);
+
+        // 20 ms each way: every READ ahead is still on its way when the caller asks for its piece, so the caller waits,
+        // and offers its buffer for the reply (ReplyPlacement) before the reply's first byte comes. Replies run the
+        // caller's continuation on the receive thread (as the commands do), so the caller has offered its buffer for the
+        // next piece before that piece's reply, right behind, is looked at; with continuations on the thread pool the
+        // two race, and a reply the receive thread meets first is received into a pooled buffer and copied, as before.
+        var proxy = Track(await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct));
+        var client = Connect(proxy.EndPoint, Small(version) with { InlineReplyContinuations = true });
+        await using var file = await client.OpenAsync(Nfs("placed.bin"), OpenRequest.ForRead, Ct);
+        proxy.Delay(TimeSpan.FromMilliseconds(20));
+
+        var back = new byte[data.Length];
+        var offset = 0;
+        while (true)
+        {
+            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece, back.Length - offset)), Ct);
+            if (count == 0)
+            {
+                break;
+            }
+
+            offset += count;
+        }
+
+        Assert.AreEqual(data.Length, offset);
+        Assert.IsTrue(back.AsSpan().SequenceEqual(data), "what was placed is the file, in order");
+        TestContext.WriteLine($"placed {client.ReadBytesPlaced} of {data.Length} bytes");
+        Assert.IsGreaterThanOrEqualTo(8L * Piece, client.ReadBytesPlaced, "most pieces (all but the first and the window's start) received into the caller's buffer");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task A_read_cancelled_while_its_buffer_is_offered_leaves_the_buffer_alone_and_the_next_read_is_whole(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(8 * Piece, seed: 18);
+        await File.WriteAllBytesAsync(server.PathInExport("cancel.bin"), data, Ct);
+        var proxy = Track(await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct));
+        var client = Connect(proxy.EndPoint, Small(version));
+        await using var file = await client.OpenAsync(Nfs("cancel.bin"), OpenRequest.ForRead, Ct);
+
+        var back = new byte[data.Length];
+        Assert.AreEqual(Piece, await file.ReadAsync(0, back.AsMemory(0, Piece), Ct));
+        proxy.Delay(TimeSpan.FromMilliseconds(300));
+
+        // The READ ahead of the second piece is on its way; the caller gives up after 50 ms.
+        var abandoned = new byte[Piece];
+        using (var soon = CancellationTokenSource.CreateLinkedTokenSource(Ct))
+        {
+            soon.CancelAfter(TimeSpan.FromMilliseconds(50));
+            await Assert.ThrowsAsync<OperationCanceledException>(async () => await file.ReadAsync(Piece, abandoned, soon.Token));
+        }
+
+        // Its reply comes later and is not written into the buffer it no longer offers.
+        await Task.Delay(700, Ct);
+        Assert.IsTrue(abandoned.AsSpan().IndexOfAnyExcept((byte)0) < 0, "the abandoned buffer stayed untouched");
+
+        proxy.Delay(TimeSpan.Zero);
+        var offset = Piece;
+        while (offset < data.Length)
+        {
+            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece, data.Length - offset)), Ct);
+            Assert.IsGreaterThan(0, count);
+            offset += count;
+        }
+
+        Assert.IsTrue(back.AsSpan().SequenceEqual(data));
     }
 
     private static byte[] RandomBytes(int length, int seed)
