@@ -13,7 +13,9 @@ namespace DokanNfs.Core.Client;
 //   before anything runs (RFC 8881 §2.10.6). That holds as long as recovery has not reclaimed the open under the new
 //   instance since the WRITEs: so the COMPOUND is not sent while a resolution is due (recovery marks such handles,
 //   NeedsResolution) and is not sent again by the owner-op loop after a recovery (partOfRecovery: its errors come
-//   here, and the close goes the separate way, COMMIT then CLOSE, with the recovery every I/O has).
+//   here, and the close goes the separate way, COMMIT then CLOSE, with the recovery every I/O has). The stateid is
+//   read once, when the COMPOUND is made: when a 4.1 session sends it again after a reconnect and a reclaim, it
+//   still carries the old instance's stateid, and that CLOSE fails the same way.
 // - The server changed its verifier without a restart (RFC 7530 §16.36.4 lets a server do that whenever it may have
 //   lost data, as Linux nfsd does after a writeback error). Then the CLOSE has run: the file is opened again by the
 //   same owner (4.1 by filehandle; 4.0 by name, checked to still lead to this file) and the close goes on the

@@ -67,13 +67,17 @@ public sealed class WriteRoundTripTests(TestContext testContext) : ClientTestBas
         tap.Reset();
         await file.CloseAsync(Ct);
 
+        // Under 4.1 the session is re-established first (BIND_CONN_TO_SESSION fails, EXCHANGE_ID, CREATE_SESSION), and
+        // the session may send the COMMIT + CLOSE once more after the reclaim: with the stateid it was made with, the
+        // old instance's, so that CLOSE fails too and the reclaimed open stays until the data is written again.
         var tags = tap.Calls.Select(c => c.Tag).ToList();
         var trace = string.Join(",", tags);
-        Assert.AreEqual("commit_close", tags[0], trace);
+        Assert.Contains("commit_close", tags, trace);
         // The four WRITEs the server may have lost, sent again (under 4.0 the first goes out once more after the
         // reclaim: the old instance's stateid is refused as stale, as in WriteVerifierTests).
         Assert.IsInRange(4, 5, tags.Count(t => t == "rewrite"), trace);
         Assert.AreEqual("close", tags[^1], "closed after they were: " + trace);
+        Assert.AreEqual(1, tags.Count(t => t == "close"), trace);
         Assert.AreEqual(NfsFileVersionCheck.Unchanged, file.VersionCheck, "the file was as our last WRITE left it");
         Assert.IsNull(file.Conflict);
         Assert.IsTrue((await File.ReadAllBytesAsync(server.PathInExport("restart.bin"), Ct)).AsSpan().SequenceEqual(data));
