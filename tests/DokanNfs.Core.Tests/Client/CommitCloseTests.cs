@@ -102,4 +102,40 @@ public sealed class CommitCloseTests
         CollectionAssert.AreEqual(data, server.ReadFile("/export/f"));
         Assert.IsNull(file.Conflict);
     }
+
+    /// <summary>
+    /// WriteVersionRule (NfsOpenFile.Versions.cs): no GETATTR before a WRITE, so a version someone else made between
+    /// our OPEN and our first WRITE is not taken as ours. When a crash then loses our writes and leaves that version,
+    /// our data goes to a conflict copy (issue 8's safe side) instead of being written over it.
+    /// </summary>
+    [TestMethod]
+    public async Task A_foreign_change_before_our_first_WRITE_is_not_taken_as_ours_and_a_crash_that_leaves_it_gives_a_conflict_copy()
+    {
+        await using var server = await FakeNfsServer.StartAsync();
+        server.CreateFile("/export/data.bin", Pattern(3000, 1));
+        var directory = Directory.CreateTempSubdirectory("dokannfs-conflicts-").FullName;
+        try
+        {
+            await using var client = Connect(server, FastOptions with { ConflictDirectory = directory, ConflictHostName = "testhost" });
+            await using var file = await client.OpenAsync("/export/data.bin", OpenRequest.ForReadWrite, Ct);
+            server.WriteFileElsewhere("/export/data.bin", 0, Pattern(100, 2));
+            var theirs = server.ReadFile("/export/data.bin");
+            var theirChange = server.ChangeOf("/export/data.bin");
+            await file.WriteAsync(2800, Pattern(500, 3), StableHow4.Unstable, Ct);
+
+            server.RebootWithGrace();
+            server.RollBackFile("/export/data.bin", theirs, theirChange);
+            var mark = server.RecordCount;
+            var conflict = await Assert.ThrowsExactlyAsync<NfsWriteConflictException>(async () => await file.CommitAsync(Ct));
+
+            Assert.AreEqual(NfsFileVersionCheck.ChangedElsewhere, file.VersionCheck);
+            Assert.IsTrue(conflict.CopyIsLocal);
+            CollectionAssert.AreEqual(theirs, server.ReadFile("/export/data.bin"), "their version stays as it is");
+            Assert.IsFalse(server.RecordsSince(mark).Any(r => r.Request.Tag == "rewrite"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
 }
