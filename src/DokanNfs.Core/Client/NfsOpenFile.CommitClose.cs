@@ -9,11 +9,11 @@ namespace DokanNfs.Core.Client;
 // of the file's version (NfsOpenFile.Versions.cs). So the CLOSE must never have run, with data still to re-send,
 // unnoticed. A COMMIT in the COMPOUND can answer a new verifier in two ways:
 // - The server restarted. Our open stateid is then one of the instance that died: the CLOSE fails with
-//   NFS4ERR_STALE_STATEID (4.0, RFC 7530 §9.1.4.4 / §16.2), or under 4.1 the session is gone and SEQUENCE fails
-//   before anything runs (RFC 8881 §2.10.6). That holds as long as recovery has not reclaimed the open under the new
-//   instance since the WRITEs: so the COMPOUND is not sent while a resolution is due (recovery marks such handles,
-//   NeedsResolution) and is not sent again by the owner-op loop after a recovery (partOfRecovery: its errors come
-//   here, and the close goes the separate way, COMMIT then CLOSE, with the recovery every I/O has). The stateid is
+//   NFS4ERR_STALE_STATEID (4.0, RFC 7530 §9.6.2), or under 4.1 the session is gone and SEQUENCE fails before
+//   anything runs (NFS4ERR_BADSESSION, RFC 8881 §8.4.2). That holds as long as recovery has not reclaimed the open
+//   under the new instance since the WRITEs: so the COMPOUND is not sent while a resolution is due (recovery marks
+//   such handles, NeedsResolution) and is not sent again by the owner-op loop after a recovery (partOfRecovery: its
+//   errors come here, and the close goes the separate way, COMMIT then CLOSE, with the recovery every I/O has). The stateid is
 //   read once, when the COMPOUND is made: when a 4.1 session sends it again after a reconnect and a reclaim, it
 //   still carries the old instance's stateid, and that CLOSE fails the same way.
 // - The server changed its verifier without a restart (RFC 7530 §16.36.4 lets a server do that whenever it may have
