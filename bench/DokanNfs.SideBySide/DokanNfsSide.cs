@@ -63,7 +63,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
         return total;
     }
 
-    /// <summary>dokannfs cp LOCAL nfs://…: OPEN (UNCHECKED4 create, truncate), 4 MiB writes, COMMIT, CLOSE.</summary>
+    /// <summary>dokannfs cp LOCAL nfs://…: OPEN (UNCHECKED4 create, truncate), 4 MiB writes, CLOSE (which commits, in its COMPOUND).</summary>
     public async Task<long> UploadAsync(INfsFileSystem fs, string localPath, string remotePath, CancellationToken cancellationToken)
     {
         await using var input = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -88,7 +88,6 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             offset += read;
         }
 
-        await file.FlushAsync(cancellationToken);
         await file.CloseAsync(cancellationToken);
         return offset;
     }

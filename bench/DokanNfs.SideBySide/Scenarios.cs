@@ -108,7 +108,7 @@ public static class Scenarios
                     LocalFileCopy(Contenders.LocalCopy, fsync: false),
                     LocalFileCopy(Contenders.LocalCopySync, fsync: true),
                 ],
-                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 4 MiB writes, COMMIT, CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row."),
+                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 4 MiB writes, COMMIT with CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row."),
 
             new Scenario(
                 List,
@@ -213,7 +213,7 @@ public static class Scenarios
                     LocalTreeCopy(Contenders.LocalCopy, fsync: false),
                     LocalTreeCopy(Contenders.LocalCopySync, fsync: true),
                 ],
-                $"The same tree copied from a local directory to a new directory in the export. DokanNfs: dokannfs cp -r's calls (MKDIR, then per file OPEN create, WRITE, COMMIT, CLOSE). Ceilings: a local copy into the export directory, without fsync and with an fsync per file (what each COMMIT asks). libnfs cannot write 4 KiB files over NFSv4."),
+                $"The same tree copied from a local directory to a new directory in the export. DokanNfs: dokannfs cp -r's calls (MKDIR, then per file OPEN create, WRITE, COMMIT with CLOSE). Ceilings: a local copy into the export directory, without fsync and with an fsync per file (what each COMMIT asks). libnfs cannot write 4 KiB files over NFSv4."),
 
             new Scenario(
                 OpenReadClose,

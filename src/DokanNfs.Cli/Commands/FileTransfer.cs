@@ -92,8 +92,8 @@ internal static class FileTransfer
             progress?.Report(offset);
         }
 
-        // COMMIT before CLOSE, so a failure to make the data stable is reported, not lost in the close.
-        await file.FlushAsync(cancellationToken);
+        // The close commits (COMMIT and CLOSE in one COMPOUND: NfsOpenFile.CommitClose.cs) and throws when the data
+        // could not be made stable, so a failure is reported here, not lost.
         await file.CloseAsync(cancellationToken);
         return offset;
     }

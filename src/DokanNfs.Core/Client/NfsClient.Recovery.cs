@@ -192,9 +192,12 @@ public sealed partial class NfsClient
         return next;
     }
 
-    /// <summary>Opens for writing first (RFC 7530 §9.6.2 leaves the order to us; data matters more than reads).</summary>
+    /// <summary>
+    /// Opens for writing first (RFC 7530 §9.6.2 leaves the order to us; data matters more than reads). A handle in the
+    /// middle of its close counts until its open is given back: its close may still have lost data to write again.
+    /// </summary>
     private List<NfsOpenFile> ReclaimOrder() =>
-        [.. _openFiles.Keys.Where(f => !f.IsClosed).OrderByDescending(f => (f.Access & OpenShareAccess.Write) != 0)];
+        [.. _openFiles.Keys.Where(f => !f.IsOpenReleased).OrderByDescending(f => (f.Access & OpenShareAccess.Write) != 0)];
 
     internal void LogStateLost(string path, string reason) => ClientLog.StateLost(_logger, ServerName, path, reason);
 

@@ -301,18 +301,17 @@ public sealed partial class NfsOpenFile
         {
             var slice = data[written..];
             var at = offset + written;
-            // WRITE4res carries no attributes in NFSv4.0: GETATTR(change, size) before and after it gives the
-            // versions the write was based on and produced, which decide what may be written again after a
-            // server restart (NfsOpenFile.Versions.cs).
+            // WRITE4res carries no attributes (RFC 7530 §16.36.2): GETATTR(change, size) after the WRITE, in its
+            // COMPOUND, is the version the write produced — what decides whether lost data may be written again after
+            // a server restart (NfsOpenFile.Versions.cs; why after every WRITE and never before: WriteVersionRule).
             var journalOnOutage = CanJournal;
-            var (result, before, after) = await RunIoAsync(
+            var (result, after) = await RunIoAsync(
                 (fileHandle, stateId, ct) => _client.RunCoreAsync(
                     "write",
                     new WriteCall(fileHandle, stateId, at, slice, stable),
                     static (ref CompoundEncoder e, WriteCall c) =>
                     {
                         e.PutFh(c.Fh);
-                        e.GetAttr(NfsFileVersion.Mask);
                         e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
                         e.GetAttr(NfsFileVersion.Mask);
                     },
@@ -320,9 +319,8 @@ public sealed partial class NfsOpenFile
                     {
                         var results = CompoundResults.Begin(ref r);
                         results.PutFh(ref r);
-                        var before = NfsFileVersion.Decode(ref results, ref r);
                         var write = results.Write(ref r);
-                        return (write, before, NfsFileVersion.Decode(ref results, ref r));
+                        return (write, NfsFileVersion.Decode(ref results, ref r));
                     },
                     ct,
                     retryAfterRecovery: false,
@@ -337,7 +335,7 @@ public sealed partial class NfsOpenFile
 
             if (result.Committed == StableHow4.Unstable)
             {
-                KeepUncommitted(offset + written, slice[..(int)result.Count], result.WriteVerf, before, after);
+                KeepUncommitted(offset + written, slice[..(int)result.Count], result.WriteVerf, after);
             }
             else
             {
@@ -457,13 +455,13 @@ public sealed partial class NfsOpenFile
         return FileHandle;
     }
 
-    private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier, NfsFileVersion? before, NfsFileVersion? after)
+    private void KeepUncommitted(long offset, ReadOnlyMemory<byte> data, Verifier4 verifier, NfsFileVersion? after)
     {
         var copy = ArrayPool<byte>.Shared.Rent(data.Length);
         data.CopyTo(copy);
         lock (_uncommittedLock)
         {
-            _uncommitted.Add(new UncommittedWrite(offset, copy, data.Length, verifier, before, after));
+            _uncommitted.Add(new UncommittedWrite(offset, copy, data.Length, verifier, Before: null, after));
         }
 
         Interlocked.Add(ref _uncommittedBytes, data.Length);
@@ -493,9 +491,10 @@ public sealed partial class NfsOpenFile
 
     /// <summary>
     /// One WRITE the server answered UNSTABLE: its bytes (a pooled buffer), the write verifier it got, and the
-    /// file's versions just before and after it (null when the server gave none). A write made while the server could
-    /// not be reached has no verifier but a <see cref="JournalSequence"/>: its record in the client's journal, and
-    /// <see cref="Before"/> is the version it was based on.
+    /// file's version just after it (null when the server gave none; none is read before it: WriteVersionRule in
+    /// NfsOpenFile.Versions.cs). A write made while the server could not be reached has no verifier but a
+    /// <see cref="JournalSequence"/>: its record in the client's journal, and <see cref="Before"/> is the version it
+    /// was based on.
     /// </summary>
     private sealed record UncommittedWrite(long Offset, byte[] Data, int Length, Verifier4 Verifier, NfsFileVersion? Before, NfsFileVersion? After)
     {

@@ -72,6 +72,7 @@ public sealed partial class NfsOpenFile
 
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
+            Volatile.Write(ref _openReleased, 1);
             DropUncommitted();
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }

@@ -48,7 +48,7 @@ public sealed partial class NfsOpenFile
     /// </summary>
     internal async ValueTask ReclaimAsync(ReclaimTally tally)
     {
-        if (IsClosed || Lost is not null)
+        if (IsOpenReleased || Lost is not null)
         {
             return;
         }
@@ -114,7 +114,7 @@ public sealed partial class NfsOpenFile
     /// </summary>
     internal async ValueTask RevalidateAfterRestartAsync(ReclaimTally tally)
     {
-        if (IsClosed || Lost is not null)
+        if (IsOpenReleased || Lost is not null)
         {
             return;
         }

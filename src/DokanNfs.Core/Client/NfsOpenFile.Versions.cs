@@ -10,6 +10,28 @@ namespace DokanNfs.Core.Client;
 // version our own operations produced. Otherwise someone else changed the file meanwhile (or the server went
 // back further than what it had confirmed), and re-sending would overwrite their change: our data goes to a
 // conflict copy instead, and the handle's next I/O, flush or close reports NfsWriteConflictException.
+//
+// WriteVersionRule — which versions a WRITE fetches (issue 9: fewer GETATTRs per WRITE, every rule above kept).
+// After a restart the file's version is compared for equality with versions we hold as ours (NfsFileVersionRules):
+// `latest` (Unchanged), `stable` and every version an uncommitted WRITE recorded (OwnEarlierVersion). The change
+// attribute (RFC 7530 §5.8.1.4) is only compared, never counted: Ganesha's is max(mtime, ctime) in ns, so how far it
+// moved says nothing about how many WRITEs moved it, and two of ours can even leave it equal.
+// - GETATTR after every WRITE, in its COMPOUND, stays. A restart that lost nothing (a killed Ganesha keeps its page
+//   cache) leaves the file at the version after our last WRITE, and only a GETATTR run by the server instance that
+//   ran the WRITEs can show that version as ours: one in the COMMIT's COMPOUND, or any later one, runs after the
+//   restart when there was one (the COMMIT's new verifier is how we learn it), so it can only be `found`, never
+//   `latest`. Which WRITE is the last before a restart is not known when it is sent: write-behind sends each one
+//   without knowing whether the caller writes again, and a restart can come between any two. And of WRITEs in flight
+//   together (write-behind, split writes) only the GETATTR the server ran last sees all of them applied; it is one of
+//   ours only if every WRITE carries one. With fewer, a restart that lost nothing would give a conflict copy.
+// - No GETATTR before a WRITE. It recorded the version a WRITE was based on, which is ours only when the previous
+//   WRITE, the OPEN, a COMMIT or a check left it; then `latest`, `stable` or an earlier WRITE's "after" holds it
+//   already. Otherwise a foreign change came in between, and taking it as ours (as that GETATTR did) went beyond
+//   issue 8's rule ("a version our own operations produced"): now such a file gets a conflict copy, the rule's safe
+//   side. The one state it alone could show — two of our WRITEs in flight, the file between them — is not one the
+//   version check needs: a crash that leaves exactly that is also a conflict copy, never a wrong overwrite.
+// - COMMIT carries no GETATTR: `stable` after a COMMIT is the version the last WRITE it covers left, and after a
+//   new verifier the version is read in ReadVersionAsync anyway, once no WRITE of ours is in flight.
 public sealed partial class NfsOpenFile
 {
     private readonly Lock _versionLock = new();
@@ -142,10 +164,10 @@ public sealed partial class NfsOpenFile
             pending = [.. _uncommitted];
         }
 
-        (Verifier4 Verifier, NfsFileVersion? Version) commit;
+        Verifier4 commitVerifier;
         try
         {
-            commit = await RunIoAsync(
+            commitVerifier = await RunIoAsync(
                 (fileHandle, _, ct) => _client.RunAsync(
                     "commit",
                     fileHandle,
@@ -153,14 +175,12 @@ public sealed partial class NfsOpenFile
                     {
                         e.PutFh(fh);
                         e.Commit(0, 0);
-                        e.GetAttr(NfsFileVersion.Mask);
                     },
                     static (ref XdrReader r) =>
                     {
                         var results = CompoundResults.Begin(ref r);
                         results.PutFh(ref r);
-                        var verifier = results.Commit(ref r);
-                        return (verifier, NfsFileVersion.Decode(ref results, ref r));
+                        return results.Commit(ref r);
                     },
                     ct,
                     retryAfterRecovery: false,
@@ -176,19 +196,27 @@ public sealed partial class NfsOpenFile
         }
 
         // A journaled write never reached the server: it is resolved as data the server lost.
-        if (pending.Any(w => w.JournalSequence != 0 || w.Verifier != commit.Verifier))
+        if (pending.Any(w => w.JournalSequence != 0 || w.Verifier != commitVerifier))
         {
-            await ResolveAsync(commit.Verifier, cancellationToken).ConfigureAwait(false);
+            await ResolveAsync(commitVerifier, cancellationToken).ConfigureAwait(false);
         }
 
-        // What this COMMIT covered is on stable storage now (the resolution took the others out of the list),
-        // up to the version the last of those writes left.
+        NoteCommitted(pending, commitVerifier);
+        Volatile.Write(ref _resolveAfterRestart, 0);
+    }
+
+    /// <summary>
+    /// What a COMMIT answered with <paramref name="commitVerifier"/> covered of <paramref name="pending"/> is on stable
+    /// storage now (a resolution took the others out of the list), up to the version the last of those writes left.
+    /// </summary>
+    private void NoteCommitted(UncommittedWrite[] pending, Verifier4 commitVerifier)
+    {
         NfsFileVersion? committed = null;
         lock (_uncommittedLock)
         {
             foreach (var write in pending)
             {
-                if (write.JournalSequence == 0 && write.Verifier == commit.Verifier && _uncommitted.Remove(write))
+                if (write.JournalSequence == 0 && write.Verifier == commitVerifier && _uncommitted.Remove(write))
                 {
                     Interlocked.Add(ref _uncommittedBytes, -write.Length);
                     ArrayPool<byte>.Shared.Return(write.Data);
@@ -204,8 +232,6 @@ public sealed partial class NfsOpenFile
                 _stable = version;
             }
         }
-
-        Volatile.Write(ref _resolveAfterRestart, 0);
     }
 
     /// <summary>

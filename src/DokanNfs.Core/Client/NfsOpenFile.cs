@@ -17,6 +17,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     private StateId4 _stateId;
     private NfsFh _fileHandle;
     private int _closed;
+    private int _openReleased;
 
     internal NfsOpenFile(NfsClient client, string path, NfsFh fileHandle, OwnerState owner, StateId4 stateId, OpenShareAccess access, OpenShareDeny deny, NfsAttributes attributes, OpenDelegation delegation)
     {
@@ -62,6 +63,13 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     public OwnerState Owner => _owner;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
+
+    /// <summary>
+    /// Whether the close is over: the open given back (or left to the server). Until then a handle being closed is
+    /// still reclaimed after a server restart, so that data its close finds lost can be written again through it
+    /// before its CLOSE (NfsOpenFile.CommitClose.cs).
+    /// </summary>
+    internal bool IsOpenReleased => Volatile.Read(ref _openReleased) != 0;
 
     /// <summary>GETATTR through the open file's handle.</summary>
     public async ValueTask<NfsAttributes> GetAttrAsync(CancellationToken cancellationToken)
@@ -275,16 +283,21 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 return;
             }
 
-            await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
-            await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
+            // Data to commit and nothing else to do first: COMMIT and CLOSE in one COMPOUND (NfsOpenFile.CommitClose.cs).
+            if (!await TryCommitAndCloseAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await CommitCoreAsync(cancellationToken).ConfigureAwait(false);
+                await ReleaseLocksAsync(cancellationToken).ConfigureAwait(false);
 
-            // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
-            // otherwise the open would stay on the server until the lease ran out. The stateid is read at
-            // each attempt: recovery may have reclaimed the open under a new one.
-            await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(_owner, fileHandle, () => _stateId, ct), cancellationToken).ConfigureAwait(false);
+                // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
+                // otherwise the open would stay on the server until the lease ran out. The stateid is read at
+                // each attempt: recovery may have reclaimed the open under a new one.
+                await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(_owner, fileHandle, () => _stateId, ct), cancellationToken).ConfigureAwait(false);
+            }
         }
         finally
         {
+            Volatile.Write(ref _openReleased, 1);
             DropReadAhead();
             DropUncommitted();
             _client.Unregister(this);

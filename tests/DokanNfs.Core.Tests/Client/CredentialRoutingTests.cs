@@ -43,7 +43,7 @@ public sealed class CredentialRoutingTests
             CollectionAssert.AreEqual(new[] { Machine }, byTag[tag], $"{tag}: the client's own business");
         }
 
-        foreach (var tag in new[] { "open", "open_confirm", "write", "commit", "close" })
+        foreach (var tag in new[] { "open", "open_confirm", "write", "commit_close" })
         {
             CollectionAssert.AreEqual(new[] { 1001u }, byTag[tag], $"{tag}: for the user who asked");
         }
