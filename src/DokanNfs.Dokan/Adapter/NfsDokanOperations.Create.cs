@@ -482,7 +482,7 @@ public sealed partial class NfsDokanOperations
         info.Context = 0;
     }
 
-    /// <summary>Flushes and closes the open's NFS OPEN, then removes the object if asked. Never throws.</summary>
+    /// <summary>Closes the open's NFS OPEN (committing its writes), then removes the object if asked. Never throws.</summary>
     private async ValueTask ReleaseAsync(FileContext context, bool removeIfPending)
     {
         INfsFileHandle? handle;
@@ -494,20 +494,10 @@ public sealed partial class NfsDokanOperations
 
         if (handle is not null)
         {
-            if (context.Dirty)
-            {
-                try
-                {
-                    await handle.FlushAsync(Ct).ConfigureAwait(false);
-                    context.Dirty = false;
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    AdapterLog.ReleaseFailed(_logger, nameof(Cleanup), context.Path, e.Message);
-                }
-            }
-
+            // No separate flush of a written handle: its close commits what is uncommitted, in the CLOSE's own COMPOUND
+            // when nothing else must come first (NfsOpenFile.CommitClose.cs), and a failure is logged like the close's.
             await CloseQuietlyAsync(handle, nameof(Cleanup)).ConfigureAwait(false);
+            context.Dirty = false;
         }
 
         if (removeIfPending)
