@@ -216,6 +216,30 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
     }
 
     [TestMethod]
+    public async Task Remove_of_a_cached_name_takes_one_compound_and_one_replaced_since_is_walked_to_and_removed()
+    {
+        var (server, tap, client) = await SetUpAsync(Linux, files: 2);
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        await client.GetAttrAsync(Nfs("d/f1"), Ct);
+
+        // Another host replaces d/f1 with a new file: the cached fileid no longer matches, the VERIFY says so and the
+        // REMOVE goes again after a walk, on the object now at the name (as a REMOVE after a walk always did).
+        // (The new file is made first, so that it cannot reuse the old one's inode number.)
+        File.WriteAllText(server.PathInExport("d/f1-new"), "new");
+        File.Move(server.PathInExport("d/f1-new"), server.PathInExport("d/f1"), overwrite: true);
+        tap.Reset();
+        await client.RemoveAsync(Nfs("d/f1"), Ct);
+        Assert.IsFalse(File.Exists(server.PathInExport("d/f1")));
+        Assert.HasCount(3, tap.Calls, "the refused REMOVE, the walk, the REMOVE: " + Describe(tap));
+
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        tap.Reset();
+        await client.RemoveAsync(Nfs("d/f0"), Ct);
+        Assert.HasCount(1, tap.Calls, "PUTFH LOOKUP VERIFY PUTFH REMOVE, no walk: " + Describe(tap));
+        Assert.IsFalse(File.Exists(server.PathInExport("d/f0")));
+    }
+
+    [TestMethod]
     public async Task Listing_ten_thousand_entries_with_attributes_takes_a_few_readdirs_of_up_to_a_mebibyte()
     {
         var (server, tap, client) = await SetUpAsync(Linux, files: 0);
