@@ -27,14 +27,13 @@ public sealed partial class NfsClient
     {
         for (var race = 0; ; race++)
         {
-            // Issue 9: with the directory, the name and the target's attributes cached, no walk — the REMOVE's own
-            // COMPOUND is the only round trip. The versions logged are the cached ones, observed before the send: a
-            // lost reply is judged against an older baseline, which can only turn a replay into a conflict, never
-            // replay over a change (ReplayRules.Remove). The VERIFY of the cached fileid binds the REMOVE to that
-            // object; a stale handle or a name that moved on sends it again after a walk.
-            var cached = race == 0 ? TryResolveNameCached(path) : null;
-            var fromCache = cached is { ChildStatus: NfsStat4.Ok, DirectoryVersion: not null, ChildVersion: not null };
-            var name = fromCache ? cached! : await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+            // Issue 9: with the directory and the name's last object cached, no walk — the REMOVE's own COMPOUND is the
+            // only round trip. The VERIFY of the cached fileid binds the REMOVE to that object at the server, so a name
+            // that moved on since fails it and goes again after a walk, as a stale directory handle does. The versions
+            // logged are the cached ones, observed before the send: a lost reply is judged against an older baseline,
+            // which can only turn a replay into a conflict, never replay over a change (ReplayRules.Remove).
+            var hinted = race == 0 ? TryResolveRemoveHint(path) : null;
+            var name = hinted ?? await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
             ChangeInfo4? changed = null;
             try
             {
@@ -52,7 +51,7 @@ public sealed partial class NfsClient
             {
                 ReplayLogMessages.NameChangedBeforeSend(_logger, ServerName, $"Remove {name.Path}");
             }
-            catch (NfsException ex) when (fromCache && ex is not NfsReplayConflictException && ex is not NfsMovedException
+            catch (NfsException ex) when (hinted is not null && ex is not NfsReplayConflictException && ex is not NfsMovedException
                 && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle or NfsStat4.Moved)
             {
                 // The cached directory handle is no longer good (or its file system moved): walk to it, once.
