@@ -18,8 +18,8 @@ public sealed partial class NfsClient
         CreateAsync(path, NfsFtype4.Lnk, target, attributes ?? new SetAttributes { Mode = 0x1FF }, cancellationToken);
 
     /// <summary>
-    /// REMOVE of a file, link or empty directory (RFC 7530 §16.26), bound to the object the walk found at the name
-    /// (VERIFY of its fileid before the REMOVE) and logged for version-carrying replay (see NfsClient.Replay.cs): after
+    /// REMOVE of a file, link or empty directory (RFC 7530 §16.26), bound to the object the walk (or the cache) found at
+    /// the name (VERIFY of its fileid before the REMOVE) and logged for version-carrying replay (see NfsClient.Replay.cs): after
     /// a lost reply the caller gets success if the name is gone or now refers to another object, the REMOVE is sent
     /// again behind VERIFY if the object is unchanged, and <see cref="NfsReplayConflictException"/> if it changed.
     /// </summary>
