@@ -216,22 +216,27 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
     }
 
     [TestMethod]
-    [DataRow(NfsVersion.V40)]
-    [DataRow(NfsVersion.V41)]
-    public async Task Stat_after_closing_a_written_file_costs_no_compound_and_sees_the_writes(NfsVersion version)
+    [DataRow(NfsVersion.V40, StableHow4.FileSync)]
+    [DataRow(NfsVersion.V41, StableHow4.FileSync)]
+    [DataRow(NfsVersion.V40, StableHow4.Unstable)]
+    [DataRow(NfsVersion.V41, StableHow4.Unstable)]
+    public async Task Stat_after_closing_a_written_file_costs_no_compound_and_sees_the_writes(NfsVersion version, StableHow4 stable)
     {
         var (server, tap, client) = await SetUpAsync(Vers(version, Linux), files: 1);
         await client.GetAttrAsync(Nfs("d/f0"), Ct);
         await using (var file = await client.OpenAsync(Nfs("d/f0"), new OpenRequest { Access = OpenShareAccess.Write }, Ct))
         {
-            await file.WriteAsync(0, new byte[100], StableHow4.FileSync, Ct);
+            await file.WriteAsync(0, new byte[100], stable, Ct);
             await file.DrainWritesAsync(Ct);
             tap.Reset();
             await file.CloseAsync(Ct);
         }
 
         Assert.HasCount(1, tap.Calls, Describe(tap));
-        Assert.AreEqual(3, tap.Calls[0].OwnOpCount, "PUTFH CLOSE GETATTR");
+        Assert.AreEqual(
+            stable == StableHow4.Unstable ? 4 : 3,
+            tap.Calls[0].OwnOpCount,
+            "PUTFH CLOSE GETATTR, or PUTFH COMMIT CLOSE GETATTR with data to commit: " + Describe(tap));
 
         // The CLOSE's GETATTR is what a stat would have asked the server for after the close.
         tap.Reset();
