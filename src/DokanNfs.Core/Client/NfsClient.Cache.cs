@@ -100,6 +100,33 @@ public sealed partial class NfsClient
         return new NameResolution(parent, components[^1], normalized, child, status);
     }
 
+    /// <summary>
+    /// For a REMOVE of <paramref name="path"/> without a walk: the cached directory (as <see cref="TryResolveNameCached"/>)
+    /// and the object the name last named there with its last attributes, fresh or not — the REMOVE VERIFYs that object's
+    /// fileid at the name, so the server checks what the cache cannot. Null when any of it is not cached, the name is known
+    /// absent, or the object is open for writing here (its cached version would not be its own last one): then a walk.
+    /// </summary>
+    private NameResolution? TryResolveRemoveHint(string path)
+    {
+        if (TryResolveNameCached(path) is not { } cached || cached.DirectoryVersion is null || cached.ChildStatus == NfsStat4.NoEnt)
+        {
+            return null;
+        }
+
+        if (cached.ChildStatus == NfsStat4.Ok)
+        {
+            return cached.ChildVersion is null || IsOpenForWriting(cached.Child!.FileHandle) ? null : cached;
+        }
+
+        if (!NameCache.TryGetHint(CallerCredential, cached.Path, cached.Parent.FileHandle, out var fh) || IsOpenForWriting(fh)
+            || !AttributeCache.TryGetAny(fh, out var node, out _) || ObjectVersion.Of(node.Attributes, fh) is null)
+        {
+            return null;
+        }
+
+        return cached with { Child = new NfsNode(cached.Path, fh, node.Attributes), ChildStatus = NfsStat4.Ok };
+    }
+
     /// <summary>A name not looked up: neither free nor known (<see cref="NameResolution.ChildStatus"/>: anything but OK and NOENT).</summary>
     private const NfsStat4 NotLookedUp = NfsStat4.Delay;
 
@@ -264,22 +291,32 @@ public sealed partial class NfsClient
 
     /// <summary>
     /// A close forgets the file's attributes (close-to-open: the next open or stat after it asks the server), unless a
-    /// read delegation is held on it: then no other client can have changed it (RFC 8881 §10.4.1).
+    /// read delegation is held on it (then no other client can have changed it, RFC 8881 §10.4.1), or the CLOSE's own
+    /// COMPOUND fetched them after the close (<paramref name="afterClose"/>): those are what the next stat would ask
+    /// the server for, so they are cached — as long as no other handle of ours still writes to the file.
     /// </summary>
-    internal void NoteClosed(NfsOpenFile file)
+    internal void NoteClosed(NfsOpenFile file, NfsAttributes? afterClose = null)
     {
+        var fh = file.FileHandle;
+        var stillWritten = false;
         if ((file.Access & OpenShareAccess.Write) != 0)
         {
-            var fh = file.FileHandle;
-            if (_writeOpens.AddOrUpdate(fh, 0, static (_, n) => n - 1) <= 0)
+            var left = _writeOpens.AddOrUpdate(fh, 0, static (_, n) => n - 1);
+            if (left <= 0)
             {
                 _writeOpens.TryRemove(new KeyValuePair<NfsFh, int>(fh, 0));
             }
+
+            stillWritten = left > 0;
         }
 
-        if (!_delegations.TryGetDelegation(file.FileHandle, out var type) || type != OpenDelegationType4.Read)
+        if (afterClose is not null && !stillWritten && _attributeCache is { Enabled: true } attributes)
         {
-            _attributeCache?.Invalidate(file.FileHandle);
+            attributes.Put(new NfsNode(file.Path, fh, afterClose));
+        }
+        else if (!_delegations.TryGetDelegation(fh, out var type) || type != OpenDelegationType4.Read)
+        {
+            _attributeCache?.Invalidate(fh);
         }
     }
 

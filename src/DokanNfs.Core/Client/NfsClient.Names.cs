@@ -18,8 +18,8 @@ public sealed partial class NfsClient
         CreateAsync(path, NfsFtype4.Lnk, target, attributes ?? new SetAttributes { Mode = 0x1FF }, cancellationToken);
 
     /// <summary>
-    /// REMOVE of a file, link or empty directory (RFC 7530 §16.26), bound to the object the walk found at the name
-    /// (VERIFY of its fileid before the REMOVE) and logged for version-carrying replay (see NfsClient.Replay.cs): after
+    /// REMOVE of a file, link or empty directory (RFC 7530 §16.26), bound to the object the walk (or the cache) found at
+    /// the name (VERIFY of its fileid before the REMOVE) and logged for version-carrying replay (see NfsClient.Replay.cs): after
     /// a lost reply the caller gets success if the name is gone or now refers to another object, the REMOVE is sent
     /// again behind VERIFY if the object is unchanged, and <see cref="NfsReplayConflictException"/> if it changed.
     /// </summary>
@@ -27,7 +27,13 @@ public sealed partial class NfsClient
     {
         for (var race = 0; ; race++)
         {
-            var name = await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
+            // Issue 9: with the directory and the name's last object cached, no walk — the REMOVE's own COMPOUND is the
+            // only round trip. The VERIFY of the cached fileid binds the REMOVE to that object at the server, so a name
+            // that moved on since fails it and goes again after a walk, as a stale directory handle does. The versions
+            // logged are the cached ones, observed before the send: a lost reply is judged against an older baseline,
+            // which can only turn a replay into a conflict, never replay over a change (ReplayRules.Remove).
+            var hinted = race == 0 ? TryResolveRemoveHint(path) : null;
+            var name = hinted ?? await ResolveNameAsync(path, cancellationToken).ConfigureAwait(false);
             ChangeInfo4? changed = null;
             try
             {
@@ -44,6 +50,14 @@ public sealed partial class NfsClient
             catch (NfsException ex) when (IsNameRace(ex) && race < MaxNameRaces)
             {
                 ReplayLogMessages.NameChangedBeforeSend(_logger, ServerName, $"Remove {name.Path}");
+            }
+            catch (NfsException ex) when (hinted is not null && ex is not NfsReplayConflictException && ex is not NfsMovedException
+                && ex.Status is NfsStat4.FhExpired or NfsStat4.Stale or NfsStat4.BadHandle or NfsStat4.Moved)
+            {
+                // The cached directory handle is no longer good (or its file system moved): walk to it, once.
+                ClientLog.FileHandleExpired(_logger, ServerName, name.Parent.Path);
+                Handles.Clear();
+                DropMetadataCaches();
             }
             finally
             {

@@ -36,13 +36,10 @@ public sealed partial class NfsClient
         var credential = CallerCredential;
         var request = (attributes ?? AttributeRequests.ReadDir).With(FAttr4.RdAttrError);
 
-        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3); the server's
-        // maxread, when already known, bounds it too (no round trip is spent to learn it here).
+        // Under NFSv4.1 a reply may not exceed the fore channel's ca_maxresponsesize (RFC 8881 §18.36.3). The server's
+        // maxread does not bound it: that is READ's limit, and a server sends less than maxcount when it must
+        // (RFC 7530 §16.24.4) — NFS-Ganesha 4.3 (maxread 1 MiB) answers a 3 MiB maxcount with one reply of 10,000 entries.
         var maxCount = Session is { } session ? Math.Min(_options.ReadDirMaxCount, session.MaxReadPayload) : _options.ReadDirMaxCount;
-        if (_fsInfo?.MaxRead is { } maxRead and >= 64 * 1024)
-        {
-            maxCount = (uint)Math.Min(maxCount, maxRead);
-        }
 
         // The sizes and times listed include our own WRITEs still in flight to files here (write-behind).
         await WaitForWritesBehindInAsync(directory.Path, cancellationToken).ConfigureAwait(false);

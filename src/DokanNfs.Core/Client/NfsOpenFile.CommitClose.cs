@@ -50,9 +50,10 @@ public sealed partial class NfsOpenFile
 
         await _client.WaitForRecoveryAsync(cancellationToken).ConfigureAwait(false);
         Verifier4 commitVerifier;
+        NfsAttributes? afterClose;
         try
         {
-            commitVerifier = await _client.RunOwnerOpAsync(
+            (commitVerifier, afterClose) = await _client.RunOwnerOpAsync(
                 _owner,
                 seqOpIndex: 2,
                 (seqid, ct) => _client.AttemptAsync(
@@ -63,6 +64,7 @@ public sealed partial class NfsOpenFile
                         e.PutFh(c.Fh);
                         e.Commit(0, 0);
                         e.Close(c.SeqId, c.StateId);
+                        e.GetAttr(AttributeRequests.Stat); // for the attribute cache, as in CloseAndGetAttrAsync
                     },
                     static (ref XdrReader r) =>
                     {
@@ -70,7 +72,7 @@ public sealed partial class NfsOpenFile
                         results.PutFh(ref r);
                         var verifier = results.Commit(ref r);
                         results.Close(ref r);
-                        return verifier;
+                        return (verifier, results.Next(ref r, NfsOpnum4.GetAttr) == NfsStat4.Ok ? Fattr4.Decode(ref r) : null);
                     },
                     ct,
                     Credential),
@@ -86,6 +88,7 @@ public sealed partial class NfsOpenFile
         if (pending.All(w => w.Verifier == commitVerifier))
         {
             NoteCommitted(pending, commitVerifier);
+            _afterClose = afterClose;
             return true;
         }
 

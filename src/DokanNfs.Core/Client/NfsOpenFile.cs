@@ -19,6 +19,9 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     private int _closed;
     private int _openReleased;
 
+    /// <summary>The attributes the CLOSE's own COMPOUND fetched after closing (null: none), for the attribute cache.</summary>
+    private NfsAttributes? _afterClose;
+
     internal NfsOpenFile(NfsClient client, string path, NfsFh fileHandle, OwnerState owner, StateId4 stateId, OpenShareAccess access, OpenShareDeny deny, NfsAttributes attributes, OpenDelegation delegation)
     {
         _client = client;
@@ -292,7 +295,14 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 // An expired volatile handle is refreshed for CLOSE as for I/O (found by FileHandleExpiryTests):
                 // otherwise the open would stay on the server until the lease ran out. The stateid is read at
                 // each attempt: recovery may have reclaimed the open under a new one.
-                await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(_owner, fileHandle, () => _stateId, ct), cancellationToken).ConfigureAwait(false);
+                if ((Access & OpenShareAccess.Write) != 0)
+                {
+                    _afterClose = await RunIoAsync((fileHandle, _, ct) => CloseAndGetAttrAsync(fileHandle, ct), cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await RunIoAsync((fileHandle, _, ct) => CloseStateAsync(_owner, fileHandle, () => _stateId, ct), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
@@ -301,7 +311,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
             DropReadAhead();
             DropUncommitted();
             _client.Unregister(this);
-            _client.NoteClosed(this);
+            _client.NoteClosed(this, _afterClose);
             _client.Owners.ReleaseOpenOwner(_owner, FileHandle);
             _client.Owners.ReleaseOpenOwner(_owner, Path);
         }
@@ -339,6 +349,38 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
                 },
                 ct,
                 owner.Credential),
+            cancellationToken);
+
+    /// <summary>
+    /// CLOSE of a handle opened for writing, with a GETATTR of the stat set after it in the same COMPOUND (as the Linux
+    /// client sends; RFC 7530 §16.2 and RFC 8881 §18.2 let any operation follow CLOSE, whose current filehandle stays):
+    /// the file's attributes as our writes and the close left them, which the attribute cache keeps instead of forgetting
+    /// the file (issue 9: a stat or REMOVE right after a create then needs no walk). They are read after the CLOSE, so
+    /// close-to-open holds: nothing written through this handle can come after them. A GETATTR that fails (the file's
+    /// last link was removed while it was open) leaves the CLOSE done and the attributes unknown (null).
+    /// </summary>
+    private ValueTask<NfsAttributes?> CloseAndGetAttrAsync(NfsFh fileHandle, CancellationToken cancellationToken) =>
+        _client.RunOwnerOpAsync(
+            _owner,
+            seqOpIndex: 1,
+            (seqid, ct) => _client.AttemptAsync(
+                "close",
+                (fileHandle, _stateId, seqid),
+                static (ref CompoundEncoder e, (NfsFh Fh, StateId4 StateId, uint SeqId) c) =>
+                {
+                    e.PutFh(c.Fh);
+                    e.Close(c.SeqId, c.StateId);
+                    e.GetAttr(AttributeRequests.Stat);
+                },
+                static (ref XdrReader r) =>
+                {
+                    var results = CompoundResults.Begin(ref r);
+                    results.PutFh(ref r);
+                    _ = results.Close(ref r);
+                    return results.Next(ref r, NfsOpnum4.GetAttr) == NfsStat4.Ok ? Fattr4.Decode(ref r) : null;
+                },
+                ct,
+                _owner.Credential),
             cancellationToken);
 
     public override string ToString() => $"{Path} ({Access}/{Deny}, {_stateId})";

@@ -33,7 +33,7 @@ public sealed class CommitCloseTests
 
         var sent = server.RecordsSince(mark).Where(r => r.Request.Tag != "fsinfo").Select(r => $"{r.Request.Tag}: {string.Join(" ", r.Request.Ops.Select(o => o.Op))}").ToList();
         CollectionAssert.AreEqual(
-            new[] { "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "commit_close: PutFh Commit Close" },
+            new[] { "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "commit_close: PutFh Commit Close GetAttr" }, // GETATTR: the attributes after the close, for the cache
             sent,
             string.Join("\n", sent));
         CollectionAssert.AreEqual(Pattern(1000, 0).Concat(Pattern(1000, 1)).Concat(Pattern(1000, 2)).ToArray(), server.ReadFile("/export/f"));

@@ -216,23 +216,133 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
     }
 
     [TestMethod]
-    public async Task Listing_ten_thousand_entries_with_attributes_takes_a_few_readdirs_of_up_to_a_mebibyte()
+    [DataRow(NfsVersion.V40, StableHow4.FileSync)]
+    [DataRow(NfsVersion.V41, StableHow4.FileSync)]
+    [DataRow(NfsVersion.V40, StableHow4.Unstable)]
+    [DataRow(NfsVersion.V41, StableHow4.Unstable)]
+    public async Task Stat_after_closing_a_written_file_costs_no_compound_and_sees_the_writes(NfsVersion version, StableHow4 stable)
     {
-        var (server, tap, client) = await SetUpAsync(Linux, files: 0);
+        var (server, tap, client) = await SetUpAsync(Vers(version, Linux), files: 1);
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        await using (var file = await client.OpenAsync(Nfs("d/f0"), new OpenRequest { Access = OpenShareAccess.Write }, Ct))
+        {
+            await file.WriteAsync(0, new byte[100], stable, Ct);
+            await file.DrainWritesAsync(Ct);
+            tap.Reset();
+            await file.CloseAsync(Ct);
+        }
+
+        Assert.HasCount(1, tap.Calls, Describe(tap));
+        Assert.AreEqual(
+            stable == StableHow4.Unstable ? 4 : 3,
+            tap.Calls[0].OwnOpCount,
+            "PUTFH CLOSE GETATTR, or PUTFH COMMIT CLOSE GETATTR with data to commit: " + Describe(tap));
+
+        // The CLOSE's GETATTR is what a stat would have asked the server for after the close.
+        tap.Reset();
+        var stat = await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        Assert.IsEmpty(tap.Calls, "served from the attributes the CLOSE fetched: " + Describe(tap));
+        Assert.AreEqual(100UL, stat.Attributes.Size);
+        Assert.AreEqual(HostInode(server.PathInExport("d/f0")), stat.Attributes.FileId);
+    }
+
+    [TestMethod]
+    public async Task Close_of_a_file_opened_only_for_reading_sends_no_getattr()
+    {
+        var (_, tap, client) = await SetUpAsync(Linux, files: 1);
+        await using (var file = await client.OpenAsync(Nfs("d/f0"), OpenRequest.ForRead, Ct))
+        {
+            tap.Reset();
+            await file.CloseAsync(Ct);
+        }
+
+        Assert.HasCount(1, tap.Calls, Describe(tap));
+        Assert.AreEqual(2, tap.Calls[0].OpCount, "PUTFH CLOSE: nothing of ours changed the file");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Create_and_remove_take_three_compounds_per_file_open_close_and_remove(NfsVersion version)
+    {
+        // The bench's create + delete (issue 9): OPEN with create, CLOSE, and later REMOVE, in a directory that changes
+        // under our own hand with every call, so no name looked up in it is trusted any more (Ganesha's change_info is not
+        // atomic). The REMOVE still needs no walk: it VERIFYs the fileid the CLOSE's GETATTR left cached.
+        var (server, tap, client) = await SetUpAsync(Vers(version, Linux), files: 1);
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        var create = new OpenRequest { Access = OpenShareAccess.Write, Create = CreateMode4.Unchecked, CreateAttributes = new SetAttributes { Mode = 0x1A4 } };
+        await using (var warmup = await client.OpenAsync(Nfs("d/warm"), create, Ct))
+        {
+            await warmup.CloseAsync(Ct);
+        }
+
+        tap.Reset();
+        const int Files = 3;
+        for (var i = 0; i < Files; i++)
+        {
+            await using var file = await client.OpenAsync(Nfs("d/c" + i), create, Ct);
+            await file.CloseAsync(Ct);
+        }
+
+        for (var i = 0; i < Files; i++)
+        {
+            await client.RemoveAsync(Nfs("d/c" + i), Ct);
+            Assert.IsFalse(File.Exists(server.PathInExport("d/c" + i)));
+        }
+
+        Assert.HasCount(3 * Files, tap.Calls, "OPEN, CLOSE, REMOVE per file, no walk: " + Describe(tap));
+        Assert.HasCount(Files, tap.CallsTagged("remove"), Describe(tap));
+    }
+
+    [TestMethod]
+    public async Task Remove_of_a_cached_name_takes_one_compound_and_one_replaced_since_is_walked_to_and_removed()
+    {
+        var (server, tap, client) = await SetUpAsync(Linux, files: 2);
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        await client.GetAttrAsync(Nfs("d/f1"), Ct);
+
+        // Another host replaces d/f1 with a new file: the cached fileid no longer matches, the VERIFY says so and the
+        // REMOVE goes again after a walk, on the object now at the name (as a REMOVE after a walk always did).
+        // (The new file is made first, so that it cannot reuse the old one's inode number.)
+        File.WriteAllText(server.PathInExport("d/f1-new"), "new");
+        File.Move(server.PathInExport("d/f1-new"), server.PathInExport("d/f1"), overwrite: true);
+        tap.Reset();
+        await client.RemoveAsync(Nfs("d/f1"), Ct);
+        Assert.IsFalse(File.Exists(server.PathInExport("d/f1")));
+        Assert.HasCount(3, tap.Calls, "the refused REMOVE, the walk, the REMOVE: " + Describe(tap));
+
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        tap.Reset();
+        await client.RemoveAsync(Nfs("d/f0"), Ct);
+        Assert.HasCount(1, tap.Calls, "PUTFH LOOKUP VERIFY PUTFH REMOVE, no walk: " + Describe(tap));
+        Assert.IsFalse(File.Exists(server.PathInExport("d/f0")));
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
+    public async Task Listing_ten_thousand_entries_with_attributes_takes_one_readdir_even_once_maxread_is_known(NfsVersion version)
+    {
+        var (server, tap, client) = await SetUpAsync(Vers(version, Linux), files: 0);
         for (var i = 0; i < 10_000; i++)
         {
             File.Create(server.PathInExport("d/e" + i.ToString("D5", System.Globalization.CultureInfo.InvariantCulture))).Dispose();
         }
 
         await client.GetAttrAsync(Nfs("d"), Ct);
+
+        // The server's maxread (1 MiB on Ganesha) is READ's limit, not READDIR's: it no longer halves the pages.
+        var fsInfo = await client.GetFsInfoAsync(Ct);
+        Assert.IsNotNull(fsInfo.MaxRead);
         tap.Reset();
         var entries = await ListAsync(client, Nfs("d"));
 
         Assert.HasCount(10_000, entries);
+        Assert.AreEqual(10_000, entries.Select(e => e.Name).Distinct().Count());
         var pages = tap.CallsTagged("readdir");
-        TestContext.WriteLine($"{pages.Count} READDIRs: " + Describe(tap));
+        TestContext.WriteLine($"{pages.Count} READDIRs (maxread {fsInfo.MaxRead}): " + Describe(tap));
         Assert.HasCount(pages.Count, tap.Calls, "nothing but READDIRs: the directory came from the cache");
-        Assert.IsLessThanOrEqualTo(4, pages.Count, "256 KiB replies took 8");
+        Assert.HasCount(1, pages, "1 MiB replies took 2");
     }
 
     [TestMethod]

@@ -18,7 +18,7 @@ public sealed class WriteRoundTripTests(TestContext testContext) : ClientTestBas
     [DataRow(NfsVersion.V41, false)]
     [DataRow(NfsVersion.V40, true)]
     [DataRow(NfsVersion.V41, true)]
-    public async Task Three_WRITEs_and_a_close_are_three_COMPOUNDs_of_PUTFH_WRITE_GETATTR_and_one_of_PUTFH_COMMIT_CLOSE(NfsVersion version, bool writeBehind)
+    public async Task Three_WRITEs_and_a_close_are_three_COMPOUNDs_of_PUTFH_WRITE_GETATTR_and_one_of_PUTFH_COMMIT_CLOSE_GETATTR(NfsVersion version, bool writeBehind)
     {
         var server = await StartServerAsync();
         var tap = Tap(server, decodeRequests: true);
@@ -39,7 +39,7 @@ public sealed class WriteRoundTripTests(TestContext testContext) : ClientTestBas
 
         var sent = tap.Calls.Select(c => $"{c.Tag}: {string.Join(" ", c.Request!.Ops.Select(o => o.Op).Where(op => op != NfsOpnum4.Sequence))}").ToList();
         CollectionAssert.AreEqual(
-            new[] { "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "commit_close: PutFh Commit Close" },
+            new[] { "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "write: PutFh Write GetAttr", "commit_close: PutFh Commit Close GetAttr" }, // GETATTR: the attributes after the close, for the cache
             sent,
             string.Join("\n", sent));
         Assert.IsTrue(File.ReadAllBytes(server.PathInExport("three.bin")).AsSpan().SequenceEqual(data));

@@ -25,8 +25,8 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await File.WriteAllBytesAsync(server.PathInExport("victim"), "old"u8.ToArray(), Ct);
         await client.GetAttrAsync(Nfs("victim"), Ct);
 
-        // 1: the walk to the name, 2: the REMOVE — its reply lost.
-        var dropped = proxy.DropReplyToCall(2, holdAfter: true);
+        // 1: the REMOVE — its reply lost. (The stat cached the name and the file's version: no walk before it, issue 9.)
+        var dropped = proxy.DropReplyToCall(1, holdAfter: true);
         var remove = client.RemoveAsync(Nfs("victim"), Ct).AsTask();
         await dropped;
         Note("REMOVE ran, its reply is lost; the other client creates the same name");
@@ -46,7 +46,7 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await File.WriteAllBytesAsync(server.PathInExport("victim"), "old"u8.ToArray(), Ct);
         await client.GetAttrAsync(Nfs("victim"), Ct);
 
-        var dropped = proxy.DropCall(2, holdAfter: true);
+        var dropped = proxy.DropCall(1, holdAfter: true); // the REMOVE: the name is cached, no walk first
         var remove = client.RemoveAsync(Nfs("victim"), Ct).AsTask();
         await dropped;
         Note("the REMOVE never reached the server; the other client replaces the file");
@@ -67,7 +67,7 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await File.WriteAllBytesAsync(server.PathInExport("victim"), "old"u8.ToArray(), Ct);
         await client.GetAttrAsync(Nfs("victim"), Ct);
 
-        var dropped = proxy.DropCall(2, holdAfter: true);
+        var dropped = proxy.DropCall(1, holdAfter: true); // the REMOVE: the name is cached, no walk first
         var remove = client.RemoveAsync(Nfs("victim"), Ct).AsTask();
         await dropped;
         Note("the REMOVE never reached the server; the other client writes the same file");
@@ -90,7 +90,7 @@ public sealed class ReplayTests(TestContext testContext) : RecoveryProxyTestBase
         await File.WriteAllBytesAsync(server.PathInExport("victim"), "read me"u8.ToArray(), Ct);
         await client.GetAttrAsync(Nfs("victim"), Ct);
 
-        var dropped = proxy.DropCall(2, holdAfter: true);
+        var dropped = proxy.DropCall(1, holdAfter: true); // the REMOVE: the name is cached, no walk first
         var remove = client.RemoveAsync(Nfs("victim"), Ct).AsTask();
         await dropped;
         Note("the REMOVE never reached the server; the other client opens, reads and closes the file");

@@ -110,6 +110,24 @@ internal sealed class NameCache(int capacity = 65536)
         entries[path] = new Entry(fileHandle, directory, generation);
     }
 
+    /// <summary>
+    /// What <paramref name="path"/> (normalized) last named in <paramref name="directory"/>, however old: not a
+    /// resolution (the directory may have changed since) but a hint for a call that has the server check it — a REMOVE
+    /// that VERIFYs the object's fileid at the name before removing it.
+    /// </summary>
+    public bool TryGetHint(RpcCredential credential, string path, NfsFh directory, out NfsFh fileHandle)
+    {
+        if (_byPrincipal.TryGetValue(credential, out var entries) && entries.TryGetValue(path, out var entry)
+            && entry.FileHandle is { } found && entry.Directory.Equals(directory))
+        {
+            fileHandle = found;
+            return true;
+        }
+
+        fileHandle = null!;
+        return false;
+    }
+
     /// <summary>Records the root's handle (the object PUTROOTFH names; it has no directory).</summary>
     public void AddRoot(RpcCredential credential, NfsFh root) => Entries(credential)["/"] = new Entry(root, root, 0);
 
