@@ -77,18 +77,8 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         // The first read at offset 0 is sequential: READs of the next pieces went out before the caller asked.
         await WaitUntilAsync(() => tap.CallsTagged("read").Count >= 3, "read-ahead READs on the wire");
 
-        var offset = first;
-        while (true)
-        {
-            // Pieces of a size that does not divide the READs: parts of a read-ahead buffer are served too.
-            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece - 1000, back.Length - offset)), Ct);
-            if (count == 0)
-            {
-                break;
-            }
-
-            offset += count;
-        }
+        // Pieces of a size that does not divide the READs: parts of a read-ahead buffer are served too.
+        var offset = await ReadToEndAsync(file, back, first, Piece - 1000);
 
         Assert.AreEqual(data.Length, offset);
         Assert.IsTrue(back.AsSpan().SequenceEqual(data), "what read-ahead served is the file");
@@ -232,17 +222,7 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         proxy.Delay(TimeSpan.FromMilliseconds(20));
 
         var back = new byte[data.Length];
-        var offset = 0;
-        while (true)
-        {
-            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(Piece, back.Length - offset)), Ct);
-            if (count == 0)
-            {
-                break;
-            }
-
-            offset += count;
-        }
+        var offset = await ReadToEndAsync(file, back, 0, Piece);
 
         Assert.AreEqual(data.Length, offset);
         Assert.IsTrue(back.AsSpan().SequenceEqual(data), "what was placed is the file, in order");
@@ -288,6 +268,21 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         }
 
         Assert.IsTrue(back.AsSpan().SequenceEqual(data));
+    }
+
+    /// <summary>Reads <paramref name="file"/> into <paramref name="back"/> from <paramref name="offset"/> in pieces until a read returns 0; the end offset.</summary>
+    private async Task<int> ReadToEndAsync(NfsOpenFile file, byte[] back, int offset, int piece)
+    {
+        while (true)
+        {
+            var count = await file.ReadAsync(offset, back.AsMemory(offset, Math.Min(piece, back.Length - offset)), Ct);
+            if (count == 0)
+            {
+                return offset;
+            }
+
+            offset += count;
+        }
     }
 
     private static byte[] RandomBytes(int length, int seed)
