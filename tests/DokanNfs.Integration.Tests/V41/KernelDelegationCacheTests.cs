@@ -19,6 +19,7 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
     private CancellationToken Ct => testContext.CancellationToken;
 
     [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
     public async Task A_delegated_files_stat_costs_nothing_after_acregmax_and_sees_the_other_clients_change_after_the_recall()
     {
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
@@ -45,6 +46,7 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
     }
 
     [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
     public async Task A_reopen_under_the_delegation_reads_with_no_READ_and_after_a_recall_the_new_data_is_read()
     {
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
@@ -87,6 +89,7 @@ public sealed class KernelDelegationCacheTests(TestContext testContext)
     }
 
     [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
     public async Task After_knfsd_restarts_the_delegation_is_reclaimed_but_the_data_kept_under_the_old_one_is_read_again()
     {
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);

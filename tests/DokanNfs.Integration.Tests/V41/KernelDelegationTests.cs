@@ -18,6 +18,7 @@ public sealed class KernelDelegationTests(TestContext testContext)
     private CancellationToken Ct => testContext.CancellationToken;
 
     [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
     public async Task A_read_delegation_is_granted_and_a_reopen_is_served_without_an_OPEN()
     {
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
@@ -42,6 +43,7 @@ public sealed class KernelDelegationTests(TestContext testContext)
     }
 
     [TestMethod]
+    [Timeout(240_000, CooperativeCancellation = true)]
     public async Task Another_clients_open_for_write_recalls_the_delegation_and_we_then_read_its_data()
     {
         await using var server = await KernelNfsServer.StartAsync(cancellationToken: Ct);
