@@ -244,9 +244,11 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         var client = Connect(proxy.EndPoint, Small(version));
         await using var file = await client.OpenAsync(Nfs("cancel.bin"), OpenRequest.ForRead, Ct);
 
+        // 300 ms each way from the start: the READs ahead that the first read sends cannot be answered before the caller
+        // gives up on the second piece (with the delay set after the first read they could already have come back).
+        proxy.Delay(TimeSpan.FromMilliseconds(300));
         var back = new byte[data.Length];
         Assert.AreEqual(Piece, await file.ReadAsync(0, back.AsMemory(0, Piece), Ct));
-        proxy.Delay(TimeSpan.FromMilliseconds(300));
 
         // The READ ahead of the second piece is on its way; the caller gives up after 50 ms.
         var abandoned = new byte[Piece];
@@ -256,8 +258,8 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
             await Assert.ThrowsAsync<OperationCanceledException>(async () => await file.ReadAsync(Piece, abandoned, soon.Token));
         }
 
-        // Its reply comes later and is not written into the buffer it no longer offers.
-        await Task.Delay(700, Ct);
+        // Its reply comes later (about 600 ms after it was sent) and is not written into the buffer it no longer offers.
+        await Task.Delay(1000, Ct);
         Assert.IsTrue(abandoned.AsSpan().IndexOfAnyExcept((byte)0) < 0, "the abandoned buffer stayed untouched");
 
         proxy.Delay(TimeSpan.Zero);
