@@ -84,36 +84,11 @@ public sealed partial class NfsOpenFile
                 if (registered && !slot.Placement.TryUnregister())
                 {
                     // The data is being received into the caller's buffer: it may be given back only once that is over.
-                    await ((Task)slot.Read).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                    await ((Task)slot.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
 
                 Abandon(slot);
                 throw;
-            }
-
-            if (data.Placed)
-            {
-                // Already where the caller wants it.
-                if (waited)
-                {
-                    _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
-                }
-
-                served += data.Count;
-                _client.NoteReadPlaced(data.Count);
-                if (data.Eof || data.Count == 0)
-                {
-                    eof = true;
-                    DropReadAhead();
-                    break;
-                }
-
-                if (data.Count < slot.Length)
-                {
-                    break;
-                }
-
-                continue;
             }
 
             if (waited)
@@ -123,17 +98,27 @@ public sealed partial class NfsOpenFile
             }
 
             var count = data.Count;
-            var start = (int)(offset + served - slot.Offset);
-            var n = Math.Max(Math.Min(count - start, buffer.Length - served), 0);
-            data.Buffer.AsSpan(data.Start + start, n).CopyTo(buffer.Span[served..]);
-            served += n;
-            if (start + n < count)
+            if (data.Placed)
             {
-                PutBack(slot);
-                continue;
+                // Already where the caller wants it: the whole slot was offered at offset + served.
+                served += count;
+                _client.NoteReadPlaced(count);
+            }
+            else
+            {
+                var start = (int)(offset + served - slot.Offset);
+                var n = Math.Max(Math.Min(count - start, buffer.Length - served), 0);
+                data.Buffer.AsSpan(data.Start + start, n).CopyTo(buffer.Span[served..]);
+                served += n;
+                if (start + n < count)
+                {
+                    PutBack(slot);
+                    continue;
+                }
+
+                ArrayPool<byte>.Shared.Return(data.Buffer);
             }
 
-            ArrayPool<byte>.Shared.Return(data.Buffer);
             if (data.Eof || count == 0)
             {
                 eof = true;

@@ -116,7 +116,7 @@ public sealed class ReplyPlacementTests
 
         // READ declares more data than the record holds: found by the locator, refused by the placement.
         var lying = reply.ToArray();
-        var lengthAt = FindReadLength(lying, sequence: true);
+        var lengthAt = FindReadLength(lying);
         BinaryPrimitives.WriteUInt32BigEndian(lying.AsSpan(lengthAt), 10_000_000);
         var placement = new ReplyPlacement(ReadReplyLocator.Instance);
         Assert.IsTrue(placement.TryRegister(new byte[20_000_000]));
@@ -192,10 +192,10 @@ public sealed class ReplyPlacementTests
         return w.WrittenSpan.ToArray();
     }
 
-    private static int FindReadLength(byte[] reply, bool sequence)
+    /// <summary>Where READ's data length stands in <paramref name="reply"/>: the four bytes before its data.</summary>
+    private static int FindReadLength(byte[] reply)
     {
         Assert.IsTrue(ReadReplyLocator.Instance(reply, out var offset, out _));
-        _ = sequence;
         return offset - 4;
     }
 
