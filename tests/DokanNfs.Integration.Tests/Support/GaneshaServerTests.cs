@@ -320,6 +320,18 @@ public sealed class GaneshaServerTests(TestContext testContext) : GaneshaTestBas
         _ = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(() => Servers.StartAsync(options, Ct));
     }
 
+    [TestMethod]
+    public async Task Attribute_expiration_reaches_the_export_and_a_negative_one_is_refused()
+    {
+        GaneshaServer server = await Servers.StartAsync(new GaneshaOptions { AttrExpirationSeconds = 60 }, Ct);
+
+        string config = await File.ReadAllTextAsync(server.ConfigPath, Ct);
+        Assert.Contains("Attr_Expiration_Time = 60;", config);
+        Assert.DoesNotContain("Attr_Expiration_Time = 0;", config);
+        _ = await Assert.ThrowsExactlyAsync<ArgumentOutOfRangeException>(
+            () => Servers.StartAsync(new GaneshaOptions { AttrExpirationSeconds = -1 }, Ct));
+    }
+
     private static GaneshaOptions Port2049 { get; } = new() { AddressMode = GaneshaAddressMode.OwnAddressPort2049 };
 
     /// <summary>How Ganesha prints its epoch at the start of every log line.</summary>

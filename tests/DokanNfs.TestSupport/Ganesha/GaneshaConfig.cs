@@ -17,8 +17,8 @@ internal static class GaneshaConfig
     // - RecoveryBackend fs under the server's own directory: client records survive kill -9 and
     //   restart (reclaim tests) and never mix between servers.
     // - Graceless / Grace_Period / Lease_Lifetime: see GaneshaOptions.
-    // - Attr_Expiration_Time = 0: otherwise changes a test makes directly in the export
-    //   directory (chmod, xattrs, new files) stay invisible to clients for up to 60 s.
+    // - Attr_Expiration_Time = 0 (GaneshaOptions.AttrExpirationSeconds): otherwise changes a test makes
+    //   directly in the export directory (chmod, xattrs, new files) stay invisible to clients for up to 60 s.
     // - No_Root_Squash + sys: tests run as root and must see their own files.
     // - Delegations (only with GaneshaOptions.Delegations): the NFSV4 switch and the export's kinds.
     // - NFS_KRB5 off: no keytab here; leaving it on only adds log noise.
@@ -51,7 +51,7 @@ internal static class GaneshaConfig
           SecType = sys;
           Protocols = 4;
           Transports = TCP;
-          Attr_Expiration_Time = 0;@EXPORT_DELEGATIONS@
+          Attr_Expiration_Time = @ATTR_EXPIRATION@;@EXPORT_DELEGATIONS@
           FSAL { Name = VFS; }
         }
         LOG { Default_Log_Level = @LOG_LEVEL@; }
@@ -74,6 +74,7 @@ internal static class GaneshaConfig
             .Replace("@GRACELESS@", Bool(options.Graceless), StringComparison.Ordinal)
             .Replace("@GRACE@", options.GracePeriodSeconds.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("@LEASE@", options.LeaseLifetimeSeconds.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
+            .Replace("@ATTR_EXPIRATION@", options.AttrExpirationSeconds.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal)
             .Replace("@NUMERIC_OWNERS@", Bool(options.OnlyNumericOwners), StringComparison.Ordinal)
             .Replace("@NFSV4_DELEGATIONS@", options.Delegations ? "\n  Delegations = true;" : string.Empty, StringComparison.Ordinal)
             .Replace("@EXPORT_DELEGATIONS@", options.Delegations ? "\n  Delegations = RW;" : string.Empty, StringComparison.Ordinal)

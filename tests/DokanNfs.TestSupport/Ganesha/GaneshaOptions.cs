@@ -55,6 +55,14 @@ public sealed record GaneshaOptions
     /// </summary>
     public bool Delegations { get; init; }
 
+    /// <summary>
+    /// The export's Attr_Expiration_Time: how long Ganesha trusts the attributes (and directory entries) it has
+    /// cached before it reads them from its file system again. 0 for tests, which change the export directory
+    /// behind the server's back and must see it at once; Ganesha's own default is 60. The benchmark harness runs
+    /// with 60, the server as an administrator gets it (bench/README.md).
+    /// </summary>
+    public int AttrExpirationSeconds { get; init; }
+
     /// <summary>Send owners as numbers ("0") instead of "root@localdomain".</summary>
     public bool OnlyNumericOwners { get; init; }
 
@@ -83,6 +91,11 @@ public sealed record GaneshaOptions
             throw new ArgumentOutOfRangeException(
                 nameof(LeaseLifetimeSeconds), LeaseLifetimeSeconds,
                 "Ganesha's reaper misbehaves with a lease below 2 s (grace never ends, opens fail).");
+        }
+
+        if (AttrExpirationSeconds < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(AttrExpirationSeconds), AttrExpirationSeconds, "Must be 0 (no attribute caching) or more.");
         }
 
         if (GracePeriodSeconds < 1)
