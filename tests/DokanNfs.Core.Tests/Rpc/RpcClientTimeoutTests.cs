@@ -72,6 +72,32 @@ public sealed class RpcClientTimeoutTests
     }
 
     [TestMethod]
+    public void SweepPeriod_IsATwentiethOfTheTimeout_Between50MsAndASecond()
+    {
+        Assert.AreEqual(1000L, RpcConnection.SweepPeriodMs(TimeSpan.FromSeconds(30)), "the client's default timeout");
+        Assert.AreEqual(500L, RpcConnection.SweepPeriodMs(TimeSpan.FromSeconds(10)));
+        Assert.AreEqual(50L, RpcConnection.SweepPeriodMs(TimeSpan.FromMilliseconds(200)));
+        Assert.AreEqual(50L, RpcConnection.SweepPeriodMs(TimeSpan.Zero));
+        Assert.AreEqual(1000L, RpcConnection.SweepPeriodMs(Timeout.InfiniteTimeSpan));
+    }
+
+    [TestMethod]
+    public async Task Connection_SweepsAsOftenAsItsTimeoutNeeds()
+    {
+        // Bug fixed: every connection swept every 50 ms whatever its timeout, waking a thread-pool worker 20 times a
+        // second (a profile of a sequential read showed the workers' spinning after each wake-up).
+        await using var server = await FakeRpcServer.StartAsync(Echo);
+        await using var usual = NewClient(server, new RpcClientOptions { CallTimeout = TimeSpan.FromSeconds(30) });
+        await using var hasty = NewClient(server, ShortTimeout);
+
+        Assert.AreEqual(1u, await usual.CallUInt32Async(1).Within(Generous));
+        Assert.AreEqual(2u, await hasty.CallUInt32Async(2).Within(Generous));
+
+        Assert.AreEqual(TimeSpan.FromSeconds(1), usual.Connection!.TimeoutSweepInterval);
+        Assert.AreEqual(TimeSpan.FromMilliseconds(50), hasty.Connection!.TimeoutSweepInterval);
+    }
+
+    [TestMethod]
     public async Task InfiniteCallTimeout_MeansNoTimeout()
     {
         // Bug fixed: Timeout.InfiniteTimeSpan (-1 ms) gave every call a deadline in the past, so the first
