@@ -62,6 +62,14 @@ internal sealed class RecordReader : IDisposable
     /// <summary>How much of a reply is looked at to find its data (RPC header, COMPOUND header, SEQUENCE, PUTFH, READ).</summary>
     private const int PlacementHead = 512;
 
+    /// <summary>
+    /// How much a receive asks for after a large fragment (<see cref="PlacementMinimum"/> or more): the next one is likely
+    /// large too (a sequential read), and what a receive buffers of its body is copied twice, into the receive buffer and
+    /// out of it. A profile of a 512 MiB read showed that second copy (64 KiB of every MiB) as 3 % of the client's CPU.
+    /// After a small fragment a receive fills the whole buffer: many small replies in one system call.
+    /// </summary>
+    internal const int AfterLargeFragmentFill = 4096;
+
     private readonly Socket _socket;
     private readonly int _maxRecordSize;
     private readonly Func<uint, ReplyPlacement?>? _placementFor;
@@ -69,6 +77,7 @@ internal sealed class RecordReader : IDisposable
     private byte[] _receiveBuffer;
     private int _start;
     private int _end;
+    private int _fillLimit = int.MaxValue;
 
     /// <param name="placementFor">The placement the call with a given XID carries, if any (<see cref="ReplyPlacement"/>).</param>
     public RecordReader(Socket socket, int maxRecordSize, int receiveBufferSize = 64 * 1024, Func<uint, ReplyPlacement?>? placementFor = null)
@@ -78,6 +87,9 @@ internal sealed class RecordReader : IDisposable
         _placementFor = placementFor;
         _receiveBuffer = ArrayPool<byte>.Shared.Rent(receiveBufferSize);
     }
+
+    /// <summary>Bytes copied out of the receive buffer into records (the second copy; for tests).</summary>
+    internal long BufferedBytesCopied { get; private set; }
 
     /// <summary>The next record, or null when the peer closed the connection cleanly between records.</summary>
     public ReceivedRecord? ReadRecord()
@@ -100,6 +112,7 @@ internal sealed class RecordReader : IDisposable
 
                 var (length, isLast) = RecordMarking.ReadHeader(_receiveBuffer.AsSpan(_start, RecordMarking.HeaderSize));
                 _start += RecordMarking.HeaderSize;
+                _fillLimit = length >= PlacementMinimum ? AfterLargeFragmentFill : int.MaxValue;
                 if ((long)total + length > _maxRecordSize)
                 {
                     throw new RpcMalformedReplyException(
@@ -212,6 +225,7 @@ internal sealed class RecordReader : IDisposable
         var buffered = Math.Min(_end - _start, destination.Length);
         _receiveBuffer.AsSpan(_start, buffered).CopyTo(destination);
         _start += buffered;
+        BufferedBytesCopied += buffered;
         destination = destination[buffered..];
         if (destination.IsEmpty)
         {
@@ -242,6 +256,7 @@ internal sealed class RecordReader : IDisposable
 
         _receiveBuffer.AsSpan(_start, destination.Length).CopyTo(destination);
         _start += destination.Length;
+        BufferedBytesCopied += destination.Length;
     }
 
     /// <summary>Buffers at least <paramref name="count"/> bytes; false on a clean end of stream.</summary>
@@ -259,9 +274,11 @@ internal sealed class RecordReader : IDisposable
             _start = 0;
         }
 
+        // At least count bytes, at most the limit beyond them (or the whole buffer).
+        var upTo = (int)Math.Min(_receiveBuffer.Length, Math.Max((long)count, _fillLimit));
         while (_end < count)
         {
-            var n = _socket.Receive(_receiveBuffer.AsSpan(_end), SocketFlags.None);
+            var n = _socket.Receive(_receiveBuffer.AsSpan(_end, upTo - _end), SocketFlags.None);
             if (n == 0)
             {
                 return false;
