@@ -25,7 +25,6 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     private const uint NewFileMode = 0x1A4; // 0644
     private const uint NewDirectoryMode = 0x1ED; // 0755
 
-    private readonly byte[] _catBuffer = new byte[CatChunk];
     private readonly byte[] _copyBuffer = new byte[CopyChunk];
 
     /// <summary>The drive path of <paramref name="relative"/> inside the export.</summary>
@@ -58,7 +57,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     {
         await using var file = await fs.OpenAsync(path, OpenRequest.ForRead, cancellationToken);
         _ = await file.GetAttributesAsync(cancellationToken);
-        var total = await ReadToEndAsync(file, _catBuffer, null, cancellationToken);
+        var total = await ReadToEndAsync(file, CatChunk, null, cancellationToken);
         await file.CloseAsync(cancellationToken);
         return total;
     }
@@ -142,7 +141,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
         for (var i = 0; i < count; i++)
         {
             await using var file = await fs.OpenAsync(directory + "/" + DataSet.SmallName(i), OpenRequest.ForRead, cancellationToken);
-            total += await ReadToEndAsync(file, _catBuffer, null, cancellationToken);
+            total += await ReadToEndAsync(file, CatChunk, null, cancellationToken);
             await file.CloseAsync(cancellationToken);
         }
 
@@ -174,7 +173,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
 
             await using var file = await fs.OpenAsync(remotePath, OpenRequest.ForRead, cancellationToken);
             await using var output = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1);
-            bytes += await ReadToEndAsync(file, _copyBuffer, output, cancellationToken);
+            bytes += await ReadToEndAsync(file, CopyChunk, output, cancellationToken);
             await file.CloseAsync(cancellationToken);
             files++;
         }
@@ -206,26 +205,21 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     /// <summary>A unique name for run <paramref name="run"/> of <paramref name="what"/>.</summary>
     public static string RunName(string what, int run) => what + "-dokannfs-" + run.ToString(CultureInfo.InvariantCulture);
 
-    private static async Task<long> ReadToEndAsync(INfsFileHandle file, byte[] buffer, Stream? output, CancellationToken cancellationToken)
+    /// <summary>FileTransfer.ReadToStreamAsync's loop: leases of up to <paramref name="chunk"/> bytes, written to the output if any.</summary>
+    private static async Task<long> ReadToEndAsync(INfsFileHandle file, int chunk, Stream? output, CancellationToken cancellationToken)
     {
         long offset = 0;
         while (true)
         {
-            var read = await file.ReadAsync(offset, buffer, cancellationToken);
-            if (read == 0)
+            using var lease = await file.ReadLeasedAsync(offset, chunk, cancellationToken);
+            if (output is not null && lease.Count > 0)
             {
-                break;
+                await output.WriteAsync(lease.Memory, cancellationToken);
             }
 
-            if (output is not null)
+            offset += lease.Count;
+            if (lease.Eof || lease.Count == 0)
             {
-                await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            }
-
-            offset += read;
-            if (read < buffer.Length)
-            {
-                // ReadAsync comes back short only at the end of the file (FileTransfer.ReadToStreamAsync).
                 break;
             }
         }

@@ -68,6 +68,14 @@ public interface INfsFileHandle : IAsyncDisposable
 
     ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Up to <paramref name="maxLength"/> bytes at <paramref name="offset"/>, lent rather than copied into a buffer of the
+    /// caller's (<see cref="ReadLease"/>; dispose it). For readers that pass the bytes on: NFS files lend READs ahead as
+    /// they were received (NfsOpenFile.ReadLeasedAsync); others read into a rented buffer.
+    /// </summary>
+    ValueTask<ReadLease> ReadLeasedAsync(long offset, int maxLength, CancellationToken cancellationToken) =>
+        ReadLease.ReadIntoRentedAsync(maxLength, buffer => ReadAsync(offset, buffer, cancellationToken));
+
     ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>Makes every write so far stable on the server (COMMIT).</summary>

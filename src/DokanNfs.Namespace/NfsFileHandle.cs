@@ -28,6 +28,9 @@ internal sealed class NfsFileHandle(
     public ValueTask<int> ReadAsync(long offset, Memory<byte> buffer, CancellationToken cancellationToken) =>
         RunAsync((f, ct) => f.ReadAsync(offset, buffer, ct), cancellationToken);
 
+    public ValueTask<ReadLease> ReadLeasedAsync(long offset, int maxLength, CancellationToken cancellationToken) =>
+        RunAsync((f, ct) => f.ReadLeasedAsync(offset, maxLength, ct), cancellationToken);
+
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         _ = await RunAsync(async (f, ct) => { await f.WriteAsync(offset, data, StableHow4.Unstable, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
 

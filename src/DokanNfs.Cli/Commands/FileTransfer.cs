@@ -23,22 +23,20 @@ internal static class FileTransfer
         await using var file = await fs.OpenAsync(remotePath, OpenRequest.ForRead, cancellationToken);
         var total = (long)((await file.GetAttributesAsync(cancellationToken)).Size ?? 0);
         using var progress = showProgress ? ProgressBar.StartIfUseful(Remote.NameOf(remotePath), total) : null;
-        var buffer = new byte[chunkSize];
         long offset = 0;
         while (true)
         {
-            var read = await file.ReadAsync(offset, buffer, cancellationToken);
-            if (read == 0)
+            // Lent, not copied: the READs ahead's own buffers go to the output (NfsOpenFile.ReadLease.cs).
+            using var lease = await file.ReadLeasedAsync(offset, chunkSize, cancellationToken);
+            if (lease.Count > 0)
             {
-                break;
+                await output.WriteAsync(lease.Memory, cancellationToken);
+                offset += lease.Count;
+                progress?.Report(offset);
             }
 
-            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-            offset += read;
-            progress?.Report(offset);
-            if (read < buffer.Length)
+            if (lease.Eof || lease.Count == 0)
             {
-                // ReadAsync only comes back short at end of file.
                 break;
             }
         }

@@ -181,6 +181,20 @@ internal sealed class CountingFileSystem(INfsFileSystem inner, IServerAttributio
             }
         }
 
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+        public async ValueTask<ReadLease> ReadLeasedAsync(long offset, int maxLength, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                return await inner.ReadLeasedAsync(offset, maxLength, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                counters.Record(FsOperation.READ, start);
+            }
+        }
+
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {

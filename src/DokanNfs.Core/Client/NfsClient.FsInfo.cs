@@ -13,9 +13,13 @@ public sealed partial class NfsClient
 
     private NfsAttributes? _fsInfo;
     private long _readBytesPlaced;
+    private long _readBytesLent;
 
     /// <summary>Bytes of READs ahead received straight into the buffer of the caller waiting for them (no copy).</summary>
     public long ReadBytesPlaced => Interlocked.Read(ref _readBytesPlaced);
+
+    /// <summary>Bytes of READs ahead lent to the caller in their reply buffers (NfsOpenFile.ReadLeasedAsync: no copy).</summary>
+    public long ReadBytesLent => Interlocked.Read(ref _readBytesLent);
 
     /// <summary>
     /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
@@ -95,4 +99,6 @@ public sealed partial class NfsClient
     }
 
     internal void NoteReadPlaced(int count) => Interlocked.Add(ref _readBytesPlaced, count);
+
+    internal void NoteReadLent(int count) => Interlocked.Add(ref _readBytesLent, count);
 }

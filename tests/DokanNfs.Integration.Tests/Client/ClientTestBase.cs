@@ -23,6 +23,14 @@ public abstract class ClientTestBase(TestContext testContext) : GaneshaTestBase(
     /// <summary>The NFS path of <paramref name="relative"/> inside the export.</summary>
     protected static string Nfs(string relative) => NfsPath.Combine(Export, relative);
 
+    /// <summary><paramref name="length"/> bytes, the same for the same seed.</summary>
+    protected static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
     protected override async ValueTask DisposeBeforeServersAsync()
     {
         // Clients (and taps) first, newest first, so nothing talks to a server that is going away.

@@ -289,13 +289,6 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         }
     }
 
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));

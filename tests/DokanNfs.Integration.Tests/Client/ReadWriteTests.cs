@@ -156,11 +156,4 @@ public sealed class ReadWriteTests(TestContext testContext) : ClientTestBase(tes
         Assert.AreEqual(1, tail);
         CollectionAssert.AreEqual(new byte[] { 1, 2, 3, 0, 0, 0, 0, 0, 0, 0, 9, 9 }, File.ReadAllBytes(server.PathInExport("gap.bin")));
     }
-
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
 }
