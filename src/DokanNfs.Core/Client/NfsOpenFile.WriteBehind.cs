@@ -69,9 +69,10 @@ public sealed partial class NfsOpenFile
     /// <summary>One WRITE of write-behind, detached from the caller: its failure is kept for the handle's next call.</summary>
     private async Task SendBehindAsync(WriteBehind entry, byte[] buffer)
     {
+        var pooled = new PooledWriteData(buffer);
         try
         {
-            await WriteNowAsync(entry.Offset, buffer.AsMemory(0, entry.Length), StableHow4.Unstable, CancellationToken.None).ConfigureAwait(false);
+            await WriteNowAsync(entry.Offset, buffer.AsMemory(0, entry.Length), StableHow4.Unstable, CancellationToken.None, pooled).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is NfsException or Rpc.RpcException or ObjectDisposedException or IOException)
         {
@@ -79,7 +80,11 @@ public sealed partial class NfsOpenFile
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (!pooled.Adopted)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             lock (_writeBehindLock)
             {
                 _writesBehind.Remove(entry);

@@ -61,6 +61,29 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     [TestMethod]
     [DataRow(NfsVersion.V40)]
     [DataRow(NfsVersion.V41)]
+    public async Task Uncommitted_writes_behind_keep_their_own_buffers_and_the_right_bytes(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var client = Connect(server, Vers(version, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 64 * Piece }));
+        var data = RandomBytes(6 * Piece, seed: 41);
+
+        await using var file = await client.OpenAsync(Nfs("kept.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
+        await file.WriteAsync(0, data, StableHow4.Unstable, Ct);
+        Assert.AreEqual(data.Length, await file.ReadAsync(0, new byte[data.Length], Ct), "the read waits for the WRITEs behind");
+
+        // Buffers given back to the pool by mistake would be handed out again: scribble on every one of that size.
+        var scribbled = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(Piece)).ToList();
+        scribbled.ForEach(b => b.AsSpan().Fill(0xEE));
+        scribbled.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+
+        Assert.AreEqual((long)data.Length, file.UncommittedBytesAdopted, "each WRITE's buffer kept, not copied");
+        var kept = file.CopyUncommitted().OrderBy(w => w.Offset).SelectMany(w => w.Data).ToArray();
+        CollectionAssert.AreEqual(data, kept, "what a restart would write again is what was written");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     public async Task Reads_and_getattr_right_after_a_write_behind_see_it(NfsVersion version)
     {
         var server = await StartServerAsync();
