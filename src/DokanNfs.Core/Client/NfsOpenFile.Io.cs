@@ -317,7 +317,8 @@ public sealed partial class NfsOpenFile
                     static (ref CompoundEncoder e, WriteCall c) =>
                     {
                         e.PutFh(c.Fh);
-                        e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data.Span);
+                        // Data over 16 KiB in an array goes out from it, not copied into the request (SendSpliced).
+                        e.Write(c.StateId, (ulong)c.Offset, c.Stable, c.Data);
                         e.GetAttr(NfsFileVersion.Mask);
                     },
                     static (ref XdrReader r) =>

@@ -219,8 +219,10 @@ public sealed class RpcClient : IAsyncDisposable
     private void ReturnWriter(XdrWriter writer)
     {
         // Keep a handful; a burst of large writes should not pin megabytes forever.
-        if (_writers.Count < 16 && writer.WrittenSpan.Length <= 1024 * 1024 + 4096)
+        if (_writers.Count < 16 && writer.Length <= 1024 * 1024 + 4096)
         {
+            // Let go of any spliced data (a WRITE's payload, the caller's buffer) now the call is over.
+            writer.Reset();
             _writers.Enqueue(writer);
         }
         else

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -24,6 +25,7 @@ public sealed class RpcConnection : IAsyncDisposable
     private readonly ConcurrentDictionary<uint, PendingCall> _pending = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly byte[] _fragmentHeader = new byte[RecordMarking.HeaderSize];
+    private readonly List<ArraySegment<byte>> _gather = new(3);
     private readonly RecordReader _recordReader;
     private readonly int _maxFragmentSize;
     private readonly bool _inlineReplies;
@@ -264,13 +266,12 @@ public sealed class RpcConnection : IAsyncDisposable
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendRecordAsync(XdrWriter writer, int markAt, CancellationToken cancellationToken)
     {
-        var record = writer.WrittenMemory;
-        var bodyLength = record.Length - markAt - RecordMarking.HeaderSize;
+        var bodyLength = writer.TotalLength - markAt - RecordMarking.HeaderSize;
         // Waiting for our turn may be cancelled freely: nothing of this record is on the wire yet.
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (Thread.CurrentThread == _receiveThread && !(record.Length - markAt <= SmallRecord && _socket.Poll(0, SelectMode.SelectWrite)))
+            if (Thread.CurrentThread == _receiveThread && !(writer.TotalLength - markAt <= SmallRecord && _socket.Poll(0, SelectMode.SelectWrite)))
             {
                 // A reply's continuation runs here (InlineReplyContinuations): a blocking send that waits for the server
                 // to read, while the server waits for us to read its replies, would never end. A small record into a
@@ -289,12 +290,21 @@ public sealed class RpcConnection : IAsyncDisposable
             if (bodyLength <= _maxFragmentSize)
             {
                 writer.PatchUInt32(markAt, RecordMarking.EncodeHeader(bodyLength, isLast: true));
-                SendAll(record.Span[markAt..]);
+                if (writer.HasSplice)
+                {
+                    SendSpliced(writer, markAt);
+                }
+                else
+                {
+                    SendAll(writer.WrittenSpan[markAt..]);
+                }
+
                 return;
             }
 
             // RFC 5531 §11: a record larger than one fragment goes out as several, only the last one marked.
-            var body = record[(markAt + RecordMarking.HeaderSize)..];
+            using var flat = Flatten(writer);
+            var body = flat.Memory[(markAt + RecordMarking.HeaderSize)..];
             while (!body.IsEmpty)
             {
                 var length = Math.Min(body.Length, _maxFragmentSize);
@@ -314,6 +324,72 @@ public sealed class RpcConnection : IAsyncDisposable
         finally
         {
             _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// A record whose WRITE data is spliced in (XdrWriter.WriteOpaqueSpliced): the buffer up to the data, the data from
+    /// the caller's array, the rest of the buffer, gathered into one send (a profile of a 512 MiB upload showed the copy
+    /// of every byte into the request as a third of the client's copying).
+    /// </summary>
+    private void SendSpliced(XdrWriter writer, int markAt)
+    {
+        var buffer = writer.GetBufferForSend();
+        var segments = _gather;
+        segments.Clear();
+        segments.Add(new ArraySegment<byte>(buffer, markAt, writer.SpliceAt - markAt));
+        segments.Add(writer.Splice);
+        segments.Add(new ArraySegment<byte>(buffer, writer.SpliceAt, writer.Length - writer.SpliceAt));
+        var total = writer.TotalLength - markAt;
+        var sent = _socket.Send(segments, SocketFlags.None);
+        segments.Clear();
+        if (sent < total)
+        {
+            // A blocking send sends everything; should the platform stop short, the rest goes the plain way.
+            SendRemainder(writer, markAt, sent);
+        }
+    }
+
+    private void SendRemainder(XdrWriter writer, int markAt, int sent)
+    {
+        var buffer = writer.GetBufferForSend();
+        SendPart(buffer.AsSpan(markAt, writer.SpliceAt - markAt), ref sent);
+        SendPart(writer.Splice.AsSpan(), ref sent);
+        SendPart(buffer.AsSpan(writer.SpliceAt, writer.Length - writer.SpliceAt), ref sent);
+    }
+
+    /// <summary>Sends what of <paramref name="part"/> is not among the <paramref name="alreadySent"/> bytes sent before it.</summary>
+    private void SendPart(ReadOnlySpan<byte> part, ref int alreadySent)
+    {
+        var skip = Math.Min(alreadySent, part.Length);
+        alreadySent -= skip;
+        SendAll(part[skip..]);
+    }
+
+    /// <summary>A spliced record made contiguous (for the rare record of several fragments).</summary>
+    private static FlatRecord Flatten(XdrWriter writer)
+    {
+        if (!writer.HasSplice)
+        {
+            return new FlatRecord(null, writer.WrittenMemory);
+        }
+
+        var buffer = writer.GetBufferForSend();
+        var flat = ArrayPool<byte>.Shared.Rent(writer.TotalLength);
+        buffer.AsSpan(0, writer.SpliceAt).CopyTo(flat);
+        writer.Splice.AsSpan().CopyTo(flat.AsSpan(writer.SpliceAt));
+        buffer.AsSpan(writer.SpliceAt, writer.Length - writer.SpliceAt).CopyTo(flat.AsSpan(writer.SpliceAt + writer.Splice.Count));
+        return new FlatRecord(flat, flat.AsMemory(0, writer.TotalLength));
+    }
+
+    private readonly record struct FlatRecord(byte[]? Rented, ReadOnlyMemory<byte> Memory) : IDisposable
+    {
+        public void Dispose()
+        {
+            if (Rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(Rented);
+            }
         }
     }
 

@@ -18,6 +18,8 @@ public sealed class XdrWriter : IBufferWriter<byte>, IDisposable
     private readonly ArrayPool<byte> _pool;
     private byte[] _buffer;
     private int _length;
+    private int _spliceAt = -1;
+    private ArraySegment<byte> _splice;
 
     public XdrWriter(int initialCapacity = 1024, ArrayPool<byte>? pool = null)
     {
@@ -26,14 +28,34 @@ public sealed class XdrWriter : IBufferWriter<byte>, IDisposable
         _buffer = _pool.Rent(initialCapacity);
     }
 
+    /// <summary>Bytes in the writer's own buffer (a spliced opaque's data not included: <see cref="TotalLength"/>).</summary>
     public int Length => _length;
 
-    public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
+    /// <summary>The encoded length, a spliced opaque's data included.</summary>
+    public int TotalLength => _length + (HasSplice ? _splice.Count : 0);
 
-    public ReadOnlyMemory<byte> WrittenMemory => _buffer.AsMemory(0, _length);
+    /// <summary>Whether an opaque's data is spliced in rather than copied (<see cref="WriteOpaqueSpliced"/>).</summary>
+    public bool HasSplice => _spliceAt >= 0;
 
-    /// <summary>Forgets what was written and keeps the buffer for the next message.</summary>
-    public void Reset() => _length = 0;
+    /// <summary>Where in the writer's buffer the spliced data belongs (it goes before the byte at this position).</summary>
+    public int SpliceAt => _spliceAt;
+
+    /// <summary>The spliced data (the caller's array, not copied).</summary>
+    public ArraySegment<byte> Splice => _splice;
+
+    /// <summary>The encoded bytes; with a splice in place the bytes are not contiguous, so asking is a programming error.</summary>
+    public ReadOnlySpan<byte> WrittenSpan => HasSplice ? throw SpliceInTheWay() : _buffer.AsSpan(0, _length);
+
+    /// <summary>The encoded bytes (see <see cref="WrittenSpan"/>).</summary>
+    public ReadOnlyMemory<byte> WrittenMemory => HasSplice ? throw SpliceInTheWay() : _buffer.AsMemory(0, _length);
+
+    /// <summary>Forgets what was written (and any splice) and keeps the buffer for the next message.</summary>
+    public void Reset()
+    {
+        _length = 0;
+        _spliceAt = -1;
+        _splice = default;
+    }
 
     public void WriteInt32(int value) => WriteUInt32((uint)value);
 
@@ -76,6 +98,35 @@ public sealed class XdrWriter : IBufferWriter<byte>, IDisposable
         span[data.Length..padded].Clear();
         _length += padded;
     }
+
+    /// <summary>
+    /// Variable-length opaque data (RFC 4506 §4.10) whose bytes are not copied: the length and the padding go into the
+    /// buffer and the data is sent from <paramref name="data"/> itself, in its place (a WRITE's payload, so that the bytes
+    /// of an upload are not copied into every request). One splice per message; <paramref name="data"/> must stay
+    /// unchanged until the message is sent. Returns false, having written nothing, when the data is not in an array or
+    /// a splice is already in place: the caller then writes it with <see cref="WriteOpaque"/>.
+    /// </summary>
+    public bool WriteOpaqueSpliced(ReadOnlyMemory<byte> data)
+    {
+        if (HasSplice || !System.Runtime.InteropServices.MemoryMarshal.TryGetArray(data, out var segment))
+        {
+            return false;
+        }
+
+        WriteUInt32((uint)data.Length);
+        _spliceAt = _length;
+        _splice = segment;
+        var padding = (int)XdrReader.PaddedLength(data.Length) - data.Length;
+        Grow(padding)[..padding].Clear();
+        _length += padding;
+        return true;
+    }
+
+    /// <summary>The writer's own buffer, for a send that gathers it around the splice (only the first <see cref="Length"/> bytes count).</summary>
+    internal byte[] GetBufferForSend() => _buffer;
+
+    private static InvalidOperationException SpliceInTheWay() =>
+        new("The message has spliced data: its bytes are the buffer up to SpliceAt, the splice, then the rest of the buffer.");
 
     /// <summary>Variable-length opaque data (RFC 4506 §4.10).</summary>
     public void WriteOpaque(ReadOnlySpan<byte> data, int maxLength = int.MaxValue)
@@ -160,6 +211,8 @@ public sealed class XdrWriter : IBufferWriter<byte>, IDisposable
         var buffer = _buffer;
         _buffer = Array.Empty<byte>();
         _length = 0;
+        _spliceAt = -1;
+        _splice = default;
         if (buffer.Length > 0)
         {
             _pool.Return(buffer);

@@ -201,6 +201,25 @@ public ref partial struct CompoundEncoder
         w.WriteOpaque(data);
     }
 
+    /// <summary>
+    /// WRITE whose data, when large and in an array, is sent from <paramref name="data"/> itself rather than copied into
+    /// the request (<see cref="XdrWriter.WriteOpaqueSpliced"/>); the caller keeps it unchanged until the call is answered.
+    /// </summary>
+    public void Write(StateId4 stateId, ulong offset, StableHow4 stable, ReadOnlyMemory<byte> data)
+    {
+        var w = BeginOp(NfsOpnum4.Write);
+        stateId.Encode(w);
+        w.WriteUInt64(offset);
+        w.WriteEnum(stable);
+        if (data.Length < SpliceMinimum || !w.WriteOpaqueSpliced(data))
+        {
+            w.WriteOpaque(data.Span);
+        }
+    }
+
+    /// <summary>Below this a WRITE's data is copied: a copy costs less than a gathered send's extra bookkeeping.</summary>
+    internal const int SpliceMinimum = 16 * 1024;
+
     private XdrWriter BeginLock(NfsLockType4 type, bool reclaim, ulong offset, ulong length)
     {
         var w = BeginOp(NfsOpnum4.Lock);
