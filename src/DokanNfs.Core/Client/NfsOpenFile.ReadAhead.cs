@@ -66,35 +66,9 @@ public sealed partial class NfsOpenFile
             // Still on its way and wholly wanted: its data may be received straight into the caller's buffer.
             var registered = waited && slot.Offset == offset + served && buffer.Length - served >= slot.Length &&
                 slot.Placement.TryRegister(buffer.Slice(served, slot.Length));
-            ReadAheadData data;
-            try
+            if (await AwaitSlotAsync(slot, waited, registered, cancellationToken).ConfigureAwait(false) is not { } data)
             {
-                data = await slot.Read.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-            {
-                // A failed read-ahead says nothing certain about the caller's read: it goes to the server itself,
-                // and meets the error (or not) on its own.
-                Abandon(slot);
-                DropReadAhead();
                 break;
-            }
-            catch (OperationCanceledException)
-            {
-                if (registered && !slot.Placement.TryUnregister())
-                {
-                    // The data is being received into the caller's buffer: it may be given back only once that is over.
-                    await ((Task)slot.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                }
-
-                Abandon(slot);
-                throw;
-            }
-
-            if (waited)
-            {
-                // The caller caught up with a READ still in flight: the window does not cover the latency yet.
-                _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
             }
 
             var count = data.Count;
@@ -143,6 +117,46 @@ public sealed partial class NfsOpenFile
 
         TopUp(offset, served, eof, chunk);
         return served;
+    }
+
+    /// <summary>
+    /// The data of a slot taken from the window; null when its READ failed — a failed read-ahead says nothing certain
+    /// about the caller's read, which then goes to the server itself and meets the error (or not) on its own. A caller
+    /// that <paramref name="waited"/> for a READ still in flight widens the window. Cancelled, the slot is abandoned,
+    /// once a placement already under way into the caller's buffer (<paramref name="registered"/>) is over.
+    /// </summary>
+    private async ValueTask<ReadAheadData?> AwaitSlotAsync(ReadAheadSlot slot, bool waited, bool registered, CancellationToken cancellationToken)
+    {
+        ReadAheadData data;
+        try
+        {
+            data = await slot.Read.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            Abandon(slot);
+            DropReadAhead();
+            return null;
+        }
+        catch (OperationCanceledException)
+        {
+            if (registered && !slot.Placement.TryUnregister())
+            {
+                // The data is being received into the caller's buffer: it may be given back only once that is over.
+                await ((Task)slot.Read).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
+            Abandon(slot);
+            throw;
+        }
+
+        if (waited)
+        {
+            // The caller caught up with a READ still in flight: the window does not cover the latency yet.
+            _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
+        }
+
+        return data;
     }
 
     /// <summary>Drops the window; READs still in flight give their buffers back when they end.</summary>

@@ -50,28 +50,10 @@ public sealed partial class NfsOpenFile
             return null;
         }
 
-        var waited = !slot.Read.IsCompleted;
-        ReadAheadData data;
-        try
+        // A READ ahead that failed: this read goes the usual way (ReadAsync).
+        if (await AwaitSlotAsync(slot, waited: !slot.Read.IsCompleted, registered: false, cancellationToken).ConfigureAwait(false) is not { } data)
         {
-            data = await slot.Read.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            // As in ReadSequentialAsync: a failed READ ahead says nothing certain about this read, which goes on its own.
-            Abandon(slot);
-            DropReadAhead();
             return null;
-        }
-        catch (OperationCanceledException)
-        {
-            Abandon(slot);
-            throw;
-        }
-
-        if (waited)
-        {
-            _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
         }
 
         // Nobody offered a buffer for this slot, so its data is in the reply buffer (never placed).
