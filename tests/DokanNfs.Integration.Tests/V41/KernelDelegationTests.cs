@@ -91,18 +91,15 @@ public sealed class KernelDelegationTests(TestContext testContext)
         }
 
         // The relay's end of each connection lives in the server's namespace: its TCP counters are this path's.
-        var (sent, resent) = await TcpSegmentsAsync(server.NamespaceName);
+        var (sent, resent) = TcpSegments(server.NamespaceName);
         Assert.IsGreaterThan(700L, sent, "2 MiB went through the namespace");
         Assert.IsLessThan(sent / 20, resent, $"{resent} of {sent} segments retransmitted. Console:\n{server.Console}");
     }
 
     /// <summary>OutSegs and RetransSegs of the Tcp line of /proc/net/snmp as seen inside <paramref name="netns"/>.</summary>
-    private async Task<(long Sent, long Resent)> TcpSegmentsAsync(string netns)
+    private static (long Sent, long Resent) TcpSegments(string netns)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("ip", ["netns", "exec", netns, "cat", "/proc/net/snmp"]) { RedirectStandardOutput = true };
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var text = await process.StandardOutput.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
+        var text = DokanNfs.TestSupport.Host.HostCommand.Run("ip", "netns", "exec", netns, "cat", "/proc/net/snmp");
         var tcp = text.Split('\n').Where(l => l.StartsWith("Tcp:", StringComparison.Ordinal)).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
         Assert.HasCount(2, tcp, text);
         long Column(string name) => long.Parse(tcp[1][Array.IndexOf(tcp[0], name)], System.Globalization.CultureInfo.InvariantCulture);
