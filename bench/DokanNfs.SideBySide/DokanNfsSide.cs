@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using DokanNfs.Core.Client;
@@ -19,13 +20,14 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     /// <summary>dokannfs cat reads in 1 MiB requests (CatCommand.ChunkSize).</summary>
     public const int CatChunk = 1024 * 1024;
 
-    /// <summary>dokannfs cp moves 4 MiB per request (FileTransfer.ChunkSize).</summary>
+    /// <summary>dokannfs cp downloads 4 MiB per request (FileTransfer.ChunkSize).</summary>
     public const int CopyChunk = 4 * 1024 * 1024;
+
+    /// <summary>dokannfs cp uploads 1 MiB pieces, each handed over to the write (FileTransfer.UploadPieceSize).</summary>
+    public const int UploadPiece = 1024 * 1024;
 
     private const uint NewFileMode = 0x1A4; // 0644
     private const uint NewDirectoryMode = 0x1ED; // 0755
-
-    private readonly byte[] _copyBuffer = new byte[CopyChunk];
 
     /// <summary>The drive path of <paramref name="relative"/> inside the export.</summary>
     public string Remote(string relative) => exportPseudoPath.TrimEnd('/') + "/" + relative.TrimStart('/');
@@ -62,7 +64,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
         return total;
     }
 
-    /// <summary>dokannfs cp LOCAL nfs://…: OPEN (UNCHECKED4 create, truncate), 4 MiB writes, CLOSE (which commits, in its COMPOUND).</summary>
+    /// <summary>dokannfs cp LOCAL nfs://…: OPEN (UNCHECKED4 create, truncate), 1 MiB writes handed over (WritePooledAsync), CLOSE (which commits, in its COMPOUND).</summary>
     public async Task<long> UploadAsync(INfsFileSystem fs, string localPath, string remotePath, CancellationToken cancellationToken)
     {
         await using var input = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -77,13 +79,15 @@ public sealed class DokanNfsSide(string exportPseudoPath)
         long offset = 0;
         while (true)
         {
-            var read = await input.ReadAtLeastAsync(_copyBuffer, _copyBuffer.Length, throwOnEndOfStream: false, cancellationToken);
+            var buffer = ArrayPool<byte>.Shared.Rent(UploadPiece);
+            var read = await input.ReadAtLeastAsync(buffer.AsMemory(0, UploadPiece), UploadPiece, throwOnEndOfStream: false, cancellationToken);
             if (read == 0)
             {
+                ArrayPool<byte>.Shared.Return(buffer);
                 break;
             }
 
-            await file.WriteAsync(offset, _copyBuffer.AsMemory(0, read), cancellationToken);
+            await file.WritePooledAsync(offset, buffer, read, cancellationToken);
             offset += read;
         }
 

@@ -108,7 +108,7 @@ public static class Scenarios
                     LocalFileCopy(Contenders.LocalCopy, fsync: false),
                     LocalFileCopy(Contenders.LocalCopySync, fsync: true),
                 ],
-                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 4 MiB writes, COMMIT with CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row."),
+                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 1 MiB pieces handed to write-behind without a copy, COMMIT with CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row."),
 
             new Scenario(
                 List,

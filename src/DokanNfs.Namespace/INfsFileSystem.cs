@@ -1,3 +1,4 @@
+using System.Buffers;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 
@@ -77,6 +78,25 @@ public interface INfsFileHandle : IAsyncDisposable
         ReadLease.ReadIntoRentedAsync(maxLength, buffer => ReadAsync(offset, buffer, cancellationToken));
 
     ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes the first <paramref name="count"/> bytes of <paramref name="pooledBuffer"/>, a buffer rented from
+    /// ArrayPool&lt;byte&gt;.Shared that the call takes over whatever its outcome: do not touch it afterwards. For writers that
+    /// fill a buffer only to pass it on: NFS files send it as it is when write-behind takes it
+    /// (NfsOpenFile.TryWritePooledAsync); others write it as <see cref="WriteAsync"/> does and give it back.
+    /// </summary>
+    async ValueTask WritePooledAsync(long offset, byte[] pooledBuffer, int count, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pooledBuffer);
+        try
+        {
+            await WriteAsync(offset, pooledBuffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(pooledBuffer);
+        }
+    }
 
     /// <summary>Makes every write so far stable on the server (COMMIT).</summary>
     ValueTask FlushAsync(CancellationToken cancellationToken);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
 
@@ -33,6 +34,29 @@ internal sealed class NfsFileHandle(
 
     public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         _ = await RunAsync(async (f, ct) => { await f.WriteAsync(offset, data, StableHow4.Unstable, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+
+    public async ValueTask WritePooledAsync(long offset, byte[] pooledBuffer, int count, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pooledBuffer);
+        var taken = false;
+        try
+        {
+            // Through RunAsync like every write: nothing is taken when TryWritePooledAsync throws, so going again on a
+            // moved file system's new server is safe.
+            taken = await RunAsync((f, ct) => f.TryWritePooledAsync(offset, pooledBuffer, count, ct), cancellationToken).ConfigureAwait(false);
+            if (!taken)
+            {
+                await WriteAsync(offset, pooledBuffer.AsMemory(0, count), cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (!taken)
+            {
+                ArrayPool<byte>.Shared.Return(pooledBuffer);
+            }
+        }
+    }
 
     public async ValueTask FlushAsync(CancellationToken cancellationToken) =>
         _ = await RunAsync(async (f, ct) => { await f.CommitAsync(ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using DokanNfs.Cli.Output;
 using DokanNfs.Core.Client;
 using DokanNfs.Core.Nfs4;
@@ -6,13 +7,20 @@ using DokanNfs.Namespace;
 namespace DokanNfs.Cli.Commands;
 
 /// <summary>
-/// Moving one file's bytes between the server and a stream or a local file. Chunks are large (4 MiB): the
-/// fs splits each into READs or WRITEs of the server's size with several in flight, so a chunk keeps
-/// the connection busy while the local side is written or read.
+/// Moving one file's bytes between the server and a stream or a local file. Downloads go in large chunks (4 MiB) lent
+/// by the READs ahead, which keep several READs of the server's size in flight; uploads in pieces of a usual maxwrite,
+/// each handed to write-behind as it was read (several WRITEs in flight), so the connection stays busy while the local
+/// side is written or read.
 /// </summary>
 internal static class FileTransfer
 {
     public const int ChunkSize = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// An upload's piece: the usual maxwrite of servers (NFS-Ganesha, knfsd: 1 MiB), so that write-behind sends each piece
+    /// from the buffer it was read into. Against a smaller maxwrite the pieces are copied into WRITEs as before.
+    /// </summary>
+    public const int UploadPieceSize = 1024 * 1024;
 
     /// <summary>Mode for new remote files when the local file has none to copy (Windows).</summary>
     private const uint DefaultFileMode = 0x1A4; // 0644
@@ -75,17 +83,30 @@ internal static class FileTransfer
         };
         await using var file = await fs.OpenAsync(remotePath, request, cancellationToken);
         using var progress = ProgressBar.StartIfUseful(Path.GetFileName(localPath), input.Length);
-        var buffer = new byte[ChunkSize];
         long offset = 0;
         while (true)
         {
-            var read = await input.ReadAtLeastAsync(buffer, buffer.Length, throwOnEndOfStream: false, cancellationToken);
+            // Each piece read into a buffer of its own that the write takes over (INfsFileHandle.WritePooledAsync): the
+            // bytes go from the local file to the socket without another copy in between.
+            var buffer = ArrayPool<byte>.Shared.Rent(UploadPieceSize);
+            int read;
+            try
+            {
+                read = await input.ReadAtLeastAsync(buffer.AsMemory(0, UploadPieceSize), UploadPieceSize, throwOnEndOfStream: false, cancellationToken);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                throw;
+            }
+
             if (read == 0)
             {
+                ArrayPool<byte>.Shared.Return(buffer);
                 break;
             }
 
-            await file.WriteAsync(offset, buffer.AsMemory(0, read), cancellationToken);
+            await file.WritePooledAsync(offset, buffer, read, cancellationToken);
             offset += read;
             progress?.Report(offset);
         }

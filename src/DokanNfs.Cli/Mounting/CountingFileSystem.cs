@@ -210,6 +210,20 @@ internal sealed class CountingFileSystem(INfsFileSystem inner, IServerAttributio
         }
 
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+        public async ValueTask WritePooledAsync(long offset, byte[] pooledBuffer, int count, CancellationToken cancellationToken)
+        {
+            var start = Stopwatch.GetTimestamp();
+            try
+            {
+                await inner.WritePooledAsync(offset, pooledBuffer, count, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                counters.Record(FsOperation.WRITE, start);
+            }
+        }
+
+        [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
         public async ValueTask FlushAsync(CancellationToken cancellationToken)
         {
             var start = Stopwatch.GetTimestamp();

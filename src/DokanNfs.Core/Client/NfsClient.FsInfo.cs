@@ -14,12 +14,16 @@ public sealed partial class NfsClient
     private NfsAttributes? _fsInfo;
     private long _readBytesPlaced;
     private long _readBytesLent;
+    private long _writeBytesTakenOver;
 
     /// <summary>Bytes of READs ahead received straight into the buffer of the caller waiting for them (no copy).</summary>
     public long ReadBytesPlaced => Interlocked.Read(ref _readBytesPlaced);
 
     /// <summary>Bytes of READs ahead lent to the caller in their reply buffers (NfsOpenFile.ReadLeasedAsync: no copy).</summary>
     public long ReadBytesLent => Interlocked.Read(ref _readBytesLent);
+
+    /// <summary>Bytes of WRITEs sent from buffers their callers handed over (NfsOpenFile.TryWritePooledAsync: no copy).</summary>
+    public long WriteBytesTakenOver => Interlocked.Read(ref _writeBytesTakenOver);
 
     /// <summary>
     /// The server's file system limits and properties (maxread, maxwrite, lease_time, maxname, …), read once
@@ -101,4 +105,6 @@ public sealed partial class NfsClient
     internal void NoteReadPlaced(int count) => Interlocked.Add(ref _readBytesPlaced, count);
 
     internal void NoteReadLent(int count) => Interlocked.Add(ref _readBytesLent, count);
+
+    internal void NoteWriteTakenOver(int count) => Interlocked.Add(ref _writeBytesTakenOver, count);
 }

@@ -341,7 +341,8 @@ public sealed partial class NfsOpenFile
 
             if (result.Committed == StableHow4.Unstable && pooled is { Adopted: false } && written == 0 && result.Count == data.Length)
             {
-                // The whole of a pooled buffer of our own (write-behind's copy of the caller's bytes): kept as it is.
+                // The whole of a pooled buffer of our own (write-behind's copy of the caller's bytes, or a buffer the caller
+                // handed over: TryWritePooledAsync): kept as it is.
                 pooled.Adopted = true;
                 Interlocked.Add(ref _uncommittedAdopted, data.Length);
                 KeepUncommittedOwned(offset, pooled.Buffer, data.Length, result.WriteVerf, after);

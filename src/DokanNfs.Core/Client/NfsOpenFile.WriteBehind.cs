@@ -42,11 +42,56 @@ public sealed partial class NfsOpenFile
     private bool UseWriteBehind(StableHow4 stable) =>
         stable == StableHow4.Unstable && _client.Options.WriteBehindBytes > 0 && !ShouldJournal && !HasJournaled;
 
+    /// <summary>
+    /// An UNSTABLE write of the first <paramref name="count"/> bytes of <paramref name="pooledBuffer"/>, a buffer rented from
+    /// <see cref="ArrayPool{T}.Shared"/>, which write-behind takes over instead of copying (issue 9: the upload's last copy in
+    /// user space): its WRITE is sent from it, the uncommitted data kept for replay after a server restart is it, and it goes
+    /// back to the pool when neither needs it any more. True when taken — the caller must not touch the buffer again. False,
+    /// before anything was done, when write-behind does not take it whole (a stable write, the journal in use, more than
+    /// maxwrite bytes): the caller still owns it and writes it as <see cref="WriteAsync"/> does. An exception means not taken.
+    /// </summary>
+    public async ValueTask<bool> TryWritePooledAsync(long offset, byte[] pooledBuffer, int count, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pooledBuffer);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, pooledBuffer.Length);
+        ObjectDisposedException.ThrowIf(IsClosed, this);
+        if (count == 0 || !UseWriteBehind(StableHow4.Unstable))
+        {
+            return false;
+        }
+
+        var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken, journalOnOutage: CanJournal).ConfigureAwait(false);
+        if (count > chunk)
+        {
+            return false;
+        }
+
+        // WriteAsync's steps, in its order, except that the COMMIT bounding the uncommitted data is started before this
+        // WRITE is queued rather than after: nothing may throw once the buffer is taken.
+        DropReadAheadOfFile();
+        NoteWrittenUpTo(offset + count);
+        ThrowWriteBehindError();
+        await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
+        await CommitBehindIfLargeAsync(cancellationToken).ConfigureAwait(false);
+        await WaitForRoomAsync(offset, count, WriteBehindWindow(chunk), cancellationToken).ConfigureAwait(false);
+        if (!UseWriteBehind(StableHow4.Unstable))
+        {
+            // The journal took over meanwhile (an outage): the caller's write goes its way.
+            return false;
+        }
+
+        _client.NoteWriteTakenOver(count);
+        StartBehind(offset, count, pooledBuffer);
+        return true;
+    }
+
     /// <summary>The caller's bytes copied into pooled buffers of maxwrite, each sent as its own WRITE without waiting for it.</summary>
     private async ValueTask QueueWritesAsync(long offset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var chunk = (int)await _client.GetWriteSizeAsync(cancellationToken, journalOnOutage: CanJournal).ConfigureAwait(false);
-        var window = Math.Max(2, (int)Math.Min(_client.Options.WriteBehindBytes / chunk, 1024));
+        var window = WriteBehindWindow(chunk);
         var queued = 0;
         while (queued < data.Length)
         {
@@ -55,15 +100,24 @@ public sealed partial class NfsOpenFile
             await WaitForRoomAsync(at, length, window, cancellationToken).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(length);
             data.Span.Slice(queued, length).CopyTo(buffer);
-            var entry = new WriteBehind(at, length);
-            lock (_writeBehindLock)
-            {
-                _writesBehind.Add(entry);
-            }
-
-            _ = SendBehindAsync(entry, buffer);
+            StartBehind(at, length, buffer);
             queued += length;
         }
+    }
+
+    /// <summary>How many WRITEs of <paramref name="chunk"/> bytes write-behind keeps in flight.</summary>
+    private int WriteBehindWindow(int chunk) => Math.Max(2, (int)Math.Min(_client.Options.WriteBehindBytes / chunk, 1024));
+
+    /// <summary>Sends the first <paramref name="length"/> bytes of <paramref name="buffer"/>, which it owns from here on, as a WRITE behind.</summary>
+    private void StartBehind(long offset, int length, byte[] buffer)
+    {
+        var entry = new WriteBehind(offset, length);
+        lock (_writeBehindLock)
+        {
+            _writesBehind.Add(entry);
+        }
+
+        _ = SendBehindAsync(entry, buffer);
     }
 
     /// <summary>One WRITE of write-behind, detached from the caller: its failure is kept for the handle's next call.</summary>

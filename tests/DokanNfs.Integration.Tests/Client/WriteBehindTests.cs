@@ -84,6 +84,68 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     [TestMethod]
     [DataRow(NfsVersion.V40)]
     [DataRow(NfsVersion.V41)]
+    public async Task Buffers_handed_over_are_sent_and_kept_as_they_are(NfsVersion version)
+    {
+        var server = await StartServerAsync();
+        var client = Connect(server, Vers(version, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 64 * Piece }));
+        var data = RandomBytes((6 * Piece) + 100, seed: 43);
+
+        await using (var file = await client.OpenAsync(Nfs("given.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
+        {
+            for (var offset = 0; offset < data.Length; offset += Piece)
+            {
+                var count = Math.Min(Piece, data.Length - offset);
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(count);
+                data.AsSpan(offset, count).CopyTo(buffer);
+                Assert.IsTrue(await file.TryWritePooledAsync(offset, buffer, count, Ct), $"a piece of maxwrite or less at {offset} is taken");
+            }
+
+            await file.DrainWritesAsync(Ct);
+
+            // A buffer given back to the pool while still kept for replay would be handed out again: scribble on every
+            // one of that size, then read what a restart would write again.
+            var scribbled = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(Piece)).ToList();
+            scribbled.ForEach(b => b.AsSpan().Fill(0xEE));
+            scribbled.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+
+            Assert.AreEqual((long)data.Length, client.WriteBytesTakenOver, "every piece sent from the caller's buffer");
+            Assert.AreEqual((long)data.Length, file.UncommittedBytesAdopted, "and kept as it is until COMMIT");
+            CollectionAssert.AreEqual(data, file.CopyUncommitted().OrderBy(w => w.Offset).SelectMany(w => w.Data).ToArray());
+        }
+
+        CollectionAssert.AreEqual(data, File.ReadAllBytes(server.PathInExport("given.bin")), "the server has every byte after the close");
+    }
+
+    [TestMethod]
+    public async Task A_buffer_write_behind_cannot_take_whole_stays_with_the_caller()
+    {
+        var server = await StartServerAsync();
+        var behind = Connect(server, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 4 * Piece });
+        var synchronous = Connect(server, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 0 });
+        var data = RandomBytes(Piece + 1, seed: 44);
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer, 0);
+
+        await using (var file = await behind.OpenAsync(Nfs("kept.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
+        {
+            Assert.IsFalse(await file.TryWritePooledAsync(0, buffer, data.Length, Ct), "more than maxwrite: not taken");
+            Assert.IsFalse(await file.TryWritePooledAsync(0, buffer, 0, Ct), "nothing to write: not taken");
+            await file.WriteAsync(0, buffer.AsMemory(0, data.Length), StableHow4.Unstable, Ct);
+        }
+
+        await using (var file = await synchronous.OpenAsync(Nfs("kept.bin"), new OpenRequest { Access = OpenShareAccess.Both }, Ct))
+        {
+            Assert.IsFalse(await file.TryWritePooledAsync(0, buffer, Piece, Ct), "no write-behind: not taken");
+        }
+
+        Assert.AreEqual(0L, behind.WriteBytesTakenOver + synchronous.WriteBytesTakenOver);
+        CollectionAssert.AreEqual(data, File.ReadAllBytes(server.PathInExport("kept.bin")), "the caller wrote it itself, and still had it");
+        System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     public async Task Reads_and_getattr_right_after_a_write_behind_see_it(NfsVersion version)
     {
         var server = await StartServerAsync();

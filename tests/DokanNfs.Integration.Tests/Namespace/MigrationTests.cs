@@ -70,6 +70,27 @@ public sealed class MigrationTests : FakeNamespaceTestBase
     }
 
     [TestMethod]
+    public async Task A_buffer_handed_to_a_write_after_a_move_is_written_on_the_new_server()
+    {
+        var (origin, oldServer) = await StartAsync();
+        var newServer = Track(await FakeNfsServer.StartAsync(new FakeNfsServerOptions { ExportName = "vol2" }, new IPEndPoint(NewAddress, oldServer.EndPoint.Port)));
+        newServer.CreateFile("/vol2/w.txt", "........"u8);
+        var fs = await MountAsync(origin, oldServer.EndPoint.Port, caches: false);
+        await using var writer = await fs.OpenAsync("/ref/w.txt", OpenRequest.ForReadWrite, Ct);
+        oldServer.MoveAway("/vol", new FsLocations4(["vol"], [new FsLocation4([NewAddress.ToString()], ["vol2"])]));
+
+        // Refused with MOVED by the old server, then written again on the new one: the buffer must still be the
+        // caller's bytes then (INfsFileHandle.WritePooledAsync takes it over only once it is written or queued).
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(2);
+        "EF"u8.CopyTo(buffer);
+        await writer.WritePooledAsync(2, buffer, 2, Ct);
+        await writer.FlushAsync(Ct);
+
+        Assert.AreEqual("..EF....", Encoding.ASCII.GetString(newServer.ReadFile("/vol2/w.txt")));
+        Assert.AreEqual(1, fs.MigrationCount);
+    }
+
+    [TestMethod]
     [DataRow(false, DisplayName = "noac")]
     [DataRow(true, DisplayName = "default caches")]
     public async Task A_move_to_a_server_that_does_not_answer_fails_naming_it_and_the_mount_stays(bool caches)
