@@ -9,7 +9,8 @@ namespace DokanNfs.SideBySide;
 /// <param name="ServerCpuSeconds">CPU time of ganesha.nfsd over the span (10 ms ticks); null when not measured.</param>
 /// <param name="Bytes">Data moved, for throughput.</param>
 /// <param name="Count">Files or entries handled, for time per item.</param>
-public sealed record Sample(double Seconds, double? ClientCpuSeconds, double? ServerCpuSeconds, long Bytes, long Count);
+/// <param name="AllocatedBytes">Managed bytes the process allocated over the span (workloads run in this process only).</param>
+public sealed record Sample(double Seconds, double? ClientCpuSeconds, double? ServerCpuSeconds, long Bytes, long Count, long? AllocatedBytes = null);
 
 /// <summary>A sample of one row (a workload may time more than one span per run, e.g. cold and warm stat).</summary>
 public sealed record RowSample(string Row, Sample Sample, RpcCounts? Rpcs);
@@ -21,6 +22,7 @@ public sealed record RowSample(string Row, Sample Sample, RpcCounts? Rpcs);
 public sealed class Probe(ServerCpu serverCpu, CountingRelay? relay)
 {
     private long _start;
+    private long _allocated;
     private TimeSpan _selfCpu;
     private double? _serverCpu;
 
@@ -29,6 +31,7 @@ public sealed class Probe(ServerCpu serverCpu, CountingRelay? relay)
         relay?.Reset();
         _serverCpu = serverCpu.Seconds();
         _selfCpu = SelfCpu();
+        _allocated = GC.GetTotalAllocatedBytes(precise: true);
         _start = Stopwatch.GetTimestamp();
     }
 
@@ -37,7 +40,8 @@ public sealed class Probe(ServerCpu serverCpu, CountingRelay? relay)
     {
         var elapsed = Stopwatch.GetElapsedTime(_start).TotalSeconds;
         var cpu = (SelfCpu() - _selfCpu).TotalSeconds;
-        return new RowSample(row, new Sample(elapsed, cpu, ServerDelta(), bytes, count), relay?.Snapshot());
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - _allocated;
+        return new RowSample(row, new Sample(elapsed, cpu, ServerDelta(), bytes, count, allocated), relay?.Snapshot());
     }
 
     /// <summary>Ends the span of a workload that ran in a child process, which measured its own time and CPU.</summary>

@@ -83,6 +83,25 @@ public static class Report
         }
 
         md.AppendLine();
+        md.AppendLine("### Managed allocations of DokanNfs (median per timed run, the whole process; mount excluded)");
+        md.AppendLine();
+        md.AppendLine("| Workload | allocated | per item | per COMPOUND |");
+        md.AppendLine("|---|---:|---:|---:|");
+        foreach (var row in rows)
+        {
+            var dokan = Get(samples, Contenders.DokanNfs, row);
+            if (dokan is null || Summary.Of(dokan.Select(s => s.AllocatedBytes).OfType<long>().Select(b => (double)b)) is not { } allocated)
+            {
+                continue;
+            }
+
+            var items = dokan[0].Count;
+            var compounds = rpcs.GetValueOrDefault((Contenders.DokanNfs, row))?.Compounds ?? 0;
+            md.AppendLine(CultureInfo.InvariantCulture,
+                $"| {row} | {Size(allocated.Median)} | {(items > 0 ? Size(allocated.Median / items) : "—")} | {(compounds > 0 ? Size(allocated.Median / compounds) : "—")} |");
+        }
+
+        md.AppendLine();
         md.AppendLine("### The COMPOUNDs behind the counts (operations of each, most frequent first)");
         md.AppendLine();
         foreach (var row in rows)
@@ -175,6 +194,14 @@ public static class Report
     }
 
     /// <summary>Three significant digits in s, ms or µs.</summary>
+    /// <summary>A byte count for the allocation table: B, KiB or MiB.</summary>
+    private static string Size(double bytes) => bytes switch
+    {
+        < 1024 => bytes.ToString("0", CultureInfo.InvariantCulture) + " B",
+        < MiB => (bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        _ => (bytes / MiB).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+    };
+
     public static string Duration(double seconds) => seconds switch
     {
         >= 1 => seconds.ToString("0.00", CultureInfo.InvariantCulture) + " s",
