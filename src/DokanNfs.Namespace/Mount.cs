@@ -13,6 +13,13 @@ public sealed record Mount(string DrivePath, EndPoint Server, string ExportPath,
     /// <summary>The server path of a drive path at or below <see cref="DrivePath"/>.</summary>
     public string ToServerPath(string drivePath)
     {
+        // Every call on the drive comes through here: a normal path under the mount is re-rooted by slicing (issue 9,
+        // hot paths do not allocate per call); anything else component by component.
+        if (NfsPath.IsNormal(drivePath) && NfsPath.IsNormal(DrivePath) && NfsPath.IsNormal(ExportPath) && NfsPath.IsAtOrBelow(drivePath, DrivePath))
+        {
+            return NfsPath.Rebase(drivePath, DrivePath, ExportPath);
+        }
+
         var below = NfsPath.Split(drivePath).Skip(NfsPath.Split(DrivePath).Length);
         return NfsPath.Join(NfsPath.Split(ExportPath).Concat(below));
     }

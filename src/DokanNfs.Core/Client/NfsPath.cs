@@ -32,7 +32,29 @@ public static class NfsPath
 
     public static string Join(IEnumerable<string> components) => "/" + string.Join('/', components);
 
-    public static string Normalize(string path) => Join(Split(path));
+    /// <summary>The path as <see cref="Split"/> and <see cref="Join"/> make it; a path that is already so is returned as it is, without allocating.</summary>
+    public static string Normalize(string path) => IsNormal(path) ? path : Join(Split(path));
+
+    /// <summary>
+    /// <paramref name="path"/>, at or below <paramref name="from"/>, moved to the same place below <paramref name="to"/>
+    /// (all three normal: <see cref="IsNormal"/>): "/d/x/y" from "/d" to "/export" is "/export/x/y". One string at most.
+    /// </summary>
+    public static string Rebase(string path, string from, string to)
+    {
+        if (!IsNormal(path) || !IsNormal(from) || !IsNormal(to) || !IsAtOrBelow(path, from))
+        {
+            throw new ArgumentException($"{path} does not lie at or below {from}, or a path is not normal.", nameof(path));
+        }
+
+        if (path.Length == from.Length)
+        {
+            return to;
+        }
+
+        // What lies below from, with its leading '/': from "/" keeps the whole path.
+        var below = from.Length == 1 ? path.AsSpan() : path.AsSpan(from.Length);
+        return to.Length == 1 ? (below.Length == path.Length ? path : below.ToString()) : string.Concat(to.AsSpan(), below);
+    }
 
     /// <summary>
     /// Whether <paramref name="path"/> is already what <see cref="Normalize"/> would make of it ("/" or "/a/b": no empty,
@@ -75,6 +97,13 @@ public static class NfsPath
     /// <summary>The parent directory and the last component; the root has no parent.</summary>
     public static (string Parent, string Name) SplitLast(string path)
     {
+        if (IsNormal(path) && path.Length > 1)
+        {
+            // Already normal: two slices, no component array.
+            var slash = path.LastIndexOf('/');
+            return (slash == 0 ? "/" : path[..slash], path[(slash + 1)..]);
+        }
+
         var parts = Split(path);
         if (parts.Length == 0)
         {
@@ -89,6 +118,7 @@ public static class NfsPath
     {
         prefix = Normalize(prefix);
         path = Normalize(path);
-        return prefix == "/" || path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal);
+        return prefix == "/" || path == prefix ||
+            (path.Length > prefix.Length && path[prefix.Length] == '/' && path.StartsWith(prefix, StringComparison.Ordinal));
     }
 }

@@ -14,12 +14,51 @@ public sealed class NfsPathAndUrlTests
     public void Paths_normalize(string path, string expected) => Assert.AreEqual(expected, NfsPath.Normalize(path));
 
     [TestMethod]
+    public void A_normal_path_is_its_own_normal_form_not_a_copy()
+    {
+        // Every call on the drive normalizes its path: one already normal must cost no allocation (issue 9).
+        var path = string.Concat("/export/", "a");
+        Assert.AreSame(path, NfsPath.Normalize(path));
+        Assert.AreSame("/", NfsPath.Normalize("/"));
+    }
+
+    [TestMethod]
     public void The_root_has_no_parent() => Assert.ThrowsExactly<ArgumentException>(() => NfsPath.SplitLast("/"));
+
+    [TestMethod]
+    [DataRow("/a", "/", "a")]
+    [DataRow("/export/a/b", "/export/a", "b")]
+    [DataRow("export//a/", "/export", "a")]
+    [DataRow("/export/./a/../b", "/export", "b")]
+    public void The_last_component_splits_off(string path, string parent, string name) =>
+        Assert.AreEqual((parent, name), NfsPath.SplitLast(path));
+
+    [TestMethod]
+    [DataRow("/d/x/y", "/d", "/export", "/export/x/y")]
+    [DataRow("/d", "/d", "/export", "/export")]
+    [DataRow("/x/y", "/", "/export", "/export/x/y")]
+    [DataRow("/d/x", "/d", "/", "/x")]
+    [DataRow("/x", "/", "/", "/x")]
+    [DataRow("/", "/", "/export", "/export")]
+    [DataRow("/", "/", "/", "/")]
+    public void A_path_is_rebased_from_one_root_to_another(string path, string from, string to, string expected) =>
+        Assert.AreEqual(expected, NfsPath.Rebase(path, from, to));
+
+    [TestMethod]
+    [DataRow("/dx/y", "/d")]
+    [DataRow("/e/x", "/d")]
+    [DataRow("/d//x", "/d")]
+    [DataRow("/d/x", "/d/")]
+    public void Only_a_normal_path_at_or_below_the_root_is_rebased(string path, string from) =>
+        Assert.ThrowsExactly<ArgumentException>(() => NfsPath.Rebase(path, from, "/export"));
 
     [TestMethod]
     [DataRow("/export/a", "/export", true)]
     [DataRow("/export", "/export", true)]
     [DataRow("/exports", "/export", false)]
+    [DataRow("/export", "/export/a", false)]
+    [DataRow("/export/a", "/export/", true)]
+    [DataRow("/ex", "/export", false)]
     [DataRow("/anything", "/", true)]
     public void At_or_below(string path, string prefix, bool expected) => Assert.AreEqual(expected, NfsPath.IsAtOrBelow(path, prefix));
 
