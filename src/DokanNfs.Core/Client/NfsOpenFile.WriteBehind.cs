@@ -46,9 +46,9 @@ public sealed partial class NfsOpenFile
     /// An UNSTABLE write of the first <paramref name="count"/> bytes of <paramref name="pooledBuffer"/>, a buffer rented from
     /// <see cref="ArrayPool{T}.Shared"/>, which write-behind takes over instead of copying (issue 9: the upload's last copy in
     /// user space): its WRITE is sent from it, the uncommitted data kept for replay after a server restart is it, and it goes
-    /// back to the pool when neither needs it any more. True when taken — the caller must not touch the buffer again. False,
-    /// before anything was done, when write-behind does not take it whole (a stable write, the journal in use, more than
-    /// maxwrite bytes): the caller still owns it and writes it as <see cref="WriteAsync"/> does. An exception means not taken.
+    /// back to the pool when neither needs it any more. True when taken — the caller must not touch the buffer again. False
+    /// when write-behind does not take it whole (no write-behind, the journal in use, more than maxwrite bytes): the caller
+    /// still owns it and writes it as <see cref="WriteAsync"/> does. An exception means not taken.
     /// </summary>
     public async ValueTask<bool> TryWritePooledAsync(long offset, byte[] pooledBuffer, int count, CancellationToken cancellationToken = default)
     {
