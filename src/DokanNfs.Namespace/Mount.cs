@@ -79,6 +79,24 @@ public sealed class MountTree
     /// <summary>The deepest mount whose drive path is <paramref name="drivePath"/> or above it.</summary>
     public Mount Find(string drivePath)
     {
+        if (NfsPath.IsNormal(drivePath))
+        {
+            // Every call on the drive starts here: a normal path is looked up by its prefixes as spans, allocating nothing.
+            lock (_gate)
+            {
+                var byPrefix = _mounts.GetAlternateLookup<ReadOnlySpan<char>>();
+                for (var prefix = drivePath.AsSpan(); prefix.Length > 1; prefix = prefix[..prefix.LastIndexOf('/')])
+                {
+                    if (byPrefix.TryGetValue(prefix, out var mount))
+                    {
+                        return mount;
+                    }
+                }
+
+                return Root;
+            }
+        }
+
         var parts = NfsPath.Split(drivePath);
         lock (_gate)
         {

@@ -27,8 +27,12 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     /// <summary>Synthesized fileids of trigger points, so they stay the same from call to call.</summary>
     private readonly ConcurrentDictionary<string, ulong> _triggerFileIds = new(StringComparer.Ordinal);
 
+    /// <summary><see cref="SynthesizedAsync"/> as the stats' answer at a trigger point, made once rather than per call.</summary>
+    private readonly Func<Mount, string, string, CancellationToken, ValueTask<NfsAttributes>> _synthesized;
+
     private NamespaceFileSystem(Mount root, NamespaceOptions options)
     {
+        _synthesized = SynthesizedAsync;
         _options = options;
         Tree = new MountTree(root);
         _harvester = StartHarvester(); // NamespaceFileSystem.Unmount.cs: idle nested mounts expire
@@ -61,7 +65,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             target,
             static (m, serverPath, ct) => m.Client.GetAttrAsync(serverPath, ct),
             static node => node.Attributes,
-            (parent, referralServerPath, ct) => SynthesizedAsync(parent, target, referralServerPath, ct),
+            _synthesized,
             cancellationToken).ConfigureAwait(false);
         return attributes;
     }
@@ -73,7 +77,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
             target,
             static (m, serverPath, ct) => m.Client.ResolveAsync(serverPath, FileSystemAttributes, ct),
             static node => node.Attributes,
-            (parent, referralServerPath, ct) => SynthesizedAsync(parent, target, referralServerPath, ct),
+            _synthesized,
             cancellationToken).ConfigureAwait(false);
         return attributes;
     }
@@ -281,13 +285,14 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
     /// <summary>
     /// Runs <paramref name="operation"/> on the mount <paramref name="drivePath"/> lies in. NFS4ERR_MOVED
     /// means a trigger point on the way: it is mounted and the operation goes again, on the new mount —
-    /// unless the target IS the point and <paramref name="atTriggerPoint"/> answers for it (stat).
+    /// unless the target IS the point and <paramref name="atTriggerPoint"/> answers for it (stat: given the parent
+    /// mount, the drive path and the point's server path).
     /// </summary>
     private async ValueTask<(Mount Mount, TResult Result)> RunAsync<TValue, TResult>(
         string drivePath,
         Func<Mount, string, CancellationToken, ValueTask<TValue>> operation,
         Func<TValue, TResult> project,
-        Func<Mount, string, CancellationToken, ValueTask<TResult>>? atTriggerPoint,
+        Func<Mount, string, string, CancellationToken, ValueTask<TResult>>? atTriggerPoint,
         CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposeCts.IsCancellationRequested, this);
@@ -312,7 +317,7 @@ public sealed partial class NamespaceFileSystem : INfsFileSystem, IAsyncDisposab
 
             if (atTriggerPoint is not null && !IsMigration(mount, moved.ReferralServerPath) && mount.ToDrivePath(moved.ReferralServerPath) == drivePath)
             {
-                return (mount, await atTriggerPoint(mount, moved.ReferralServerPath, cancellationToken).ConfigureAwait(false));
+                return (mount, await atTriggerPoint(mount, drivePath, moved.ReferralServerPath, cancellationToken).ConfigureAwait(false));
             }
 
             await FollowMovedAsync(mount, moved, cancellationToken).ConfigureAwait(false);
