@@ -15,6 +15,17 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     private static NfsClientOptions Behind(NfsVersion version) =>
         Vers(version, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, WriteBehindBytes = 4 * Piece });
 
+    /// <summary>
+    /// Buffers given back to the pool while still kept for replay would be handed out again: this rents every pooled
+    /// buffer of <paramref name="size"/> it can get, scribbles on it and gives it back, so kept data read afterwards shows it.
+    /// </summary>
+    private static void ScribbleOnPooledBuffers(int size)
+    {
+        var scribbled = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(size)).ToList();
+        scribbled.ForEach(b => b.AsSpan().Fill(0xEE));
+        scribbled.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+    }
+
     [TestMethod]
     [DataRow(NfsVersion.V40)]
     [DataRow(NfsVersion.V41)]
@@ -71,10 +82,7 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
         await file.WriteAsync(0, data, StableHow4.Unstable, Ct);
         Assert.AreEqual(data.Length, await file.ReadAsync(0, new byte[data.Length], Ct), "the read waits for the WRITEs behind");
 
-        // Buffers given back to the pool by mistake would be handed out again: scribble on every one of that size.
-        var scribbled = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(Piece)).ToList();
-        scribbled.ForEach(b => b.AsSpan().Fill(0xEE));
-        scribbled.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+        ScribbleOnPooledBuffers(Piece);
 
         Assert.AreEqual((long)data.Length, file.UncommittedBytesAdopted, "each WRITE's buffer kept, not copied");
         var kept = file.CopyUncommitted().OrderBy(w => w.Offset).SelectMany(w => w.Data).ToArray();
@@ -102,11 +110,7 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
 
             await file.DrainWritesAsync(Ct);
 
-            // A buffer given back to the pool while still kept for replay would be handed out again: scribble on every
-            // one of that size, then read what a restart would write again.
-            var scribbled = Enumerable.Range(0, 16).Select(_ => System.Buffers.ArrayPool<byte>.Shared.Rent(Piece)).ToList();
-            scribbled.ForEach(b => b.AsSpan().Fill(0xEE));
-            scribbled.ForEach(b => System.Buffers.ArrayPool<byte>.Shared.Return(b));
+            ScribbleOnPooledBuffers(Piece);
 
             Assert.AreEqual((long)data.Length, client.WriteBytesTakenOver, "every piece sent from the caller's buffer");
             Assert.AreEqual((long)data.Length, file.UncommittedBytesAdopted, "and kept as it is until COMMIT");
