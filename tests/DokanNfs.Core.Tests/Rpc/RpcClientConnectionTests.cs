@@ -1,5 +1,6 @@
 using DokanNfs.TestSupport.Logging;
 using System.Diagnostics;
+using System.Net;
 using System.Net.Sockets;
 using DokanNfs.Core.Rpc;
 using DokanNfs.TestSupport.FakeServer;
@@ -224,7 +225,10 @@ public sealed class RpcClientConnectionTests
         var cap = TimeSpan.FromMilliseconds(200);
         var options = new RpcClientOptions { ReconnectDelayMin = min, ReconnectDelayMax = cap, ConnectTimeout = TimeSpan.FromSeconds(10) };
         var logger = new RecordingLogger();
-        await using var client = new RpcClient(UnusedLoopbackEndPoint(), options, logger);
+        // Fix (CI, 2026-11-21: "no exception was thrown"): a port found free and let go could be taken by a test
+        // running beside this one; a port held bound but not listening refuses every attempt.
+        using var refusing = RefusingLoopbackPort();
+        await using var client = new RpcClient((IPEndPoint)refusing.LocalEndPoint!, options, logger);
 
         // Nothing listens, so each attempt is refused at once. Nine attempts: without the cap the last gap
         // would be 6.4 s, far over the generous bound below.

@@ -77,6 +77,18 @@ internal static class RpcTestSupport
         return (IPEndPoint)socket.LocalEndPoint!;
     }
 
+    /// <summary>
+    /// A loopback port that refuses every connection for as long as the returned socket is held: bound, never listening.
+    /// A port merely found free (<see cref="UnusedLoopbackEndPoint"/>) may be taken by a test running beside, or be the
+    /// very ephemeral port a connect picks, which on loopback connects to itself — both seen as a connect that did not fail.
+    /// </summary>
+    public static Socket RefusingLoopbackPort()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
     /// <summary>Awaits a task that should complete, failing the test (not hanging it) if it does not.</summary>
     public static async Task<T> Within<T>(this ValueTask<T> task, TimeSpan timeout) => await task.AsTask().WaitAsync(timeout);
 
