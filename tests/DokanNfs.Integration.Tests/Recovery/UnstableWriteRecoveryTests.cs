@@ -117,7 +117,10 @@ public sealed class UnstableWriteRecoveryTests(TestContext testContext) : Recove
     [TestMethod]
     public async Task A_second_client_writing_before_the_crash_keeps_its_bytes_and_ours_go_to_a_conflict_copy_beside_the_file()
     {
-        var server = await StartServerAsync(WithGrace(leaseSeconds: 3, graceSeconds: 3));
+        // A 6 s lease (CI, 2026-11-21): with 3 s, a loaded machine once saw the server expire the new client id while its
+        // conflict copy's OPEN was still being refused with NFS4ERR_GRACE, and the copy went to the local disk instead.
+        // The cause was not proven; nothing here depends on the lease being short.
+        var server = await StartServerAsync(WithGrace(leaseSeconds: 6, graceSeconds: 6));
         File.WriteAllBytes(server.PathInExport("report.txt"), Pattern(256 * 1024, 6));
         var recorder = Track(ServerCallRecorder.Start(server.EndPoint));
         var (client, log) = ConnectLogged(recorder.EndPoint, Client);
