@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -29,6 +30,8 @@ public sealed partial class NfsClient
     /// the stat set is answered from the attribute and directory-entry caches when they are fresh (no round trip), and
     /// a walk records what it found there. Calls that base a change on the versions they read pass false.
     /// </summary>
+    // Pooled: a stat that walks would otherwise box one state machine per level of this chain (bench: allocations).
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
     {
         var node = await ResolveCoreAsync(path, attributes, useCache, cancellationToken).ConfigureAwait(false);
@@ -42,6 +45,8 @@ public sealed partial class NfsClient
         return node;
     }
 
+    // Pooled, as ResolveAsync is.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<NfsNode> ResolveCoreAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -180,6 +185,8 @@ public sealed partial class NfsClient
     /// </summary>
     internal const int MaxComponentsPerWalk = 24;
 
+    // Pooled, as ResolveAsync is.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<NfsNode> WalkAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, bool cache, CancellationToken cancellationToken)
     {
         // Fix (found by PathResolutionTests.Path_of_sixty_components_resolves): a path of more than 48
@@ -198,6 +205,8 @@ public sealed partial class NfsClient
         return await WalkOnceAsync(path, components, start, skip, attributes, credential, cache, cancellationToken).ConfigureAwait(false);
     }
 
+    // Pooled, as ResolveAsync is.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<NfsNode> WalkOnceAsync(string path, string[] components, NfsFh? start, int skip, Bitmap4 attributes, RpcCredential credential, bool cache, CancellationToken cancellationToken)
     {
         // With the caches on, the walk also fetches the attributes of the object's directory (one GETATTR more in the same
