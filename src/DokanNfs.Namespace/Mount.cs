@@ -15,9 +15,9 @@ public sealed record Mount(string DrivePath, EndPoint Server, string ExportPath,
     {
         // Every call on the drive comes through here: a normal path under the mount is re-rooted by slicing (issue 9,
         // hot paths do not allocate per call); anything else component by component.
-        if (NfsPath.IsNormal(drivePath) && NfsPath.IsNormal(DrivePath) && NfsPath.IsNormal(ExportPath) && NfsPath.IsAtOrBelow(drivePath, DrivePath))
+        if (NfsPath.TryRebase(drivePath, DrivePath, ExportPath, out var serverPath))
         {
-            return NfsPath.Rebase(drivePath, DrivePath, ExportPath);
+            return serverPath;
         }
 
         var below = NfsPath.Split(drivePath).Skip(NfsPath.Split(DrivePath).Length);
@@ -30,6 +30,11 @@ public sealed record Mount(string DrivePath, EndPoint Server, string ExportPath,
         if (!NfsPath.IsAtOrBelow(serverPath, ExportPath))
         {
             return null;
+        }
+
+        if (NfsPath.TryRebase(serverPath, ExportPath, DrivePath, out var drivePath))
+        {
+            return drivePath;
         }
 
         var below = NfsPath.Split(serverPath).Skip(NfsPath.Split(ExportPath).Length);
@@ -79,30 +84,15 @@ public sealed class MountTree
     /// <summary>The deepest mount whose drive path is <paramref name="drivePath"/> or above it.</summary>
     public Mount Find(string drivePath)
     {
-        if (NfsPath.IsNormal(drivePath))
-        {
-            // Every call on the drive starts here: a normal path is looked up by its prefixes as spans, allocating nothing.
-            lock (_gate)
-            {
-                var byPrefix = _mounts.GetAlternateLookup<ReadOnlySpan<char>>();
-                for (var prefix = drivePath.AsSpan(); prefix.Length > 1; prefix = prefix[..prefix.LastIndexOf('/')])
-                {
-                    if (byPrefix.TryGetValue(prefix, out var mount))
-                    {
-                        return mount;
-                    }
-                }
-
-                return Root;
-            }
-        }
-
-        var parts = NfsPath.Split(drivePath);
+        // Every call on the drive starts here: the path (normal already, as a rule, so not copied) is looked up by its
+        // prefixes as spans, deepest first, allocating nothing.
+        var path = NfsPath.Normalize(drivePath);
         lock (_gate)
         {
-            for (var n = parts.Length; n > 0; n--)
+            var byPrefix = _mounts.GetAlternateLookup<ReadOnlySpan<char>>();
+            for (var prefix = path.AsSpan(); prefix.Length > 1; prefix = prefix[..prefix.LastIndexOf('/')])
             {
-                if (_mounts.TryGetValue(NfsPath.Join(parts[..n]), out var mount))
+                if (byPrefix.TryGetValue(prefix, out var mount))
                 {
                     return mount;
                 }

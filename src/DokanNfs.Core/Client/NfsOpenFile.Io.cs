@@ -139,9 +139,7 @@ public sealed partial class NfsOpenFile
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ObjectDisposedException.ThrowIf(IsClosed, this);
-        DropReadAheadOfFile();
-        NoteWrittenUpTo(offset + data.Length);
-        ThrowWriteBehindError();
+        BeginWrite(offset + data.Length);
         if (UseWriteBehind(stable))
         {
             // Write-behind (NfsOpenFile.WriteBehind.cs): back as soon as the data is queued.
@@ -157,6 +155,17 @@ public sealed partial class NfsOpenFile
         }
 
         await CommitBehindIfLargeAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// What every write does before its data goes anywhere: the read-ahead windows on the file are stale, the size known
+    /// grows to <paramref name="end"/>, and a WRITE behind that failed is reported now.
+    /// </summary>
+    private void BeginWrite(long end)
+    {
+        DropReadAheadOfFile();
+        NoteWrittenUpTo(end);
+        ThrowWriteBehindError();
     }
 
     /// <summary>The WRITEs of one write, answered when this returns; to the journal while the server cannot be reached.</summary>

@@ -70,9 +70,7 @@ public sealed partial class NfsOpenFile
 
         // WriteAsync's steps, in its order, except that the COMMIT bounding the uncommitted data is started before this
         // WRITE is queued rather than after: nothing may throw once the buffer is taken.
-        DropReadAheadOfFile();
-        NoteWrittenUpTo(offset + count);
-        ThrowWriteBehindError();
+        BeginWrite(offset + count);
         await BeforeIoAsync(cancellationToken).ConfigureAwait(false);
         await CommitBehindIfLargeAsync(cancellationToken).ConfigureAwait(false);
         await WaitForRoomAsync(offset, count, WriteBehindWindow(chunk), cancellationToken).ConfigureAwait(false);

@@ -39,21 +39,30 @@ public static class NfsPath
     /// <paramref name="path"/>, at or below <paramref name="from"/>, moved to the same place below <paramref name="to"/>
     /// (all three normal: <see cref="IsNormal"/>): "/d/x/y" from "/d" to "/export" is "/export/x/y". One string at most.
     /// </summary>
-    public static string Rebase(string path, string from, string to)
+    public static string Rebase(string path, string from, string to) =>
+        TryRebase(path, from, to, out var rebased)
+            ? rebased
+            : throw new ArgumentException($"{path} does not lie at or below {from}, or a path is not normal.", nameof(path));
+
+    /// <summary><see cref="Rebase"/>, or false when a path is not normal or <paramref name="path"/> lies outside <paramref name="from"/>.</summary>
+    public static bool TryRebase(string path, string from, string to, out string rebased)
     {
-        if (!IsNormal(path) || !IsNormal(from) || !IsNormal(to) || !IsAtOrBelow(path, from))
+        rebased = string.Empty;
+        if (!IsNormal(path) || !IsNormal(from) || !IsNormal(to) || !IsAtOrBelowNormal(path, from))
         {
-            throw new ArgumentException($"{path} does not lie at or below {from}, or a path is not normal.", nameof(path));
+            return false;
         }
 
         if (path.Length == from.Length)
         {
-            return to;
+            rebased = to;
+            return true;
         }
 
         // What lies below from, with its leading '/': from "/" keeps the whole path.
         var below = from.Length == 1 ? path.AsSpan() : path.AsSpan(from.Length);
-        return to.Length == 1 ? (below.Length == path.Length ? path : below.ToString()) : string.Concat(to.AsSpan(), below);
+        rebased = to.Length == 1 ? (below.Length == path.Length ? path : below.ToString()) : string.Concat(to.AsSpan(), below);
+        return true;
     }
 
     /// <summary>
@@ -116,9 +125,11 @@ public static class NfsPath
     /// <summary>True when <paramref name="path"/> is <paramref name="prefix"/> or lies below it.</summary>
     public static bool IsAtOrBelow(string path, string prefix)
     {
-        prefix = Normalize(prefix);
-        path = Normalize(path);
-        return prefix == "/" || path == prefix ||
-            (path.Length > prefix.Length && path[prefix.Length] == '/' && path.StartsWith(prefix, StringComparison.Ordinal));
+        return IsAtOrBelowNormal(Normalize(path), Normalize(prefix));
     }
+
+    /// <summary><see cref="IsAtOrBelow"/> of two paths already normal.</summary>
+    private static bool IsAtOrBelowNormal(string path, string prefix) =>
+        prefix == "/" || path == prefix ||
+        (path.Length > prefix.Length && path[prefix.Length] == '/' && path.StartsWith(prefix, StringComparison.Ordinal));
 }

@@ -28,6 +28,8 @@ public sealed class MountPathTests
     [DataRow("/ref", "/vol", "/vol/x", "/ref/x")]
     [DataRow("/", "/export", "/export", "/")]
     [DataRow("/ref", "/vol", "/other/x", null)]
+    [DataRow("/ref", "/vol", "/vol//x/./y/", "/ref/x/y")]
+    [DataRow("/ref", "/", "/x", "/ref/x")]
     public void A_server_path_becomes_its_drive_path(string mountedAt, string export, string serverPath, string? expected) =>
         Assert.AreEqual(expected, At(mountedAt, export).ToDrivePath(serverPath));
 }
