@@ -64,8 +64,9 @@ public sealed record NfsClientOptions
 
     /// <summary>
     /// The most READs of maxread a handle read sequentially keeps in flight ahead of its reader (NfsOpenFile.ReadAhead.cs):
-    /// the window starts at 2 and grows while the reader still has to wait for them, so its memory is at most this many
-    /// × maxread per handle. 0 turns read-ahead off.
+    /// the window starts at 2 and grows by one READ only while one more brings the reader more bytes per second (latency
+    /// the window does not cover; ReadAheadPacer), so its memory is at most this many × maxread per handle. 0 turns
+    /// read-ahead off.
     /// </summary>
     public int ReadAheadMaxChunks { get; init; } = 4;
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
 using DokanNfs.Core.Xdr;
@@ -20,10 +21,10 @@ public sealed partial class NfsOpenFile
     private static int s_windowsOpen;
 
     private readonly Lock _readAheadLock = new();
+    private readonly ReadAheadPacer _pacer;
     private readonly List<ReadAheadSlot> _readAhead = [];
     private CancellationTokenSource? _readAheadCancel;
     private long _sequentialEnd;
-    private int _readAheadWindow = 2;
     private bool _windowCounted;
 
     /// <summary>
@@ -121,8 +122,8 @@ public sealed partial class NfsOpenFile
 
     /// <summary>
     /// The data of a slot taken from the window; null when its READ failed — a failed read-ahead says nothing certain
-    /// about the caller's read, which then goes to the server itself and meets the error (or not) on its own. A caller
-    /// that <paramref name="waited"/> for a READ still in flight widens the window. Cancelled, the slot is abandoned,
+    /// about the caller's read, which then goes to the server itself and meets the error (or not) on its own. What the
+    /// caller took, and whether it <paramref name="waited"/> for a READ still in flight, paces the window. Cancelled, the slot is abandoned,
     /// once a placement already under way into the caller's buffer (<paramref name="registered"/>) is over.
     /// </summary>
     private async ValueTask<ReadAheadData?> AwaitSlotAsync(ReadAheadSlot slot, bool waited, bool registered, CancellationToken cancellationToken)
@@ -150,10 +151,14 @@ public sealed partial class NfsOpenFile
             throw;
         }
 
-        if (waited)
+        lock (_readAheadLock)
         {
-            // The caller caught up with a READ still in flight: the window does not cover the latency yet.
-            _readAheadWindow = Math.Min(_readAheadWindow + 1, Math.Max(_client.Options.ReadAheadMaxChunks, 1));
+            // What the reader gets per second decides how many READs are kept ahead of it (ReadAheadPacer).
+            _pacer.Taken(data.Count);
+            if (waited)
+            {
+                _pacer.Waited(Stopwatch.GetTimestamp());
+            }
         }
 
         return data;
@@ -170,7 +175,7 @@ public sealed partial class NfsOpenFile
             }
 
             _readAhead.Clear();
-            _readAheadWindow = 2;
+            _pacer.Reset();
             UncountWindow();
             if (IsClosed)
             {
@@ -277,7 +282,7 @@ public sealed partial class NfsOpenFile
 
             var size = Volatile.Read(ref _knownSize);
             var next = _readAhead.Count > 0 ? _readAhead[^1].Offset + _readAhead[^1].Length : _sequentialEnd;
-            var window = Math.Min(_readAheadWindow, maxChunks);
+            var window = Math.Min(_pacer.Window, maxChunks);
             while (_readAhead.Count < window && (size < 0 || next < size))
             {
                 _readAheadCancel ??= new CancellationTokenSource();

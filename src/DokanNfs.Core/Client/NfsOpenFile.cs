@@ -25,6 +25,7 @@ public sealed partial class NfsOpenFile : IAsyncDisposable
     internal NfsOpenFile(NfsClient client, string path, NfsFh fileHandle, OwnerState owner, StateId4 stateId, OpenShareAccess access, OpenShareDeny deny, NfsAttributes attributes, OpenDelegation delegation)
     {
         _client = client;
+        _pacer = new ReadAheadPacer(client.Options.ReadAheadMaxChunks);
         Path = path;
         _fileHandle = fileHandle;
         _owner = owner;

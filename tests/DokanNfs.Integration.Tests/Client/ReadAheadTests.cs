@@ -278,6 +278,27 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
     [TestMethod]
     [DataRow(NfsVersion.V40)]
     [DataRow(NfsVersion.V41)]
+    public async Task Over_a_link_with_latency_the_window_grows_to_the_most_allowed(NfsVersion version)
+    {
+        // The window starts at 2 and grows only when one READ more brings the reader more bytes per second
+        // (ReadAheadPacer): 20 ms round trips make every READ more in flight pay.
+        var server = await StartServerAsync();
+        var data = RandomBytes(96 * Piece, seed: 41);
+        await File.WriteAllBytesAsync(server.PathInExport("far.bin"), data, Ct);
+        await using var proxy = await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct);
+        var client = Connect(proxy.EndPoint, Small(version) with { ReadAheadMaxChunks = 4 });
+        await using var file = await client.OpenAsync(Nfs("far.bin"), OpenRequest.ForRead, Ct);
+        proxy.Delay(TimeSpan.FromMilliseconds(10));
+
+        var (back, _, _) = await ReadAllLeasedAsync(file, Piece);
+
+        Assert.IsTrue(back.SequenceEqual(data), "what was read ahead is the file, in order");
+        Assert.IsGreaterThanOrEqualTo(4, client.Rpc.Connection!.PeakInFlight, "four READs ahead were in flight together");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V40)]
+    [DataRow(NfsVersion.V41)]
     public async Task Leased_sequential_reads_are_the_file_and_every_one_after_the_first_is_lent(NfsVersion version)
     {
         var server = await StartServerAsync();
