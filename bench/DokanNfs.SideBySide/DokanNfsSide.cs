@@ -26,6 +26,9 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     /// <summary>dokannfs cp uploads 1 MiB pieces, each handed over to the write (FileTransfer.UploadPieceSize).</summary>
     public const int UploadPiece = 1024 * 1024;
 
+    /// <summary>The server's warm-up READ (<see cref="WarmServerAsync"/>): larger than the 1 MiB READs measured.</summary>
+    private const int WarmRead = 2 * 1024 * 1024;
+
     private const uint NewFileMode = 0x1A4; // 0644
     private const uint NewDirectoryMode = 0x1ED; // 0755
 
@@ -34,7 +37,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
 
     /// <summary>Mounts, runs <paramref name="workload"/>, unmounts (outside the workload's timed spans).</summary>
     public static async Task<IReadOnlyList<RowSample>> WithDriveAsync(
-        IPEndPoint server, Func<INfsFileSystem, Task<IReadOnlyList<RowSample>>> workload, CancellationToken cancellationToken)
+        IPEndPoint server, Func<INfsFileSystem, Task<IReadOnlyList<RowSample>>> workload, CancellationToken cancellationToken, uint? maxReadSize = null)
     {
         using var identity = ClientIdentity.Create();
         var options = new NfsClientOptions
@@ -44,6 +47,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             ServerName = server.Address.ToString(),
             WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
             InlineReplyContinuations = true,
+            MaxReadSize = maxReadSize ?? new NfsClientOptions().MaxReadSize,
         };
         await using var client = new NfsClient(server, options);
         var fs = await NamespaceFileSystem.MountAsync(client, server, "/", new NamespaceOptions { IdleExpiry = Timeout.InfiniteTimeSpan }, cancellationToken);
@@ -53,6 +57,30 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             return await workload(fs);
         }
     }
+
+    /// <summary>
+    /// Brings the server's allocator where it is after some time in service, before anything is measured (bench/README.md,
+    /// "The server's state"). glibc serves a block from mmap when it is larger than a threshold, and raises the threshold
+    /// to the size of the largest such block freed. Ganesha allocates each READ's buffer aligned (posix_memalign), which
+    /// asks glibc for a page more than the READ: the threshold a freed 1 MiB buffer sets stays below the next request, so
+    /// on a fresh server every 1 MiB READ maps, faults in and unmaps its buffer — half of the server's CPU in a read, and
+    /// the wait of every client. One READ of 2 MiB ends that for good, as any large block freed in service does (a big
+    /// READDIR reply, another client's larger READs).
+    /// </summary>
+    public static Task WarmServerAsync(IPEndPoint server, string path, CancellationToken cancellationToken) =>
+        WithDriveAsync(
+            server,
+            async fs =>
+            {
+                await using var file = await fs.OpenAsync(path, OpenRequest.ForRead, cancellationToken);
+                var buffer = new byte[WarmRead];
+                _ = await file.ReadAsync(0, buffer, cancellationToken);
+
+                await file.CloseAsync(cancellationToken);
+                return [];
+            },
+            cancellationToken,
+            maxReadSize: (uint)WarmRead);
 
     /// <summary>dokannfs cat FILE &gt; /dev/null: OPEN, the handle's attributes, 1 MiB reads to the end, CLOSE.</summary>
     public async Task<long> ReadAsync(INfsFileSystem fs, string path, CancellationToken cancellationToken)

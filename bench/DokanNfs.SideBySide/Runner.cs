@@ -44,7 +44,7 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
                     }
 
                     list.Add(row.Sample);
-                    log.WriteLine($"   run {run} {contender.Name,-12} {row.Row,-22} {row.Sample.Seconds,9:0.0000} s");
+                    log.WriteLine($"   run {run} {contender.Name,-12} {row.Row,-22} {row.Sample.Seconds,9:0.0000} s{Cpu(row.Sample)}");
                 }
             }
         }
@@ -67,6 +67,11 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
     /// One run, from a collected heap: DokanNfs and the local copies run in this process, and one run's garbage
     /// must not be collected in the next one's timed span.
     /// </summary>
+    /// <summary>The run's CPU times for the log, as far as they were measured (A/B comparisons read them from there).</summary>
+    private static string Cpu(Sample sample) =>
+        (sample.ClientCpuSeconds is { } client ? FormattableString.Invariant($", client CPU {client * 1000:0.0} ms") : string.Empty) +
+        (sample.ServerCpuSeconds is { } server ? FormattableString.Invariant($", server CPU {server * 1000:0} ms") : string.Empty);
+
     private static Task<IReadOnlyList<RowSample>> RunOnceAsync(Contender contender, RunContext context)
     {
         GC.Collect();
