@@ -8,7 +8,8 @@ namespace DokanNfs.Cli.Mounting;
 /// Parses mount options written as <c>key=value,flag,…</c>: the keys of Windows' <c>mount -o</c> (rsize, wsize,
 /// timeout, retry, mtype, casesensitive) and of ms-nfs41-client / Linux (vers, sec, port, timeo, retrans,
 /// hard, soft, ro, rw, and the attribute cache's acregmin, acregmax, acdirmin, acdirmax, actimeo, noac of nfs(5)),
-/// plus uid, gid, referrals, label, and deleg / nodeleg (whether NFSv4.1 delegations are asked for). A later key wins over an earlier one, as with
+/// plus uid, gid, referrals, label, deleg / nodeleg (whether NFSv4.1 delegations are asked for), and nconnect (how many
+/// connections READs ahead take turns over). A later key wins over an earlier one, as with
 /// mount(8). A mistake is a <see cref="CliException"/> (bad arguments) naming where the text came from and the key.
 /// </summary>
 internal static class MountOptionParser
@@ -17,7 +18,7 @@ internal static class MountOptionParser
     public const string KnownKeys =
         "vers, sec, port, rsize, wsize, timeo (timeout), retrans (retry), mtype=hard|soft, hard, soft, ro, rw, uid, gid, " +
         "casesensitive, caseinsensitive, referrals=follow|none|allow:HOST;HOST, label, " +
-        "acregmin, acregmax, acdirmin, acdirmax, actimeo, noac, deleg, nodeleg";
+        "acregmin, acregmax, acdirmin, acdirmax, actimeo, noac, deleg, nodeleg, nconnect";
 
     /// <summary>
     /// Applies <paramref name="text"/> over <paramref name="options"/>. <paramref name="source"/> names where the text
@@ -139,6 +140,8 @@ internal static class MountOptionParser
                 return o with { Referrals = Referrals(Need(key, value, source), source) };
             case "label":
                 return o with { Label = CheckLabel(Need(key, value, source), source) };
+            case "nconnect":
+                return o with { ReadConnections = (int)Number(key, value, source, 1, NfsClientOptions.MaxReadConnections) };
             case "acregmin":
                 return o with { AcRegMin = CacheSeconds(key, value, source) };
             case "acregmax":

@@ -51,6 +51,12 @@ internal sealed record MountOptions
 
     public ReferralPolicy Referrals { get; init; } = ReferralPolicy.FollowAll;
 
+    /// <summary>
+    /// nconnect= : how many TCP connections the READs ahead of a sequential read take turns over (as Linux's nconnect, for
+    /// READs ahead only, NFSv4.0 only; 2, 1 to keep every call on one connection).
+    /// </summary>
+    public int ReadConnections { get; init; } = Defaults.ReadConnections;
+
     /// <summary>acregmin= : the least seconds a file's attributes are trusted without asking the server (nfs(5); 3 as Linux).</summary>
     public TimeSpan AcRegMin { get; init; } = Defaults.AcRegMin;
 
@@ -125,6 +131,10 @@ internal sealed record MountOptions
         AddIfChanged(list, "acregmax", AcRegMax, Defaults.AcRegMax);
         AddIfChanged(list, "acdirmin", AcDirMin, Defaults.AcDirMin);
         AddIfChanged(list, "acdirmax", AcDirMax, Defaults.AcDirMax);
+        if (ReadConnections != Defaults.ReadConnections)
+        {
+            list.Add(new("nconnect", Number(ReadConnections)));
+        }
         if (Uid is { } uid)
         {
             list.Add(new("uid", Number(uid)));

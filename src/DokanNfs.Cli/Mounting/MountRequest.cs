@@ -85,6 +85,7 @@ internal sealed record MountRequest(string UrlText, NfsUrl Url, MountPoint Mount
             AcRegMax = o.AcRegMax,
             AcDirMin = o.AcDirMin,
             AcDirMax = o.AcDirMax,
+            ReadConnections = o.ReadConnections,
             Delegations = o.Delegations,
             Identity = clientIdentity,
             ServerName = Url.Host,

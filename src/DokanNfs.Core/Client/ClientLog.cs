@@ -56,4 +56,7 @@ internal static partial class ClientLog
 
     [LoggerMessage(2016, LogLevel.Error, "{Server}: {Path}: {Bytes} bytes the server lost could not be saved to {Copy}: {Error}")]
     public static partial void ConflictCopyFailed(ILogger logger, string server, string path, long bytes, string copy, string error);
+
+    [LoggerMessage(2017, LogLevel.Information, "{Server}: a READ ahead over an extra read connection failed ({Error}); READs stay on the main connection for a while")]
+    public static partial void ReadConnectionFailed(ILogger logger, string server, string error);
 }

@@ -332,6 +332,7 @@ public sealed partial class NfsClient : IAsyncDisposable
         }
 
         await _rpc.DisposeAsync().ConfigureAwait(false);
+        await DisposeReadConnectionsAsync().ConfigureAwait(false);
         _clientIdLock.Dispose();
         _owners.Dispose();
         if (_ownsIdentity)

@@ -71,6 +71,17 @@ public sealed record NfsClientOptions
     public int ReadAheadMaxChunks { get; init; } = 4;
 
     /// <summary>
+    /// How many TCP connections a handle's READs ahead are spread over, in turn (Linux's nconnect, for READs ahead only;
+    /// NfsClient.ReadConnections.cs): 2 by default, the client's own connection and one more, so that the server sends
+    /// two replies at once — Ganesha sends one connection's replies one after another. NFSv4.0 only; 1 keeps every
+    /// call on the client's own connection. At most <see cref="MaxReadConnections"/>.
+    /// </summary>
+    public int ReadConnections { get; init; } = 2;
+
+    /// <summary>The most <see cref="ReadConnections"/> honoured.</summary>
+    public const int MaxReadConnections = 4;
+
+    /// <summary>
     /// How many bytes of UNSTABLE writes one handle may have in flight after its writer got control back
     /// (NfsOpenFile.WriteBehind.cs): the window, in WRITEs of maxwrite (at least 2). 0 (the library's default) makes
     /// every write wait for its WRITEs, as FILE_SYNC writes always do; drives and the dokannfs commands use

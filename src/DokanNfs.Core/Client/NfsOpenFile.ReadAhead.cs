@@ -25,6 +25,7 @@ public sealed partial class NfsOpenFile
     private readonly List<ReadAheadSlot> _readAhead = [];
     private CancellationTokenSource? _readAheadCancel;
     private long _sequentialEnd;
+    private long _readAheadSent;
     private bool _windowCounted;
 
     /// <summary>
@@ -287,7 +288,7 @@ public sealed partial class NfsOpenFile
             {
                 _readAheadCancel ??= new CancellationTokenSource();
                 var length = size < 0 ? chunk : (int)Math.Min(chunk, size - next);
-                var slot = new ReadAheadSlot(next, length, _client.ClientIdGeneration);
+                var slot = new ReadAheadSlot(next, length, _client.ClientIdGeneration) { Sequence = _readAheadSent++ };
                 slot.Read = ReadAheadAsync(slot, _readAheadCancel.Token);
                 _readAhead.Add(slot);
                 next += length;
@@ -313,46 +314,36 @@ public sealed partial class NfsOpenFile
         // The READ's calls carry the placement (this method's own flow only: an async method restores its caller's).
         ReplyPlacement.Current = placement;
         ReadAheadData read;
+        RpcResultDecoder<ReadAheadData> decode = (ref XdrReader r) =>
+        {
+            var results = CompoundResults.Begin(ref r);
+            results.PutFh(ref r);
+            var data = results.Read(ref r, out var eof);
+            if (ReferenceEquals(RpcReplyBuffer.Placed, placement))
+            {
+                // Received into the caller's buffer (the locator checked it fits: at most count bytes).
+                return new ReadAheadData(null!, 0, placement.PlacedCount, eof, Placed: true);
+            }
+
+            if (data.Length > count)
+            {
+                throw new XdrException($"READ returned {data.Length} bytes for a request of {count}.");
+            }
+
+            if (RpcReplyBuffer.TryTake(data, out var buffer, out var start))
+            {
+                return new ReadAheadData(buffer, start, data.Length, eof);
+            }
+
+            var copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
+            data.CopyTo(copy);
+            return new ReadAheadData(copy, 0, data.Length, eof);
+        };
         try
         {
-            read = await RunIoAsync(
-                (fileHandle, stateId, ct) => _client.RunAsync(
-                    "read",
-                    new ReadAheadCall(fileHandle, stateId, slot.Offset, count),
-                    static (ref CompoundEncoder e, ReadAheadCall c) =>
-                    {
-                        e.PutFh(c.Fh);
-                        e.Read(c.StateId, (ulong)c.Offset, (uint)c.Count);
-                    },
-                    (ref XdrReader r) =>
-                    {
-                        var results = CompoundResults.Begin(ref r);
-                        results.PutFh(ref r);
-                        var data = results.Read(ref r, out var eof);
-                        if (ReferenceEquals(RpcReplyBuffer.Placed, placement))
-                        {
-                            // Received into the caller's buffer (the locator checked it fits: at most count bytes).
-                            return new ReadAheadData(null!, 0, placement.PlacedCount, eof, Placed: true);
-                        }
-
-                        if (data.Length > count)
-                        {
-                            throw new XdrException($"READ returned {data.Length} bytes for a request of {count}.");
-                        }
-
-                        if (RpcReplyBuffer.TryTake(data, out var buffer, out var start))
-                        {
-                            return new ReadAheadData(buffer, start, data.Length, eof);
-                        }
-
-                        var copy = ArrayPool<byte>.Shared.Rent(Math.Max(data.Length, 1));
-                        data.CopyTo(copy);
-                        return new ReadAheadData(copy, 0, data.Length, eof);
-                    },
-                    ct,
-                    retryAfterRecovery: false,
-                    Credential),
-                cancellationToken).ConfigureAwait(false);
+            read = Lost is null && _client.ReadConnectionFor(slot.Sequence) is { } extra
+                ? await ReadAheadOnExtraConnectionAsync(extra, slot, count, decode, cancellationToken).ConfigureAwait(false)
+                : await ReadAheadOnOwnConnectionAsync(slot, count, decode, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -363,6 +354,54 @@ public sealed partial class NfsOpenFile
         var bytes = read.Placed ? placement.Destination.Span[..read.Count] : read.Buffer.AsSpan(read.Start, read.Count);
         _client.NoteReadUnderDelegation(delegation, slot.Offset, bytes, read.Eof);
         return read;
+    }
+
+    /// <summary>A READ ahead as any I/O of the handle goes: the I/O layer's retries, recovery, outages.</summary>
+    private ValueTask<ReadAheadData> ReadAheadOnOwnConnectionAsync(
+        ReadAheadSlot slot, int count, RpcResultDecoder<ReadAheadData> decode, CancellationToken cancellationToken) =>
+        RunIoAsync(
+            (fileHandle, stateId, ct) => _client.RunAsync(
+                "read", new ReadAheadCall(fileHandle, stateId, slot.Offset, count), EncodeReadAhead, decode, ct, retryAfterRecovery: false, Credential),
+            cancellationToken);
+
+    /// <summary>
+    /// A READ ahead over an extra read connection (NfsClient.ReadConnections.cs): one attempt, as a successful stateful
+    /// call renews the lease (RunIoAsync). Whatever goes wrong, the READ goes again over the client's own connection,
+    /// which retries, recovers and waits out outages as every I/O does.
+    /// </summary>
+    private async ValueTask<ReadAheadData> ReadAheadOnExtraConnectionAsync(
+        RpcClient connection, ReadAheadSlot slot, int count, RpcResultDecoder<ReadAheadData> decode, CancellationToken cancellationToken)
+    {
+        var stateId = IoStateId;
+        var sent = Environment.TickCount64;
+        try
+        {
+            var args = new CompoundArgs<ReadAheadCall>("read", _client.MinorVersion, new ReadAheadCall(FileHandle, stateId, slot.Offset, count), EncodeReadAhead);
+            var read = await connection.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, Credential)
+                .ConfigureAwait(false);
+            if (stateId != StateId4.Anonymous)
+            {
+                _client.NoteLeaseRenewed(sent);
+            }
+
+            _client.NoteReadOnExtraConnection();
+            return read;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (ex is RpcException)
+            {
+                _client.NoteReadConnectionFailed(ex);
+            }
+
+            return await ReadAheadOnOwnConnectionAsync(slot, count, decode, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static void EncodeReadAhead(ref CompoundEncoder e, ReadAheadCall c)
+    {
+        e.PutFh(c.Fh);
+        e.Read(c.StateId, (ulong)c.Offset, (uint)c.Count);
     }
 
     private void CountWindow()
@@ -393,6 +432,9 @@ public sealed partial class NfsOpenFile
         public long Generation { get; } = generation;
 
         public Task<ReadAheadData> Read { get; set; } = null!;
+
+        /// <summary>How many READs ahead the handle sent before this one: which read connection it goes over.</summary>
+        public long Sequence { get; init; }
 
         /// <summary>Lets the READ's data go straight into the buffer of a caller that waits for it.</summary>
         public ReplyPlacement Placement { get; } = new(ReadReplyLocator.Instance);

@@ -46,6 +46,29 @@ public sealed class AttributeCacheOptionsTests
     }
 
     [TestMethod]
+    [DataRow(null, 2)]
+    [DataRow("nconnect=1", 1)]
+    [DataRow("nconnect=4", 4)]
+    public void Nconnect_sets_the_read_connections_and_reaches_the_client(string? text, int connections)
+    {
+        var request = MountRequest.Create("server:/export", "Z:", text, null, "command line");
+        using var clientIdentity = ClientIdentity.Create();
+
+        Assert.AreEqual(connections, request.ClientOptions(new IdentityMap(), clientIdentity).ReadConnections);
+        Assert.AreEqual(connections == 2, !request.Options.ToOptionString(2049).Contains("nconnect", StringComparison.Ordinal), "spelled out only when not the default");
+    }
+
+    [TestMethod]
+    [DataRow("nconnect=0", "-o: nconnect=0 is not a whole number from 1 to 4")]
+    [DataRow("nconnect=5", "-o: nconnect=5 is not a whole number from 1 to 4")]
+    public void Nconnect_out_of_range_is_refused(string text, string message)
+    {
+        var error = Assert.ThrowsExactly<CliException>(() => MountOptionParser.Apply(new MountOptions(), text, "-o"));
+
+        Assert.Contains(message, error.Message);
+    }
+
+    [TestMethod]
     public void The_times_reach_the_client()
     {
         var request = MountRequest.Create("server:/export", "Z:", "acregmin=1,acregmax=2,acdirmin=3,acdirmax=4", null, "command line");

@@ -286,7 +286,7 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         var data = RandomBytes(96 * Piece, seed: 41);
         await File.WriteAllBytesAsync(server.PathInExport("far.bin"), data, Ct);
         await using var proxy = await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct);
-        var client = Connect(proxy.EndPoint, Small(version) with { ReadAheadMaxChunks = 4 });
+        var client = Connect(proxy.EndPoint, Small(version) with { ReadAheadMaxChunks = 4, ReadConnections = 1 });
         await using var file = await client.OpenAsync(Nfs("far.bin"), OpenRequest.ForRead, Ct);
         proxy.Delay(TimeSpan.FromMilliseconds(10));
 
@@ -294,6 +294,74 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
 
         Assert.IsTrue(back.SequenceEqual(data), "what was read ahead is the file, in order");
         Assert.IsGreaterThanOrEqualTo(4, client.Rpc.Connection!.PeakInFlight, "four READs ahead were in flight together");
+    }
+
+    [TestMethod]
+    public async Task Under_NFSv4_0_reads_ahead_take_turns_over_two_connections_and_come_back_byte_identical()
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes((16 * Piece) + 77, seed: 43);
+        await File.WriteAllBytesAsync(server.PathInExport("two.bin"), data, Ct);
+        await using var proxy = await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct);
+        var client = Connect(proxy.EndPoint, Small(NfsVersion.V40));
+        await using var file = await client.OpenAsync(Nfs("two.bin"), OpenRequest.ForRead, Ct);
+
+        var (back, _, eof) = await ReadAllLeasedAsync(file, Piece);
+
+        Assert.IsTrue(back.SequenceEqual(data), "READs ahead from both connections, lent in the file's order");
+        Assert.IsTrue(eof);
+        Assert.AreEqual(2, proxy.ConnectionsAccepted, "the client's own connection and one for READs ahead");
+        Assert.IsGreaterThanOrEqualTo(6L, client.ReadsOnExtraConnections, "every other READ ahead of the 16");
+    }
+
+    [TestMethod]
+    [DataRow(NfsVersion.V41, 2, DisplayName = "NFSv4.1: a connection would first have to be bound to the session")]
+    [DataRow(NfsVersion.V40, 1, DisplayName = "NFSv4.0 with ReadConnections = 1")]
+    public async Task Reads_ahead_stay_on_the_clients_own_connection(NfsVersion version, int readConnections)
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(12 * Piece, seed: 44);
+        await File.WriteAllBytesAsync(server.PathInExport("one.bin"), data, Ct);
+        await using var proxy = await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct);
+        var client = Connect(proxy.EndPoint, Small(version) with { ReadConnections = readConnections });
+        await using var file = await client.OpenAsync(Nfs("one.bin"), OpenRequest.ForRead, Ct);
+
+        var (back, _, _) = await ReadAllLeasedAsync(file, Piece);
+
+        Assert.IsTrue(back.SequenceEqual(data));
+        Assert.AreEqual(1, proxy.ConnectionsAccepted);
+        Assert.AreEqual(0L, client.ReadsOnExtraConnections);
+    }
+
+    [TestMethod]
+    public async Task Both_connections_cut_in_the_middle_of_a_read_and_it_still_reads_back_byte_identical()
+    {
+        var server = await StartServerAsync();
+        var data = RandomBytes(24 * Piece, seed: 45);
+        await File.WriteAllBytesAsync(server.PathInExport("cut.bin"), data, Ct);
+        await using var proxy = await FaultProxy.StartAsync(server.EndPoint, cancellationToken: Ct);
+        var client = Connect(proxy.EndPoint, Small(NfsVersion.V40));
+        await using var file = await client.OpenAsync(Nfs("cut.bin"), OpenRequest.ForRead, Ct);
+        var back = new List<byte>();
+        long offset = 0;
+        while (offset < data.Length)
+        {
+            if (offset == 8 * Piece)
+            {
+                // READs ahead are in flight on both connections: the one on the extra connection goes again over the
+                // client's own, which reconnects (a hard mount).
+                Assert.AreEqual(2, proxy.ConnectionsAccepted);
+                proxy.CutAll();
+            }
+
+            using var lease = await file.ReadLeasedAsync(offset, Piece, Ct);
+            Assert.IsGreaterThan(0, lease.Count);
+            back.AddRange(lease.Memory.ToArray());
+            offset += lease.Count;
+        }
+
+        Assert.IsTrue(back.SequenceEqual(data), "nothing lost, nothing twice, in order");
+        Assert.IsGreaterThanOrEqualTo(3, proxy.ConnectionsAccepted, "the client's own connection was made again");
     }
 
     [TestMethod]
