@@ -25,7 +25,7 @@ public sealed class ReadAheadPacerTests
 
         Assert.AreEqual(4, windows[^1]);
         Assert.IsLessThan(60, windows.IndexOf(4), "three measurements of 8 waits reach 4: 2, then 3 and 4 each bringing more");
-        Assert.IsGreaterThan(0.9, Share(windows[200..], 4), "probes of one READ fewer lose a quarter and are not kept");
+        Assert.IsGreaterThan(0.8, Share(windows[200..], 4), "probes of one READ fewer lose a quarter and are not kept");
     }
 
     [TestMethod]
@@ -42,10 +42,10 @@ public sealed class ReadAheadPacerTests
     [TestMethod]
     public void The_window_settles_where_one_more_read_stops_paying()
     {
-        var windows = Drive(new ReadAheadPacer(maxWindow: 8), (w, _) => Math.Min(w, 3) * 100e6, waits: 600);
+        var windows = Drive(new ReadAheadPacer(maxWindow: 8), (w, _) => Math.Min(w, 3) * 100e6, waits: 2000);
 
-        Assert.AreEqual(3, windows[^1]);
-        Assert.IsGreaterThan(0.85, Share(windows[300..], 3));
+        Assert.IsGreaterThan(0.75, Share(windows[200..600], 3), "probes one READ either way, soon after settling");
+        Assert.IsGreaterThan(0.9, Share(windows[1000..], 3), "and ever more rarely");
     }
 
     [TestMethod]
