@@ -310,8 +310,15 @@ public sealed partial class NfsClient : IAsyncDisposable
             return AttemptOnceSettledAsync(tag, state, encodeOps, decode, cancellationToken, credential);
         }
 
+        return CallCompoundAsync(_rpc, tag, state, encodeOps, decode, cancellationToken, credential);
+    }
+
+    /// <summary>One COMPOUND without a session, as it is, over <paramref name="connection"/> (the client's own, or an extra read connection).</summary>
+    internal ValueTask<TResult> CallCompoundAsync<TState, TResult>(
+        RpcClient connection, string tag, TState state, CompoundOpsEncoder<TState> encodeOps, RpcResultDecoder<TResult> decode, CancellationToken cancellationToken, RpcCredential? credential)
+    {
         var args = new CompoundArgs<TState>(tag, MinorVersion, state, encodeOps);
-        return _rpc.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, credential ?? CallerCredential);
+        return connection.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, credential ?? CallerCredential);
     }
 
     public async ValueTask DisposeAsync()

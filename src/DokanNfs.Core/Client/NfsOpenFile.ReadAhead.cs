@@ -376,9 +376,8 @@ public sealed partial class NfsOpenFile
         var sent = Environment.TickCount64;
         try
         {
-            var args = new CompoundArgs<ReadAheadCall>("read", _client.MinorVersion, new ReadAheadCall(FileHandle, stateId, slot.Offset, count), EncodeReadAhead);
-            var read = await connection.CallAsync(NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, decode, cancellationToken, Credential)
-                .ConfigureAwait(false);
+            var read = await _client.CallCompoundAsync(
+                connection, "read", new ReadAheadCall(FileHandle, stateId, slot.Offset, count), EncodeReadAhead, decode, cancellationToken, Credential).ConfigureAwait(false);
             if (stateId != StateId4.Anonymous)
             {
                 _client.NoteLeaseRenewed(sent);

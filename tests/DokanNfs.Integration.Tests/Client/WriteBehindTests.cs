@@ -15,6 +15,10 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     private static NfsClientOptions Behind(NfsVersion version) =>
         Vers(version, new NfsClientOptions { MaxReadSize = Piece, MaxWriteSize = Piece, WriteBehindBytes = 4 * Piece });
 
+    /// <summary>A window of 64 WRITEs: no write of these tests waits for room, so every one goes behind.</summary>
+    private static NfsClientOptions Wide(NfsVersion version) =>
+        Vers(version, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 64 * Piece });
+
     /// <summary>
     /// Buffers given back to the pool while still kept for replay would be handed out again: this rents every pooled
     /// buffer of <paramref name="size"/> it can get, scribbles on it and gives it back, so kept data read afterwards shows it.
@@ -75,7 +79,7 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     public async Task Uncommitted_writes_behind_keep_their_own_buffers_and_the_right_bytes(NfsVersion version)
     {
         var server = await StartServerAsync();
-        var client = Connect(server, Vers(version, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 64 * Piece }));
+        var client = Connect(server, Wide(version));
         var data = RandomBytes(6 * Piece, seed: 41);
 
         await using var file = await client.OpenAsync(Nfs("kept.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct);
@@ -95,7 +99,7 @@ public sealed class WriteBehindTests(TestContext testContext) : ClientTestBase(t
     public async Task Buffers_handed_over_are_sent_and_kept_as_they_are(NfsVersion version)
     {
         var server = await StartServerAsync();
-        var client = Connect(server, Vers(version, new NfsClientOptions { MaxWriteSize = Piece, WriteBehindBytes = 64 * Piece }));
+        var client = Connect(server, Wide(version));
         var data = RandomBytes((6 * Piece) + 100, seed: 43);
 
         await using (var file = await client.OpenAsync(Nfs("given.bin"), new OpenRequest { Access = OpenShareAccess.Both, Create = CreateMode4.Guarded }, Ct))
