@@ -15,8 +15,9 @@ public sealed class ScenarioResult(Scenario scenario)
 }
 
 /// <summary>
-/// Runs a scenario: one warm-up run of every contender (discarded), then <c>runs</c> rounds in which the
-/// contenders take turns (A B A B …), then one counting run per NFS client through a <see cref="CountingRelay"/>.
+/// Runs a scenario: one warm-up run of every contender (discarded), then <c>runs</c> rounds (at least the scenario's
+/// <see cref="Scenario.MinRuns"/>) in which the contenders take turns (A B A B …), then one counting run per NFS client
+/// through a <see cref="CountingRelay"/>.
 /// </summary>
 public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, TextWriter log)
 {
@@ -25,13 +26,14 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
 
         var result = new ScenarioResult(scenario);
         var timed = new Probe(serverCpu, relay: null);
-        log.WriteLine($"== {scenario.Name}: warm-up, {runs} alternating runs, a counting run");
+        var rounds = Math.Max(runs, scenario.MinRuns);
+        log.WriteLine($"== {scenario.Name}: warm-up, {rounds} alternating runs, a counting run");
         foreach (var contender in scenario.Contenders)
         {
             _ = await RunOnceAsync(contender, new RunContext(0, timed, server, cancellationToken));
         }
 
-        for (var run = 1; run <= runs; run++)
+        for (var run = 1; run <= rounds; run++)
         {
             foreach (var contender in scenario.Contenders)
             {
@@ -53,7 +55,7 @@ public sealed class Runner(IPEndPoint server, ServerCpu serverCpu, int runs, Tex
         var counting = new Probe(serverCpu, relay);
         foreach (var contender in scenario.Contenders.Where(c => c.Counted))
         {
-            foreach (var row in await RunOnceAsync(contender, new RunContext(runs + 1, counting, relay.EndPoint, cancellationToken)))
+            foreach (var row in await RunOnceAsync(contender, new RunContext(rounds + 1, counting, relay.EndPoint, cancellationToken)))
             {
                 result.Rpcs[(contender.Name, row.Row)] = row.Rpcs ?? RpcCounts.Empty;
                 log.WriteLine($"   counted {contender.Name,-12} {row.Row,-22} {row.Rpcs?.Compounds} COMPOUNDs");

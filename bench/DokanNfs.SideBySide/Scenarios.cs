@@ -11,7 +11,8 @@ public sealed record RunContext(int Run, Probe Probe, IPEndPoint Server, Cancell
 public sealed record Contender(string Name, Func<RunContext, Task<IReadOnlyList<RowSample>>> RunAsync, bool Counted = true);
 
 /// <summary>A workload: the rows it times and the contenders that run it, in the order they alternate.</summary>
-public sealed record Scenario(string Name, IReadOnlyList<string> Rows, IReadOnlyList<Contender> Contenders, string Notes);
+/// <summary>One workload; <paramref name="MinRuns"/>: at least this many alternating runs whatever --runs says.</summary>
+public sealed record Scenario(string Name, IReadOnlyList<string> Rows, IReadOnlyList<Contender> Contenders, string Notes, int MinRuns = 0);
 
 /// <summary>The names of the contenders, shared by the scenarios and the report.</summary>
 public static class Contenders
@@ -35,6 +36,13 @@ public static class Scenarios
     public const string TreeDown = "tree copy down";
     public const string TreeUp = "tree copy up";
     public const string OpenReadClose = "open-read-close";
+
+    /// <summary>
+    /// The sequential read and write each take well under a second per run, and their targets are ratios of medians
+    /// (time, and the client's CPU) that the machine's load moves by ±20 % from one run to the next: they get more
+    /// alternating runs than the rest, so that their medians settle (bench/README.md, "Noise").
+    /// </summary>
+    public const int StreamingRuns = 11;
 
     public static IReadOnlyList<Scenario> All(DataSet data, string exportPseudoPath, LibnfsSide libnfs)
     {
@@ -85,7 +93,8 @@ public static class Scenarios
                     new(Contenders.Tool, async c => [await LibnfsSide.RunToolAsync(
                         Read, "nfs-cat", LibnfsSide.Url(c.Server, exportPseudoPath + "/" + DataSet.BigFile), sizes.ReadBytes, 1, c.Probe, c.CancellationToken)], Counted: false),
                 ],
-                $"{Size(sizes.ReadBytes)} file to nowhere. DokanNfs: OPEN, 1 MiB reads (dokannfs cat), CLOSE. libnfs: nfs_open, 1 MiB nfs_read, nfs_close. Tool: `nfs-cat URL > /dev/null` as a whole process."),
+                $"{Size(sizes.ReadBytes)} file to nowhere. DokanNfs: OPEN, 1 MiB reads (dokannfs cat), CLOSE. libnfs: nfs_open, 1 MiB nfs_read, nfs_close. Tool: `nfs-cat URL > /dev/null` as a whole process.",
+                StreamingRuns),
 
             new Scenario(
                 Write,
@@ -108,7 +117,8 @@ public static class Scenarios
                     LocalFileCopy(Contenders.LocalCopy, fsync: false),
                     LocalFileCopy(Contenders.LocalCopySync, fsync: true),
                 ],
-                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 1 MiB pieces handed to write-behind without a copy, COMMIT with CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row."),
+                $"{Size(sizes.WriteBytes)} from a local file. DokanNfs: dokannfs cp (OPEN create+truncate, 1 MiB pieces handed to write-behind without a copy, COMMIT with CLOSE). Ceilings: the same bytes copied into the export directory on the server's disk, 4 MiB at a time, into the page cache only (a plain cp), and followed by one fsync (what COMMIT asks of the server). libnfs 4.0 cannot write 4 KiB or more over NFSv4 (its WRITE fails to encode), so it has no row.",
+                StreamingRuns),
 
             new Scenario(
                 List,
