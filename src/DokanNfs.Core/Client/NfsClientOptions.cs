@@ -73,8 +73,9 @@ public sealed record NfsClientOptions
     /// <summary>
     /// How many TCP connections a handle's READs ahead are spread over, in turn (Linux's nconnect, for READs ahead only;
     /// NfsClient.ReadConnections.cs): 2 by default, the client's own connection and one more, so that the server sends
-    /// two replies at once — Ganesha sends one connection's replies one after another. NFSv4.0 only; 1 keeps every
-    /// call on the client's own connection. At most <see cref="MaxReadConnections"/>.
+    /// two replies at once — Ganesha sends one connection's replies one after another. Under NFSv4.1 the extra
+    /// connections are bound to the session's fore channel by their first SEQUENCE (SP4_NONE). 1 keeps every call on the
+    /// client's own connection. At most <see cref="MaxReadConnections"/>.
     /// </summary>
     public int ReadConnections { get; init; } = 2;
 

@@ -365,9 +365,10 @@ public sealed partial class NfsOpenFile
             cancellationToken);
 
     /// <summary>
-    /// A READ ahead over an extra read connection (NfsClient.ReadConnections.cs): one attempt, as a successful stateful
-    /// call renews the lease (RunIoAsync). Whatever goes wrong, the READ goes again over the client's own connection,
-    /// which retries, recovers and waits out outages as every I/O does.
+    /// A READ ahead over an extra read connection (NfsClient.ReadConnections.cs): one attempt (under NFSv4.1 the session
+    /// itself goes on over its own connection if the extra one fails), as a successful stateful call renews the lease
+    /// (RunIoAsync). Whatever goes wrong, the READ goes again over the client's own connection, which retries, recovers
+    /// and waits out outages as every I/O does.
     /// </summary>
     private async ValueTask<ReadAheadData> ReadAheadOnExtraConnectionAsync(
         RpcClient connection, ReadAheadSlot slot, int count, RpcResultDecoder<ReadAheadData> decode, CancellationToken cancellationToken)
@@ -376,20 +377,30 @@ public sealed partial class NfsOpenFile
         var sent = Environment.TickCount64;
         try
         {
-            var read = await _client.CallCompoundAsync(
+            var read = await _client.CallOnReadConnectionAsync(
                 connection, "read", new ReadAheadCall(FileHandle, stateId, slot.Offset, count), EncodeReadAhead, decode, cancellationToken, Credential).ConfigureAwait(false);
             if (stateId != StateId4.Anonymous)
             {
                 _client.NoteLeaseRenewed(sent);
             }
 
-            _client.NoteReadOnExtraConnection();
+            if (_client.Session is null)
+            {
+                _client.NoteReadOnExtraConnection();
+            }
+
             return read;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             if (ex is RpcException)
             {
+                if (_client.Session is not null)
+                {
+                    // The session already went on over its own connection and gave up there (a soft mount's budget).
+                    throw;
+                }
+
                 _client.NoteReadConnectionFailed(ex);
             }
 

@@ -42,7 +42,7 @@ public sealed partial class NfsSession
     /// <paramref name="giveBackWhenUnreachable"/> a lost connection, a timeout or a failed reconnect is not waited out but
     /// given to the caller at once: a WRITE the disconnected-write journal can take (issue 8 §5) goes there instead.
     /// </summary>
-    public async ValueTask<TResult> RunAsync<TState, TResult>(
+    public ValueTask<TResult> RunAsync<TState, TResult>(
         string tag,
         TState state,
         CompoundOpsEncoder<TState> encodeOps,
@@ -50,7 +50,46 @@ public sealed partial class NfsSession
         CancellationToken cancellationToken,
         bool cacheThis = false,
         RpcCredential? credential = null,
-        bool giveBackWhenUnreachable = false)
+        bool giveBackWhenUnreachable = false) =>
+        RunCoreAsync(tag, state, encodeOps, decode, cancellationToken, cacheThis, credential, giveBackWhenUnreachable, extra: null);
+
+    /// <summary>
+    /// An idempotent request (a READ ahead) sent first over <paramref name="extra"/>, a connection of the client's besides
+    /// the session's own: under SP4_NONE state protection a COMPOUND with SEQUENCE on a connection not yet bound binds it to
+    /// the session's fore channel by itself (RFC 8881 §2.10.3.1), and a slot is the session's on every connection. If
+    /// anything goes wrong with the extra connection (lost, timed out, refused, or the server will not bind it:
+    /// NFS4ERR_CONN_NOT_BOUND_TO_SESSION), <paramref name="extraFailed"/> hears of it and the request goes on as
+    /// <see cref="RunAsync"/> sends it, over the session's own connection, on the same slot with the same sequence id
+    /// (RFC 8881 §2.10.6.2: a retry may come on another connection; the server answers it from its reply cache, or with
+    /// NFS4ERR_RETRY_UNCACHED_REP, after which it goes again as a new request, or runs it). OverExtra says whether the
+    /// reply came over <paramref name="extra"/>.
+    /// </summary>
+    internal async ValueTask<(TResult Result, bool OverExtra)> RunOverExtraConnectionAsync<TState, TResult>(
+        RpcClient extra,
+        Action<Exception> extraFailed,
+        string tag,
+        TState state,
+        CompoundOpsEncoder<TState> encodeOps,
+        CompoundResultsDecoder<TResult> decode,
+        CancellationToken cancellationToken,
+        RpcCredential? credential)
+    {
+        ArgumentNullException.ThrowIfNull(extra);
+        var via = new ExtraConnection(extra, extraFailed);
+        var result = await RunCoreAsync(tag, state, encodeOps, decode, cancellationToken, cacheThis: false, credential, giveBackWhenUnreachable: false, via).ConfigureAwait(false);
+        return (result, !via.HasFailed);
+    }
+
+    private async ValueTask<TResult> RunCoreAsync<TState, TResult>(
+        string tag,
+        TState state,
+        CompoundOpsEncoder<TState> encodeOps,
+        CompoundResultsDecoder<TResult> decode,
+        CancellationToken cancellationToken,
+        bool cacheThis,
+        RpcCredential? credential,
+        bool giveBackWhenUnreachable,
+        ExtraConnection? extra)
     {
         ArgumentNullException.ThrowIfNull(encodeOps);
         ArgumentNullException.ThrowIfNull(decode);
@@ -82,10 +121,15 @@ public sealed partial class NfsSession
                 var sent = Environment.TickCount64;
                 try
                 {
-                    await ConnectWithinBudgetAsync(clock, cancellationToken).ConfigureAwait(false);
-                    await EnsureBoundAsync(session, cancellationToken).ConfigureAwait(false);
+                    var rpc = extra is { HasFailed: false } ? extra.Rpc : _rpc;
+                    if (rpc == _rpc)
+                    {
+                        await ConnectWithinBudgetAsync(clock, cancellationToken).ConfigureAwait(false);
+                        await EnsureBoundAsync(session, cancellationToken).ConfigureAwait(false);
+                    }
+
                     var args = new CompoundArgs<SequencedCall<TState, TResult>>(tag, _options.MinorVersion, call, SequencedCall<TState, TResult>.Encode);
-                    var result = await _rpc.CallAsync(
+                    var result = await rpc.CallAsync(
                         NfsProgram.Program, NfsProgram.Version4, NfsProgram.ProcCompound, args, call.Decoder, cancellationToken, credential).ConfigureAwait(false);
                     Completed(session, call, sent);
                     return result;
@@ -106,6 +150,12 @@ public sealed partial class NfsSession
                     // SEQUENCE succeeded: the slot moved on whatever failed after it (an operation, a malformed result).
                     Completed(session, call, sent);
                     throw;
+                }
+                catch (NfsException ex) when (
+                    extra is { HasFailed: false } && ex.Operation == NfsOpnum4.Sequence && ex.OpIndex == 0 && ex.Status == NfsStat4.ConnNotBoundToSession)
+                {
+                    // The server did not bind the extra connection by itself: the request goes over the session's own.
+                    extra.Fail(ex);
                 }
                 catch (NfsException ex) when (ex.Operation == NfsOpnum4.Sequence && ex.OpIndex == 0)
                 {
@@ -153,6 +203,13 @@ public sealed partial class NfsSession
                     // The COMPOUND failed before SEQUENCE ran (NFS4ERR_MINOR_VERS_MISMATCH, say): the slot is as it was.
                     session.Slots.Release(slot, mayHaveRun ? SlotRelease.Unknown : SlotRelease.Unchanged);
                     throw;
+                }
+                catch (RpcException ex) when (extra is { HasFailed: false })
+                {
+                    // Same slot, same sequence id, over the session's own connection: if the server ran it, its reply
+                    // cache answers (or NFS4ERR_RETRY_UNCACHED_REP, and it goes again as new: it is idempotent).
+                    mayHaveRun |= ex is not RpcConnectException;
+                    extra.Fail(ex);
                 }
                 catch (RpcException ex) when (IsUnreachable(ex) && clock.CanWait() && !giveBackWhenUnreachable)
                 {
@@ -291,6 +348,20 @@ public sealed partial class NfsSession
         session.Slots.Complete(call.Slot, sequence.HighestSlotId, sequence.TargetHighestSlotId);
         NoteRenewed(sentTicks);
         NoteStatusFlags(sequence.StatusFlags);
+    }
+
+    /// <summary>The extra connection a request is first sent over (<see cref="RunOverExtraConnectionAsync"/>), until it fails.</summary>
+    private sealed class ExtraConnection(RpcClient rpc, Action<Exception> failed)
+    {
+        public RpcClient Rpc { get; } = rpc;
+
+        public bool HasFailed { get; private set; }
+
+        public void Fail(Exception error)
+        {
+            HasFailed = true;
+            failed(error);
+        }
     }
 
     /// <summary>What every attempt of one request shares: the slot it holds and what SEQUENCE answered.</summary>
