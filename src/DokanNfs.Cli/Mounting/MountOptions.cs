@@ -53,9 +53,10 @@ internal sealed record MountOptions
 
     /// <summary>
     /// nconnect= : how many TCP connections the READs ahead of a sequential read take turns over (as Linux's nconnect, for
-    /// READs ahead only, NFSv4.0 only; 2, 1 to keep every call on one connection).
+    /// READs ahead only; 1 keeps every call on one connection). Null: the client's default for the version (2 under
+    /// NFSv4.0, 1 under NFSv4.1: NfsClientOptions.ReadConnections).
     /// </summary>
-    public int ReadConnections { get; init; } = Defaults.ReadConnections;
+    public int? ReadConnections { get; init; }
 
     /// <summary>acregmin= : the least seconds a file's attributes are trusted without asking the server (nfs(5); 3 as Linux).</summary>
     public TimeSpan AcRegMin { get; init; } = Defaults.AcRegMin;
@@ -131,9 +132,9 @@ internal sealed record MountOptions
         AddIfChanged(list, "acregmax", AcRegMax, Defaults.AcRegMax);
         AddIfChanged(list, "acdirmin", AcDirMin, Defaults.AcDirMin);
         AddIfChanged(list, "acdirmax", AcDirMax, Defaults.AcDirMax);
-        if (ReadConnections != Defaults.ReadConnections)
+        if (ReadConnections is { } connections)
         {
-            list.Add(new("nconnect", Number(ReadConnections)));
+            list.Add(new("nconnect", Number(connections)));
         }
         if (Uid is { } uid)
         {

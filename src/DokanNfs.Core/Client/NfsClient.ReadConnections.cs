@@ -37,7 +37,10 @@ public sealed partial class NfsClient
     /// </summary>
     internal RpcClient? ReadConnectionFor(long sequence)
     {
-        var count = Math.Clamp(_options.ReadConnections, 1, NfsClientOptions.MaxReadConnections);
+        var count = Math.Clamp(
+            _options.ReadConnections ?? (Volatile.Read(ref _session) is null ? NfsClientOptions.DefaultReadConnectionsV40 : NfsClientOptions.DefaultReadConnectionsV41),
+            1,
+            NfsClientOptions.MaxReadConnections);
         var index = (int)(sequence % count);
         if (index == 0 || !VersionSettled ||
             Volatile.Read(ref _startupReplayPending) != 0 || Volatile.Read(ref _recovery) is { IsCompleted: false } ||

@@ -301,7 +301,7 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
     [DataRow(NfsVersion.V41, DisplayName = "NFSv4.1: the first SEQUENCE on the extra connection binds it to the session (SP4_NONE)")]
     public async Task Reads_ahead_take_turns_over_two_connections_and_come_back_byte_identical(NfsVersion version)
     {
-        var (data, proxy, client, file) = await OpenThroughProxyAsync("two.bin", (16 * Piece) + 77, seed: 43, Small(version));
+        var (data, proxy, client, file) = await OpenThroughProxyAsync("two.bin", (16 * Piece) + 77, seed: 43, Small(version) with { ReadConnections = 2 });
         await using var _ = file;
 
         var (back, _, eof) = await ReadAllLeasedAsync(file, Piece);
@@ -313,12 +313,13 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
     }
 
     [TestMethod]
-    [DataRow(NfsVersion.V40)]
-    [DataRow(NfsVersion.V41)]
-    public async Task With_one_read_connection_reads_ahead_stay_on_the_clients_own_connection(NfsVersion version)
+    [DataRow(NfsVersion.V40, 1, DisplayName = "NFSv4.0 with nconnect=1")]
+    [DataRow(NfsVersion.V41, 1, DisplayName = "NFSv4.1 with nconnect=1")]
+    [DataRow(NfsVersion.V41, null, DisplayName = "NFSv4.1 by default")]
+    public async Task Reads_ahead_stay_on_the_clients_own_connection(NfsVersion version, int? readConnections)
     {
         var (data, proxy, client, file) = await OpenThroughProxyAsync(
-            "one.bin", 12 * Piece, seed: 44, Small(version) with { ReadConnections = 1 });
+            "one.bin", 12 * Piece, seed: 44, Small(version) with { ReadConnections = readConnections });
         await using var _ = file;
 
         var (back, _, _) = await ReadAllLeasedAsync(file, Piece);
@@ -333,7 +334,7 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
     [DataRow(NfsVersion.V41, DisplayName = "NFSv4.1: the READ on the extra connection goes again on its slot over the session's own")]
     public async Task Both_connections_cut_in_the_middle_of_a_read_and_it_still_reads_back_byte_identical(NfsVersion version)
     {
-        var (data, proxy, _, file) = await OpenThroughProxyAsync("cut.bin", 24 * Piece, seed: 45, Small(version));
+        var (data, proxy, _, file) = await OpenThroughProxyAsync("cut.bin", 24 * Piece, seed: 45, Small(version) with { ReadConnections = 2 });
         await using var _ = file;
         var back = new List<byte>();
         long offset = 0;
