@@ -35,9 +35,17 @@ public sealed class DokanNfsSide(string exportPseudoPath)
     /// <summary>The drive path of <paramref name="relative"/> inside the export.</summary>
     public string Remote(string relative) => exportPseudoPath.TrimEnd('/') + "/" + relative.TrimStart('/');
 
-    /// <summary>Mounts, runs <paramref name="workload"/>, unmounts (outside the workload's timed spans).</summary>
+    /// <summary>
+    /// Mounts, runs <paramref name="workload"/>, unmounts (outside the workload's timed spans). NFSv4.0 unless told: libnfs's
+    /// version, so that both clients speak the same protocol to the same server. The commands mount vers=auto, which is
+    /// NFSv4.1 against this Ganesha: the read runs that too, as the reference "DokanNfs, NFSv4.1".
+    /// </summary>
     public static async Task<IReadOnlyList<RowSample>> WithDriveAsync(
-        IPEndPoint server, Func<INfsFileSystem, Task<IReadOnlyList<RowSample>>> workload, CancellationToken cancellationToken, uint? maxReadSize = null)
+        IPEndPoint server,
+        Func<INfsFileSystem, Task<IReadOnlyList<RowSample>>> workload,
+        CancellationToken cancellationToken,
+        uint? maxReadSize = null,
+        NfsVersion version = NfsVersion.V40)
     {
         using var identity = ClientIdentity.Create();
         var options = new NfsClientOptions
@@ -47,6 +55,7 @@ public sealed class DokanNfsSide(string exportPseudoPath)
             ServerName = server.Address.ToString(),
             WriteBehindBytes = NfsClientOptions.DefaultWriteBehindBytes,
             InlineReplyContinuations = true,
+            Version = version,
             MaxReadSize = maxReadSize ?? new NfsClientOptions().MaxReadSize,
         };
         await using var client = new NfsClient(server, options);

@@ -79,6 +79,7 @@ public static class Report
             md.Append("Client CPU per GiB read: DokanNfs ").Append(PerGiB(readDokan));
             md.Append(", libnfs ").Append(PerGiB(Get(samples, Contenders.Libnfs, Scenarios.Read)));
             md.Append(", nfs-cat (whole process) ").Append(PerGiB(Get(samples, Contenders.Tool, Scenarios.Read)));
+            md.Append(", DokanNfs over NFSv4.1 ").Append(PerGiB(Get(samples, Contenders.DokanNfsV41, Scenarios.Read)));
             md.AppendLine(".");
         }
 
@@ -133,13 +134,18 @@ public static class Report
     private static List<Sample>? Get(Dictionary<(string, string), List<Sample>> samples, string contender, string row) =>
         samples.GetValueOrDefault((contender, row));
 
-    /// <summary>The rows' other contenders: the libnfs tool, the local-copy ceilings.</summary>
+    /// <summary>The rows' other contenders: the libnfs tool, DokanNfs over NFSv4.1, the local-copy ceilings.</summary>
     private static List<(string Name, List<Sample> Samples)> References(Dictionary<(string, string), List<Sample>> samples, string row)
     {
         var references = new List<(string, List<Sample>)>();
         if (Get(samples, Contenders.Tool, row) is { } tool)
         {
             references.Add((row == Scenarios.List ? "nfs-ls" : "nfs-cat", tool));
+        }
+
+        if (Get(samples, Contenders.DokanNfsV41, row) is { } v40)
+        {
+            references.Add((Contenders.DokanNfsV41, v40));
         }
 
         foreach (var name in new[] { Contenders.LocalCopy, Contenders.LocalCopySync })

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using DokanNfs.Core.Client;
 
 namespace DokanNfs.SideBySide;
 
@@ -18,6 +19,9 @@ public sealed record Scenario(string Name, IReadOnlyList<string> Rows, IReadOnly
 public static class Contenders
 {
     public const string DokanNfs = "DokanNfs";
+
+    /// <summary>DokanNfs over NFSv4.1, what its commands' vers=auto gets from this Ganesha (a reference for the read).</summary>
+    public const string DokanNfsV41 = "DokanNfs, NFSv4.1";
     public const string Libnfs = "libnfs";
     public const string Tool = "libnfs tool";
     public const string LocalCopy = "local copy";
@@ -90,10 +94,23 @@ public static class Scenarios
                         return [c.Probe.End(Read, bytes, 1)];
                     }, c.CancellationToken)),
                     new(Contenders.Libnfs, c => libnfs.RunAsync(Url(c), ["read", "/" + DataSet.BigFile], [Read], c.Probe, c.CancellationToken)),
+                    new(
+                        Contenders.DokanNfsV41,
+                        c => DokanNfsSide.WithDriveAsync(
+                            c.Server,
+                            async fs =>
+                            {
+                                c.Probe.Begin();
+                                var bytes = await dokan.ReadAsync(fs, dokan.Remote(DataSet.BigFile), c.CancellationToken);
+                                return [c.Probe.End(Read, bytes, 1)];
+                            },
+                            c.CancellationToken,
+                            version: NfsVersion.V41),
+                        Counted: false),
                     new(Contenders.Tool, async c => [await LibnfsSide.RunToolAsync(
                         Read, "nfs-cat", LibnfsSide.Url(c.Server, exportPseudoPath + "/" + DataSet.BigFile), sizes.ReadBytes, 1, c.Probe, c.CancellationToken)], Counted: false),
                 ],
-                $"{Size(sizes.ReadBytes)} file to nowhere. DokanNfs: OPEN, 1 MiB reads (dokannfs cat), CLOSE. libnfs: nfs_open, 1 MiB nfs_read, nfs_close. Tool: `nfs-cat URL > /dev/null` as a whole process.",
+                $"{Size(sizes.ReadBytes)} file to nowhere. DokanNfs: OPEN, 1 MiB reads (dokannfs cat), CLOSE, over NFSv4.0 as libnfs (two read connections, the default there); DokanNfs, NFSv4.1: the same over NFSv4.1, what the commands' vers=auto gets from this server (one connection, the default there). libnfs: nfs_open, 1 MiB nfs_read, nfs_close. Tool: `nfs-cat URL > /dev/null` as a whole process.",
                 StreamingRuns),
 
             new Scenario(

@@ -9,11 +9,23 @@ namespace DokanNfs.Core.Tests.Client.Sessions;
 /// <summary>
 /// <see cref="NfsSession"/> against a scripted NFSv4.1 server, for what a real one will not do on demand: every
 /// SEQUENCE error of the table, a lost CREATE_SESSION reply, a reply that is not the request's, a restart between a
-/// request and its re-send, unbound connections, slot limits and status flags.
+/// request and its re-send, unbound connections, slot limits and status flags, and requests over an extra connection.
 /// </summary>
 [TestClass]
 public sealed class NfsSessionFakeTests(TestContext testContext)
 {
+    private static readonly CompoundOpsEncoder<int> EncodeGetAttr = static (ref CompoundEncoder e, int _) =>
+    {
+        e.PutRootFh();
+        e.GetAttr(Bitmap4.Of(FAttr4.Type));
+    };
+
+    private static readonly CompoundResultsDecoder<NfsAttributes> DecodeGetAttr = static (ref CompoundResults results, ref XdrReader r) =>
+    {
+        results.PutRootFh(ref r);
+        return results.GetAttr(ref r);
+    };
+
     private readonly List<IAsyncDisposable> _disposables = [];
 
     private CancellationToken Ct => testContext.CancellationToken;
@@ -322,6 +334,58 @@ public sealed class NfsSessionFakeTests(TestContext testContext)
         await Assert.ThrowsAsync<ObjectDisposedException>(() => GetAttrAsync(session));
     }
 
+    [TestMethod]
+    public async Task A_request_over_an_extra_connection_is_answered_there_without_a_BIND_CONN_TO_SESSION()
+    {
+        var (fake, session) = await StartAsync();
+        var own = fake.Calls[^1].Connection;
+        var failures = new List<Exception>();
+
+        var overExtra = await GetAttrOverExtraAsync(fake, session, failures);
+
+        Assert.IsTrue(overExtra, Describe(fake));
+        Assert.AreNotEqual(own, fake.Calls[^1].Connection, "sent over the second connection: " + Describe(fake));
+        Assert.AreEqual(NfsStat4.Ok, fake.Calls[^1].Status);
+        Assert.AreEqual(0L, session.BindCount);
+        Assert.IsEmpty(failures);
+    }
+
+    [TestMethod]
+    public async Task An_extra_connection_the_server_will_not_bind_is_given_up_and_the_request_goes_over_the_sessions_own()
+    {
+        var (fake, session) = await StartAsync();
+        fake.RequireBinding = true;
+        var failures = new List<Exception>();
+
+        var overExtra = await GetAttrOverExtraAsync(fake, session, failures);
+
+        Assert.IsFalse(overExtra);
+        var refused = fake.Calls.First(c => c.Status == NfsStat4.ConnNotBoundToSession);
+        var answered = fake.Calls[^1];
+        Assert.AreEqual(NfsStat4.Ok, answered.Status, Describe(fake));
+        Assert.AreNotEqual(refused.Connection, answered.Connection, "answered over the session's own connection: " + Describe(fake));
+        Assert.AreEqual((refused.SlotId, refused.SequenceId), (answered.SlotId, answered.SequenceId), "same slot, same sequence id");
+        Assert.AreEqual(NfsStat4.ConnNotBoundToSession, ((NfsException)failures.Single()).Status);
+    }
+
+    [TestMethod]
+    public async Task A_reply_lost_on_an_extra_connection_is_asked_for_again_on_the_same_slot_over_the_sessions_own()
+    {
+        var (fake, session) = await StartAsync();
+        fake.DropRepliesAfterRunning(1);
+        var failures = new List<Exception>();
+
+        var overExtra = await GetAttrOverExtraAsync(fake, session, failures);
+
+        Assert.IsFalse(overExtra);
+        var last = fake.Calls.TakeLast(3).ToList();
+        Assert.AreEqual((last[0].SlotId, last[0].SequenceId), (last[1].SlotId, last[1].SequenceId), "the re-send: " + Describe(fake));
+        Assert.AreNotEqual(last[0].Connection, last[1].Connection);
+        Assert.AreEqual(NfsStat4.RetryUncachedRep, last[1].Status, "it ran and its reply was not cached (a READ does not ask)");
+        Assert.AreEqual((last[0].SequenceId + 1, NfsStat4.Ok), (last[2].SequenceId, last[2].Status), "then again as a new request");
+        Assert.IsInstanceOfType<RpcConnectionLostException>(failures.Single());
+    }
+
     private static NfsSessionOptions NewOptions()
     {
         var identity = ClientIdentity.Create();
@@ -343,19 +407,28 @@ public sealed class NfsSessionFakeTests(TestContext testContext)
         var attributes = await session.RunAsync(
             "getattr",
             0,
-            static (ref CompoundEncoder e, int _) =>
-            {
-                e.PutRootFh();
-                e.GetAttr(Bitmap4.Of(FAttr4.Type));
-            },
-            static (ref CompoundResults results, ref XdrReader r) =>
-            {
-                results.PutRootFh(ref r);
-                return results.GetAttr(ref r);
-            },
+            EncodeGetAttr,
+            DecodeGetAttr,
             CancellationToken.None,
             cacheThis);
         Assert.AreEqual(NfsFtype4.Dir, attributes.Type);
+    }
+
+    /// <summary>A GETATTR through <see cref="NfsSession.RunOverExtraConnectionAsync"/> over a second connection to the fake (NFSv4.1 read connections).</summary>
+    private async Task<bool> GetAttrOverExtraAsync(FakeSessionServer fake, NfsSession session, List<Exception> failures)
+    {
+        var extra = NewRpc(fake);
+        var (attributes, overExtra) = await session.RunOverExtraConnectionAsync(
+            extra,
+            failures.Add,
+            "getattr",
+            0,
+            EncodeGetAttr,
+            DecodeGetAttr,
+            Ct,
+            credential: null);
+        Assert.AreEqual(NfsFtype4.Dir, attributes.Type);
+        return overExtra;
     }
 
     private async Task<(FakeSessionServer Fake, NfsSession Session)> StartAsync(NfsSessionOptions? options = null)
@@ -367,10 +440,15 @@ public sealed class NfsSessionFakeTests(TestContext testContext)
 
     private async Task<NfsSession> EstablishAsync(FakeSessionServer fake, NfsSessionOptions? options = null)
     {
-        var rpc = new RpcClient(fake.EndPoint, new RpcClientOptions { CallTimeout = TimeSpan.FromSeconds(10), ReconnectDelayMin = TimeSpan.FromMilliseconds(5) });
-        _disposables.Add(rpc);
-        var session = await NfsSession.EstablishAsync(rpc, options ?? NewOptions(), null, Ct);
+        var session = await NfsSession.EstablishAsync(NewRpc(fake), options ?? NewOptions(), null, Ct);
         _disposables.Add(session);
         return session;
+    }
+
+    private RpcClient NewRpc(FakeSessionServer fake)
+    {
+        var rpc = new RpcClient(fake.EndPoint, new RpcClientOptions { CallTimeout = TimeSpan.FromSeconds(10), ReconnectDelayMin = TimeSpan.FromMilliseconds(5) });
+        _disposables.Add(rpc);
+        return rpc;
     }
 }
