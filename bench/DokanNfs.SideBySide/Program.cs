@@ -102,7 +102,7 @@ try
         string.Empty,
         $"- Machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; load average {loadBefore} before, {LoadAverage()} after.",
         $"- Server: NFS-Ganesha {PackageVersion("nfs-ganesha")} (FSAL VFS, Attr_Expiration_Time = {attrExpiration}) on {server.EndPoint}, NFSv4.0 for both clients (the read also runs DokanNfs over NFSv4.1, what its commands' vers=auto gets here); {(freshServer ? "fresh (--fresh-server: only READs of 1 MiB served, each READ buffer mapped anew)" : "warmed by one 2 MiB READ (its allocator as in service)")}. libnfs {PackageVersion("libnfs13")}. {RuntimeInformation.FrameworkDescription}.",
-        $"- Every workload: one warm-up run per contender, then {sizes.Runs} runs alternating between the contenders (sequential read and write: at least {Scenarios.StreamingRuns}); one more run per NFS client through a counting relay.",
+        $"- Every workload: one warm-up run per contender, then {sizes.Runs} runs alternating between the contenders (sequential read: at least {Scenarios.ReadRuns}); one more run per NFS client through a counting relay.",
     };
     header.AddRange(scenarios.Select(s => $"- **{s.Name}**: {s.Notes}"));
     var markdown = Report.Render(results, header);
