@@ -121,7 +121,8 @@ public sealed record NfsClientOptions
 
     /// <summary>
     /// acregmin (nfs(5)): the least time the attributes of a file (anything but a directory) are trusted without asking
-    /// the server. An object whose change attribute did not move when fetched again is trusted twice as long, up to
+    /// the server. A file is first trusted for a tenth of the time since it was last modified (as the BSD clients do),
+    /// and an object whose change attribute did not move when fetched again twice as long as before, both up to
     /// <see cref="AcRegMax"/>. Every OPEN fetches the attributes anew and a close forgets them, or keeps those a
     /// write open's CLOSE fetched after closing (close-to-open consistency). All four zero (noac) turns the attribute,
     /// directory-entry and negative-lookup caches off.

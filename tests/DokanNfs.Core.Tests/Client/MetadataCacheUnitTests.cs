@@ -73,6 +73,38 @@ public sealed class MetadataCacheUnitTests
     }
 
     [TestMethod]
+    [DataRow(3600.0, true, DisplayName = "modified an hour ago: trusted for acregmax at once")]
+    [DataRow(1.0, false, DisplayName = "modified a second ago: a tenth of that is acregmin")]
+    [DataRow(-3600.0, false, DisplayName = "modified in the future (the server's clock ahead): acregmin")]
+    public void A_file_is_first_trusted_for_a_tenth_of_the_time_since_it_was_modified(double ageSeconds, bool stillFresh)
+    {
+        // acregmin 100 ms, acregmax 10 min: after 300 ms only the age can have kept the entry.
+        var cache = new AttributeCache(TimeSpan.FromMilliseconds(100), Long, Long, Long);
+        var modified = NfsTime4.FromDateTimeOffset(DateTimeOffset.UtcNow.AddSeconds(-ageSeconds));
+        cache.Put(new NfsNode("/f", Fh(1), new NfsAttributes { Type = NfsFtype4.Reg, Change = 5, TimeModify = modified }));
+
+        Thread.Sleep(300);
+
+        Assert.AreEqual(stillFresh, cache.TryGet(Fh(1), out _));
+    }
+
+    [TestMethod]
+    public void A_directory_is_not_trusted_longer_for_its_age_nor_a_file_for_a_broken_modify_time()
+    {
+        var cache = new AttributeCache(TimeSpan.FromMilliseconds(100), Long, TimeSpan.FromMilliseconds(100), Long);
+        var hourAgo = NfsTime4.FromDateTimeOffset(DateTimeOffset.UtcNow.AddHours(-1));
+        cache.Put(new NfsNode("/d", Fh(1), new NfsAttributes { Type = NfsFtype4.Dir, Change = 5, TimeModify = hourAgo }));
+        cache.Put(new NfsNode("/f", Fh(2), new NfsAttributes { Type = NfsFtype4.Reg, Change = 5, TimeModify = new NfsTime4(long.MaxValue, 0) }));
+        cache.Put(new NfsNode("/g", Fh(3), new NfsAttributes { Type = NfsFtype4.Reg, Change = 5, TimeModify = new NfsTime4(long.MinValue, 0) }));
+
+        Thread.Sleep(300);
+
+        Assert.IsFalse(cache.TryGet(Fh(1), out _), "a directory's names go stale with it: acdirmin as before");
+        Assert.IsFalse(cache.TryGet(Fh(2), out _), "a modify time far in the future: acregmin");
+        Assert.IsTrue(cache.TryGet(Fh(3), out _), "the earliest time there is: acregmax, without overflowing");
+    }
+
+    [TestMethod]
     public void A_held_entry_outlives_its_timeout_until_released()
     {
         var cache = new AttributeCache(TimeSpan.FromMilliseconds(20), TimeSpan.FromMilliseconds(20), Long, Long);

@@ -73,6 +73,23 @@ public sealed class MetadataCacheTests(TestContext testContext) : ClientTestBase
     }
 
     [TestMethod]
+    public async Task A_file_left_alone_for_an_hour_is_trusted_past_acregmin_and_one_just_written_is_not()
+    {
+        var options = Linux with { AcRegMin = TimeSpan.FromSeconds(1), AcRegMax = TimeSpan.FromSeconds(60) };
+        var (server, tap, client) = await SetUpAsync(options, files: 2);
+        File.SetLastWriteTimeUtc(server.PathInExport("d/f0"), DateTime.UtcNow.AddHours(-1));
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        await client.GetAttrAsync(Nfs("d/f1"), Ct);
+
+        await Task.Delay(TimeSpan.FromSeconds(1.3), Ct);
+        tap.Reset();
+        await client.GetAttrAsync(Nfs("d/f0"), Ct);
+        Assert.IsEmpty(tap.Calls, "modified an hour ago: trusted for a tenth of that, up to acregmax: " + Describe(tap));
+        await client.GetAttrAsync(Nfs("d/f1"), Ct);
+        Assert.HasCount(1, tap.Calls, "written a moment ago: acregmin, then asked again");
+    }
+
+    [TestMethod]
     public async Task Open_revalidates_close_to_open_and_the_stat_after_it_sees_the_change()
     {
         var (server, _, client) = await SetUpAsync(Linux, files: 1);

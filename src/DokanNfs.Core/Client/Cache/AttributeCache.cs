@@ -6,10 +6,12 @@ namespace DokanNfs.Core.Client.Cache;
 /// <summary>
 /// The attributes of the standard stat set (<see cref="AttributeRequests.Stat"/>) per NFS object, keyed by
 /// filehandle, each trusted for a while without asking the server — the Linux client's attribute cache and its
-/// acregmin/acregmax/acdirmin/acdirmax mount options (nfs(5)). An object whose change attribute did not move since
-/// it was last fetched is trusted twice as long as before, up to the maximum; one that changed starts again at the
-/// minimum. Close-to-open consistency comes from the callers: every OPEN's GETATTR is a fresh fetch (<see cref="Put"/>)
-/// and a close forgets the file (<see cref="Invalidate"/>), so the next stat after a close asks the server.
+/// acregmin/acregmax/acdirmin/acdirmax mount options (nfs(5)). A file is first trusted for a tenth of the time since
+/// it was last modified, within acregmin..acregmax (<see cref="AgeTrustMs"/>); an object whose change attribute did not
+/// move since it was last fetched is trusted twice as long as before, up to the maximum; one that changed starts again
+/// at the minimum (its modify time is then new). Close-to-open consistency comes from the callers: every OPEN's GETATTR
+/// is a fresh fetch (<see cref="Put"/>) and a close forgets the file (<see cref="Invalidate"/>), so the next stat after
+/// a close asks the server.
 /// </summary>
 /// <remarks>
 /// Bounded: past <see cref="Capacity"/> entries the least recently used quarter is dropped. A hit allocates nothing
@@ -85,7 +87,7 @@ internal sealed class AttributeCache
         }
 
         var (min, max) = type == NfsFtype4.Dir ? (_directoryMin, _directoryMax) : (_regularMin, _regularMax);
-        var timeout = min;
+        var timeout = type == NfsFtype4.Dir ? min : AgeTrustMs(node.Attributes, min, max);
         var held = false;
         long generation;
         if (_entries.TryGetValue(node.FileHandle, out var old) && (old.Node.Attributes.Change == change || old.ExpectedChange == change))
@@ -96,7 +98,7 @@ internal sealed class AttributeCache
             generation = old.Generation;
             if (old.Node.Attributes.Change == change)
             {
-                timeout = Math.Clamp(old.TimeoutMs * 2, min, max);
+                timeout = Math.Clamp(Math.Max(old.TimeoutMs * 2, timeout), min, max);
             }
         }
         else
@@ -111,6 +113,25 @@ internal sealed class AttributeCache
         {
             Trim();
         }
+    }
+
+    /// <summary>
+    /// How long a file's attributes are first trusted: a tenth of the time since it was last modified, within
+    /// <paramref name="min"/>..<paramref name="max"/> — the BSD clients' heuristic (FreeBSD's ncl_getattrcache): a file left
+    /// alone for an hour is unlikely to change in the next minute, while one modified a second ago may well change again.
+    /// The minimum without a modify time, or with one not in the past (the server's clock ahead of ours).
+    /// </summary>
+    private static long AgeTrustMs(NfsAttributes attributes, long min, long max)
+    {
+        if (attributes.TimeModify is not { } modified)
+        {
+            return min;
+        }
+
+        // In doubles: a hostile or broken time_modify (say, long.MinValue seconds) must not overflow.
+        var ageSeconds = (double)DateTimeOffset.UtcNow.ToUnixTimeSeconds() - modified.Seconds;
+        var trustMs = ageSeconds * 1000 / 10;
+        return trustMs <= min ? min : trustMs >= max ? max : (long)trustMs;
     }
 
     /// <summary>
