@@ -143,9 +143,9 @@ public static class Report
             references.Add((row == Scenarios.List ? "nfs-ls" : "nfs-cat", tool));
         }
 
-        if (Get(samples, Contenders.DokanNfsV41, row) is { } v40)
+        if (Get(samples, Contenders.DokanNfsV41, row) is { } v41)
         {
-            references.Add((Contenders.DokanNfsV41, v40));
+            references.Add((Contenders.DokanNfsV41, v41));
         }
 
         foreach (var name in new[] { Contenders.LocalCopy, Contenders.LocalCopySync })

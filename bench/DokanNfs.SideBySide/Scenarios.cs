@@ -11,8 +11,10 @@ public sealed record RunContext(int Run, Probe Probe, IPEndPoint Server, Cancell
 /// <param name="Counted">Whether a counting run (through the relay) is made for it: NFS clients only.</param>
 public sealed record Contender(string Name, Func<RunContext, Task<IReadOnlyList<RowSample>>> RunAsync, bool Counted = true);
 
-/// <summary>A workload: the rows it times and the contenders that run it, in the order they alternate.</summary>
-/// <summary>One workload; <paramref name="MinRuns"/>: at least this many alternating runs whatever --runs says.</summary>
+/// <summary>
+/// A workload: the rows it times and the contenders that run it, in the order they alternate; at least
+/// <paramref name="MinRuns"/> alternating runs whatever --runs says.
+/// </summary>
 public sealed record Scenario(string Name, IReadOnlyList<string> Rows, IReadOnlyList<Contender> Contenders, string Notes, int MinRuns = 0);
 
 /// <summary>The names of the contenders, shared by the scenarios and the report.</summary>
@@ -83,32 +85,27 @@ public static class Scenarios
             return Task.FromResult<IReadOnlyList<RowSample>>([sample]);
         }, Counted: false);
 
+        // dokannfs cat FILE > /dev/null, over the version given.
+        Task<IReadOnlyList<RowSample>> DokanNfsRead(RunContext c, NfsVersion version) => DokanNfsSide.WithDriveAsync(
+            c.Server,
+            async fs =>
+            {
+                c.Probe.Begin();
+                var bytes = await dokan.ReadAsync(fs, dokan.Remote(DataSet.BigFile), c.CancellationToken);
+                return [c.Probe.End(Read, bytes, 1)];
+            },
+            c.CancellationToken,
+            version: version);
+
         return
         [
             new Scenario(
                 Read,
                 [Read],
                 [
-                    new(Contenders.DokanNfs, c => DokanNfsSide.WithDriveAsync(c.Server, async fs =>
-                    {
-                        c.Probe.Begin();
-                        var bytes = await dokan.ReadAsync(fs, dokan.Remote(DataSet.BigFile), c.CancellationToken);
-                        return [c.Probe.End(Read, bytes, 1)];
-                    }, c.CancellationToken)),
+                    new(Contenders.DokanNfs, c => DokanNfsRead(c, NfsVersion.V40)),
                     new(Contenders.Libnfs, c => libnfs.RunAsync(Url(c), ["read", "/" + DataSet.BigFile], [Read], c.Probe, c.CancellationToken)),
-                    new(
-                        Contenders.DokanNfsV41,
-                        c => DokanNfsSide.WithDriveAsync(
-                            c.Server,
-                            async fs =>
-                            {
-                                c.Probe.Begin();
-                                var bytes = await dokan.ReadAsync(fs, dokan.Remote(DataSet.BigFile), c.CancellationToken);
-                                return [c.Probe.End(Read, bytes, 1)];
-                            },
-                            c.CancellationToken,
-                            version: NfsVersion.V41),
-                        Counted: false),
+                    new(Contenders.DokanNfsV41, c => DokanNfsRead(c, NfsVersion.V41), Counted: false),
                     new(Contenders.Tool, async c => [await LibnfsSide.RunToolAsync(
                         Read, "nfs-cat", LibnfsSide.Url(c.Server, exportPseudoPath + "/" + DataSet.BigFile), sizes.ReadBytes, 1, c.Probe, c.CancellationToken)], Counted: false),
                 ],

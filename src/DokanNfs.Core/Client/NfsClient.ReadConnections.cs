@@ -1,7 +1,6 @@
 using DokanNfs.Core.Client.Sessions;
 using DokanNfs.Core.Nfs4;
 using DokanNfs.Core.Rpc;
-using DokanNfs.Core.Xdr;
 using Microsoft.Extensions.Logging;
 
 namespace DokanNfs.Core.Client;
@@ -87,7 +86,7 @@ public sealed partial class NfsClient
             tag,
             state,
             encodeOps,
-            (ref CompoundResults results, ref XdrReader reader) => CompoundResults.Continue(results, ref reader, decode),
+            AfterSequence(decode),
             cancellationToken,
             credential ?? CallerCredential).ConfigureAwait(false);
         if (overExtra)

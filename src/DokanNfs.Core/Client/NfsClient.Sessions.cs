@@ -121,7 +121,7 @@ public sealed partial class NfsClient
             tag,
             state,
             encodeOps,
-            (ref CompoundResults results, ref Xdr.XdrReader reader) => CompoundResults.Continue(results, ref reader, decode),
+            AfterSequence(decode),
             cancellationToken,
             cacheThis: CachesReply(tag),
             credential: credential ?? CallerCredential,
@@ -130,6 +130,13 @@ public sealed partial class NfsClient
         // A request given back at once (a WRITE for the journal) goes to RunCoreAsync's outage rules as it came.
         return _options.Mount == NfsMountType.Soft && !giveBackWhenUnreachable ? SoftTimeoutOnSessionAsync(run) : run;
     }
+
+    /// <summary>
+    /// An NFSv4.0-style decoder (from the COMPOUND's header on) for what a session decodes: the results after SEQUENCE's,
+    /// the operations numbered from the one after it.
+    /// </summary>
+    private static CompoundResultsDecoder<TResult> AfterSequence<TResult>(RpcResultDecoder<TResult> decode) =>
+        (ref CompoundResults results, ref Xdr.XdrReader reader) => CompoundResults.Continue(results, ref reader, decode);
 
     /// <summary>
     /// A soft mount's session request: the session waits an outage out for the soft timeout (its retry budget); what

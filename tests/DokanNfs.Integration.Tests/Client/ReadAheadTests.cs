@@ -473,7 +473,6 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         Assert.IsTrue(back.SequenceEqual(data.AsSpan(Piece).ToArray()), "the pieces after the cancelled one, whole and in order");
     }
 
-    /// <summary>Leases from <paramref name="from"/> until one says end of file (or is empty): the bytes, how many leases, the last Eof.</summary>
     /// <summary>A file of random bytes on a new server, opened for reading by a client that reaches the server through a proxy.</summary>
     private async Task<(byte[] Data, FaultProxy Proxy, NfsClient Client, NfsOpenFile File)> OpenThroughProxyAsync(
         string name, int length, int seed, NfsClientOptions options)
@@ -486,6 +485,7 @@ public sealed class ReadAheadTests(TestContext testContext) : ClientTestBase(tes
         return (data, proxy, client, await client.OpenAsync(Nfs(name), OpenRequest.ForRead, Ct));
     }
 
+    /// <summary>Leases from <paramref name="from"/> until one says end of file (or is empty): the bytes, how many leases, the last Eof.</summary>
     private async Task<(byte[] Bytes, int Leases, bool Eof)> ReadAllLeasedAsync(NfsOpenFile file, int maxLength, long from = 0)
     {
         var back = new List<byte>();
