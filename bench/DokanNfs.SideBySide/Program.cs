@@ -6,7 +6,7 @@ using DokanNfs.TestSupport.Ganesha;
 
 // DokanNfs and libnfs side by side on one NFS-Ganesha (issue 9). Run it through bench/run.sh, which builds
 // the libnfs driver first; see bench/README.md.
-const string Usage = "usage: DokanNfs.SideBySide --libnfs-bench PATH [--quick] [--runs N] [--only NAME[,NAME…]] [--contenders NAME[,NAME…]] [--server-attr-expiration SECONDS] [--fresh-server] [--out FILE]";
+const string Usage = "usage: DokanNfs.SideBySide --libnfs-bench PATH [--quick] [--runs N] [--only NAME[,NAME…]] [--contenders NAME[,NAME…]] [--server-attr-expiration SECONDS] [--fresh-server] [--leave-page-reporting] [--out FILE]";
 
 string? driver = null, output = null;
 var quick = false;
@@ -17,6 +17,8 @@ var attrExpiration = 60;
 // The server is measured as it runs in service (DokanNfsSide.WarmServerAsync); --fresh-server measures a server that
 // has only ever served READs of 1 MiB or less, whose every READ maps and faults in a new buffer.
 var freshServer = false;
+// Free page reporting to the hypervisor is held off during the run (FreePageReporting); --leave-page-reporting keeps it.
+var leavePageReporting = false;
 string[] only = [];
 string[] contenders = [];
 for (var i = 0; i < args.Length; i++)
@@ -31,6 +33,7 @@ for (var i = 0; i < args.Length; i++)
         case "--contenders": contenders = Next().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries); break;
         case "--server-attr-expiration": attrExpiration = int.Parse(Next(), CultureInfo.InvariantCulture); break;
         case "--fresh-server": freshServer = true; break;
+        case "--leave-page-reporting": leavePageReporting = true; break;
         case "--out": output = Next(); break;
         default:
             Console.Error.WriteLine(Usage);
@@ -61,6 +64,7 @@ var log = Console.Error;
 var local = Directory.CreateTempSubdirectory("dokannfs-bench-").FullName;
 var started = DateTime.UtcNow;
 var loadBefore = LoadAverage();
+using var pageReporting = FreePageReporting.HoldOff(leavePageReporting);
 
 // The fixture's server: 127.0.0.1 on a free port, NFSv4 only, no grace period, stopped by pid on dispose.
 // A 60 s lease (Ganesha's default) instead of the tests' 5 s, so that RENEW does not show in the counts; attributes
@@ -102,7 +106,8 @@ try
         string.Empty,
         $"- Machine: {CpuModel()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; load average {loadBefore} before, {LoadAverage()} after.",
         $"- Server: NFS-Ganesha {PackageVersion("nfs-ganesha")} (FSAL VFS, Attr_Expiration_Time = {attrExpiration}) on {server.EndPoint}, NFSv4.0 for both clients (the read also runs DokanNfs over NFSv4.1, what its commands' vers=auto gets here); {(freshServer ? "fresh (--fresh-server: only READs of 1 MiB served, each READ buffer mapped anew)" : "warmed by one 2 MiB READ (its allocator as in service)")}. libnfs {PackageVersion("libnfs13")}. {RuntimeInformation.FrameworkDescription}.",
-        $"- Every workload: one warm-up run per contender, then {sizes.Runs} runs alternating between the contenders (sequential read: at least {Scenarios.ReadRuns}); one more run per NFS client through a counting relay.",
+        $"- Memory: {pageReporting.Description}.",
+        $"- Every workload: one warm-up run per contender, then {sizes.Runs} runs alternating between the contenders (sequential read and write: at least {Scenarios.SequentialRuns}); one more run per NFS client through a counting relay.",
     };
     header.AddRange(scenarios.Select(s => $"- **{s.Name}**: {s.Notes}"));
     var markdown = Report.Render(results, header);

@@ -53,7 +53,12 @@ public static class Targets
         }
     }
 
-    /// <summary>≥ 70 % of the local-copy ceiling, or the server's CPU the limit (a core busy for the whole span).</summary>
+    /// <summary>
+    /// ≥ 70 % of the local-copy ceiling, or the server's CPU the limit (a core busy for the whole span). The ceiling
+    /// judged is the copy followed by fsync: <c>dokannfs cp</c> ends with COMMIT, as every NFS client's close does, so its
+    /// bytes are on the server's disk when it returns — the plain copy leaves them in the page cache, work no NFS write
+    /// can stop at. Both shares are shown.
+    /// </summary>
     private static void WriteTarget(StringBuilder md, Dictionary<(string, string), List<Sample>> samples)
     {
         if (Median(samples, Contenders.DokanNfs, Scenarios.Write) is not { } write)
@@ -71,9 +76,10 @@ public static class Targets
         var shares = string.Join(", ", ceilings.Select(c => $"{(c.Share * 100).ToString("0", CultureInfo.InvariantCulture)} % of {c.Name}"));
         var server = serverShare is { } busy ? $"; ganesha.nfsd busy {(busy * 100).ToString("0", CultureInfo.InvariantCulture)} % of one core" : string.Empty;
 
-        // The strict reading: against the faster ceiling.
-        var met = (ceilings.Count > 0 && ceilings.Min(c => c.Share) >= 0.7) || serverShare >= 0.9;
-        Row(md, "sequential write ≥ 70 % of the local-copy ceiling, or server-CPU bound", shares + server, met);
+        // Without the fsync ceiling (--contenders), the plain copy stands in: the stricter of the two.
+        var judged = ceilings.Where(c => c.Name == Contenders.LocalCopySync).Concat(ceilings).Select(c => (double?)c.Share).FirstOrDefault();
+        var met = judged >= 0.7 || serverShare >= 0.9;
+        Row(md, "sequential write ≥ 70 % of the local-copy ceiling (copy + fsync, the durability COMMIT gives), or server-CPU bound", shares + server, met);
     }
 
     private static void Row(StringBuilder md, string target, string measured, bool met) =>
