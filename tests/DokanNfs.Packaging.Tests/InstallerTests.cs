@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using DokanNfs.Packaging.Tests.Support;
@@ -90,6 +91,18 @@ public sealed class InstallerTests
 
         Assert.Contains("dokannfs.exe", published.Select(Path.GetFileName), "published for win-x64");
         Assert.IsEmpty(left, $"published files {SourcePath} does not install (add a <Component><File Source=\"$(var.PublishDir)\\NAME\" /></Component>): {string.Join(", ", left)}");
+    }
+
+    [TestMethod]
+    public void The_published_program_keeps_the_client_process_runtime_settings()
+    {
+        // src/ClientProcess.props: the thread pool does not spin (docs/PERFORMANCE.md). The installed program reads its
+        // runtimeconfig.json, so the setting has to be in the published one, not only in the project.
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.Combine(PublishDirectory, "dokannfs.runtimeconfig.json")));
+        var properties = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.IsTrue(properties.TryGetProperty("System.Threading.ThreadPool.UnfairSemaphoreSpinLimit", out var spinLimit), properties.ToString());
+        Assert.AreEqual(0, spinLimit.GetInt32());
     }
 
     [TestMethod]
