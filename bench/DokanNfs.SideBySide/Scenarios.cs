@@ -46,11 +46,13 @@ public static class Scenarios
     /// <summary>
     /// The sequential read and write take well under a second per run, and their targets are ratios of medians (time,
     /// the client's CPU, the server's) that the machine moves by ±20 % from one run to the next: they get more
-    /// alternating runs than the rest, so that their medians settle (bench/README.md, "Noise"). The write had 5 for a
-    /// while: its time then moved by up to 4× between runs, which was the hypervisor taking back freed memory
-    /// (<see cref="FreePageReporting"/>), now held off during a run.
+    /// alternating runs than the rest, so that their medians settle (bench/README.md, "Noise"). With 11 runs the median
+    /// CPU ratio of one invocation still moved by ±8 % between invocations of the same code (25 invocations, 2026-11-22),
+    /// about what ±20 % per run leaves in a median of 11; 21 runs narrow that by a quarter for ~1 minute more per workload.
+    /// The write had 5 for a while: its time then moved by up to 4× between runs, which was the hypervisor taking back
+    /// freed memory (<see cref="FreePageReporting"/>), now held off during a run.
     /// </summary>
-    public const int SequentialRuns = 11;
+    public const int SequentialRuns = 21;
 
     public static IReadOnlyList<Scenario> All(DataSet data, string exportPseudoPath, LibnfsSide libnfs)
     {
