@@ -230,6 +230,18 @@ public sealed partial class NfsClient
         }
     }
 
+    /// <summary>
+    /// How many write-behind WRITEs of this client's handles are in flight. Read before a stat by path asks the server:
+    /// its answer may predate WRITEs that were under way then even if they are all answered by the time it arrives.
+    /// </summary>
+    internal long WritesBehindInFlight => Volatile.Read(ref _writesBehindInFlight);
+
+    private long _writesBehindInFlight;
+
+    internal void NoteWriteBehindStarted() => Interlocked.Increment(ref _writesBehindInFlight);
+
+    internal void NoteWriteBehindFinished() => Interlocked.Decrement(ref _writesBehindInFlight);
+
     /// <summary>Whether this client has <paramref name="fileHandle"/> open for writing.</summary>
     internal bool IsOpenForWriting(NfsFh fileHandle) => !_writeOpens.IsEmpty && _writeOpens.TryGetValue(fileHandle, out var n) && n > 0;
 

@@ -34,8 +34,12 @@ public sealed partial class NfsClient
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<NfsNode> ResolveAsync(string path, Bitmap4 attributes, bool useCache, CancellationToken cancellationToken)
     {
+        // WRITEs under way now may be answered before the answer below arrives, and yet have reached the server after
+        // it was given: whether any were in flight is taken before asking.
+        var writesBefore = WritesBehindInFlight > 0;
         var node = await ResolveCoreAsync(path, attributes, useCache, cancellationToken).ConfigureAwait(false);
-        if (await WaitForWritesBehindAsync(node.FileHandle, cancellationToken).ConfigureAwait(false))
+        if (await WaitForWritesBehindAsync(node.FileHandle, cancellationToken).ConfigureAwait(false) ||
+            (writesBefore && IsOpenForWriting(node.FileHandle)))
         {
             // The answer may predate WRITEs of ours that were still in flight (write-behind): asked again after them,
             // so a stat by path never shows the size from before our own writes (NfsClient.Cache.cs).

@@ -115,6 +115,8 @@ public sealed partial class NfsOpenFile
             _writesBehind.Add(entry);
         }
 
+        _client.NoteWriteBehindStarted();
+
         _ = SendBehindAsync(entry, buffer);
     }
 
@@ -142,6 +144,7 @@ public sealed partial class NfsOpenFile
                 _writesBehind.Remove(entry);
             }
 
+            _client.NoteWriteBehindFinished();
             entry.Finished.SetResult();
         }
     }
