@@ -11,7 +11,7 @@ namespace DokanNfs.SideBySide;
 /// first touch faults in the host. Every run of the upload workloads writes 512 MiB into fresh page-cache pages, and
 /// whether those pages had been reported in the seconds before decided the run: a 512 MiB <c>dd</c> into the page
 /// cache took 0.11–0.13 s of CPU right after the last one's file was deleted and 1.2–1.6 s five seconds later, and
-/// ganesha.nfsd's CPU per 512 MiB WRITE moved between 0.35 and 2.6 s from one run to the next (its copy into the page
+/// ganesha.nfsd's CPU per 512 MiB written moved between 0.35 and 2.6 s from one run to the next (its copy into the page
 /// cache was 8 % of its samples in fast runs, 45 % in slow ones). Neither client nor server has anything to do with it.
 /// Pages are reported in blocks of at least 2^<c>page_reporting_order</c> pages; an order above the largest block the
 /// allocator keeps means none is. The setting is the machine's, so it is restored on every way out.
