@@ -27,6 +27,7 @@ public sealed class FakeNfsServer : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly List<FakeNfsRecord> _records = [];
     private readonly List<FakeNfsRule> _rules = [];
+    private readonly List<Deferral> _deferrals = [];
     private readonly Dictionary<NfsOpnum4, int> _occurrences = [];
     private readonly ConcurrentQueue<Exception> _errors = new();
     private readonly FakeCompoundProcessor _processor;
@@ -355,6 +356,22 @@ public sealed class FakeNfsServer : IAsyncDisposable
         return AddRule(new FakeNfsRule(null, where, fault, 0, times));
     }
 
+    /// <summary>
+    /// The next <paramref name="times"/> COMPOUNDs <paramref name="where"/> accepts are executed only once
+    /// <paramref name="until"/> completes, while later calls go ahead: a server with several worker threads may execute
+    /// requests in another order than they arrived (RFC 7530 §3.1 leaves ordering to the client).
+    /// </summary>
+    public void DeferExecution(Func<CompoundRequest, bool> where, Task until, int times = 1)
+    {
+        ArgumentNullException.ThrowIfNull(where);
+        ArgumentNullException.ThrowIfNull(until);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(times);
+        lock (_lock)
+        {
+            _deferrals.Add(new Deferral(where, until) { Remaining = times });
+        }
+    }
+
     public void RemoveRule(FakeNfsRule rule)
     {
         lock (_lock)
@@ -506,6 +523,11 @@ public sealed class FakeNfsServer : IAsyncDisposable
             return FakeReply.GarbageArgs();
         }
 
+        if (TakeDeferral(request) is { } until)
+        {
+            await until.WaitAsync(call.Connection.Closing).ConfigureAwait(false);
+        }
+
         FakeCompoundOutcome outcome;
         lock (_lock)
         {
@@ -525,5 +547,31 @@ public sealed class FakeNfsServer : IAsyncDisposable
             FakeNfsFaultKind.CloseConnection => FakeReply.CloseConnection(),
             _ => FakeReply.Success(outcome.Reply),
         };
+    }
+
+    private Task? TakeDeferral(CompoundRequest request)
+    {
+        lock (_lock)
+        {
+            foreach (var deferral in _deferrals)
+            {
+                if (deferral.Remaining > 0 && deferral.Where(request))
+                {
+                    deferral.Remaining--;
+                    return deferral.Until;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private sealed class Deferral(Func<CompoundRequest, bool> where, Task until)
+    {
+        public Func<CompoundRequest, bool> Where { get; } = where;
+
+        public Task Until { get; } = until;
+
+        public int Remaining { get; set; }
     }
 }
