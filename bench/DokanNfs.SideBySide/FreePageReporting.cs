@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace DokanNfs.SideBySide;
 
@@ -18,13 +19,19 @@ namespace DokanNfs.SideBySide;
 /// </remarks>
 public sealed class FreePageReporting : IDisposable
 {
-    private const string Knob = "/sys/module/page_reporting/parameters/page_reporting_order";
+    /// <summary>Names another file to stand for the kernel's setting: for the harness's own tests, which cannot touch the real one.</summary>
+    public const string KnobVariable = "DOKANNFS_BENCH_PAGE_REPORTING_KNOB";
+
+    private static readonly string Knob = Environment.GetEnvironmentVariable(KnobVariable) is { Length: > 0 } stand
+        ? stand
+        : "/sys/module/page_reporting/parameters/page_reporting_order";
 
     // MAX_PAGE_ORDER is 10 on x86-64: 11 reports nothing. Kernels that refuse values above MAX_PAGE_ORDER get 10,
     // which still leaves every block under 4 MiB alone.
     private static readonly string[] HoldOffOrders = ["11", "10"];
 
     private readonly string? _previous;
+    private readonly List<PosixSignalRegistration> _signals = [];
     private int _restored;
 
     private FreePageReporting(string? previous, string description)
@@ -33,8 +40,15 @@ public sealed class FreePageReporting : IDisposable
         Description = description;
         if (previous is not null)
         {
-            // A harness killed by SIGTERM leaves through ProcessExit, not through the caller's finally.
+            // Environment.Exit leaves through ProcessExit, not through the caller's finally. A SIGTERM no longer raises
+            // ProcessExit since .NET 10 (the process just dies): the setting is put back from the signal's handler,
+            // which leaves the signal uncancelled so that its default action follows. SIGINT is Program's: it stops
+            // the run, and the caller's finally restores.
             AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
+            foreach (var signal in (PosixSignal[])[PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT])
+            {
+                _signals.Add(PosixSignalRegistration.Create(signal, _ => Restore()));
+            }
         }
     }
 
@@ -75,8 +89,17 @@ public sealed class FreePageReporting : IDisposable
         return new FreePageReporting(null, $"free page reporting to the hypervisor left on: {Knob} is not writable here (run as root to hold it off)");
     }
 
-    /// <summary>Puts the previous order back, once.</summary>
+    /// <summary>Puts the previous order back, once, and lets go of the signal handlers.</summary>
     public void Dispose()
+    {
+        Restore();
+        foreach (var registration in _signals)
+        {
+            registration.Dispose();
+        }
+    }
+
+    private void Restore()
     {
         if (_previous is not null && Interlocked.Exchange(ref _restored, 1) == 0)
         {

@@ -16,6 +16,9 @@ internal static class Repository
     /// <summary>DokanNfs.SmokeServer.dll, the in-memory server of the Windows smoke test.</summary>
     public static string SmokeServerPath { get; } = ExistingFile(Metadata("DokanNfsSmokeServerPath"));
 
+    /// <summary>DokanNfs.SideBySide.dll, the benchmark harness (bench/).</summary>
+    public static string SideBySidePath { get; } = ExistingFile(Metadata("DokanNfsSideBySidePath"));
+
     /// <summary>A path inside the repository from a '/'-separated relative one.</summary>
     public static string PathOf(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
 
