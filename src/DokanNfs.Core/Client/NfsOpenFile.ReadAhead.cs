@@ -92,7 +92,7 @@ public sealed partial class NfsOpenFile
                     continue;
                 }
 
-                ArrayPool<byte>.Shared.Return(data.Buffer);
+                ReplyBufferPool.Return(data.Buffer);
             }
 
             if (data.Eof || count == 0)
@@ -214,7 +214,7 @@ public sealed partial class NfsOpenFile
             {
                 if (t.IsCompletedSuccessfully && !t.Result.Placed)
                 {
-                    ArrayPool<byte>.Shared.Return(t.Result.Buffer);
+                    ReplyBufferPool.Return(t.Result.Buffer);
                 }
                 else
                 {

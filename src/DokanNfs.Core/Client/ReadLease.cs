@@ -1,4 +1,5 @@
 using System.Buffers;
+using DokanNfs.Core.Rpc;
 
 namespace DokanNfs.Core.Client;
 
@@ -59,7 +60,7 @@ public readonly struct ReadLease : IDisposable
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            ReplyBufferPool.Return(_buffer);
         }
     }
 }

@@ -33,14 +33,15 @@ public static class RecordMarking
 }
 
 /// <summary>
-/// A whole record in a buffer rented from the shared pool; whoever holds it returns it once. <see cref="Placed"/>: the
-/// bulk data of this reply went to that placement's destination instead (its length in the record patched to 0).
+/// A whole record in a buffer rented from <see cref="ReplyBufferPool"/> (or, small, from the shared pool, which either
+/// pool takes back); whoever holds it returns it once. <see cref="Placed"/>: the bulk data of this reply went to that
+/// placement's destination instead (its length in the record patched to 0).
 /// </summary>
 internal readonly record struct ReceivedRecord(byte[] Buffer, int Length, ReplyPlacement? Placed = null)
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 
-    public void Return() => ArrayPool<byte>.Shared.Return(Buffer);
+    public void Return() => ReplyBufferPool.Return(Buffer);
 }
 
 /// <summary>
@@ -139,7 +140,7 @@ internal sealed class RecordReader : IDisposable
         {
             if (record is not null)
             {
-                ArrayPool<byte>.Shared.Return(record);
+                ReplyBufferPool.Return(record);
             }
         }
     }
@@ -210,11 +211,11 @@ internal sealed class RecordReader : IDisposable
 
         // A record still growing gets headroom so a many-fragment record is not copied per fragment.
         var size = isLast ? needed : (int)Math.Min(needed * 2L, _maxRecordSize);
-        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(size, 16));
+        var larger = ReplyBufferPool.Rent(Math.Max(size, 16));
         if (record is not null)
         {
             record.AsSpan(0, used).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(record);
+            ReplyBufferPool.Return(record);
         }
 
         return larger;
