@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace DokanNfs.SideBySide;
 
@@ -31,7 +30,7 @@ public sealed class FreePageReporting : IDisposable
     private static readonly string[] HoldOffOrders = ["11", "10"];
 
     private readonly string? _previous;
-    private readonly List<PosixSignalRegistration> _signals = [];
+    private readonly OnTermination? _onTermination;
     private int _restored;
 
     private FreePageReporting(string? previous, string description)
@@ -40,15 +39,10 @@ public sealed class FreePageReporting : IDisposable
         Description = description;
         if (previous is not null)
         {
-            // Environment.Exit leaves through ProcessExit, not through the caller's finally. A SIGTERM no longer raises
-            // ProcessExit since .NET 10 (the process just dies): the setting is put back from the signal's handler,
-            // which leaves the signal uncancelled so that its default action follows. SIGINT is Program's: it stops
-            // the run, and the caller's finally restores.
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => Dispose();
-            foreach (var signal in (PosixSignal[])[PosixSignal.SIGTERM, PosixSignal.SIGHUP, PosixSignal.SIGQUIT])
-            {
-                _signals.Add(PosixSignalRegistration.Create(signal, _ => Restore()));
-            }
+            // Environment.Exit leaves through ProcessExit, a signal through OnTermination: neither through the caller's
+            // finally.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Restore();
+            _onTermination = new OnTermination(Restore);
         }
     }
 
@@ -93,10 +87,7 @@ public sealed class FreePageReporting : IDisposable
     public void Dispose()
     {
         Restore();
-        foreach (var registration in _signals)
-        {
-            registration.Dispose();
-        }
+        _onTermination?.Dispose();
     }
 
     private void Restore()

@@ -62,6 +62,8 @@ Console.CancelKeyPress += (_, e) =>
 
 var log = Console.Error;
 var local = Directory.CreateTempSubdirectory("dokannfs-bench-").FullName;
+// A run stopped by a signal does not reach the finally below; the local copy of the data (~0.5 GB) goes anyway.
+using var removeLocal = new OnTermination(() => DeleteLocal(local));
 var started = DateTime.UtcNow;
 var loadBefore = LoadAverage();
 using var pageReporting = FreePageReporting.HoldOff(leavePageReporting);
@@ -122,7 +124,24 @@ try
 }
 finally
 {
-    Directory.Delete(local, recursive: true);
+    DeleteLocal(local);
+}
+
+static void DeleteLocal(string local)
+{
+    try
+    {
+        Directory.Delete(local, recursive: true);
+    }
+    catch (DirectoryNotFoundException)
+    {
+        // Already gone: a signal's handler and the finally may both get here.
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+    {
+        // Never thrown out of a signal's handler, which would end the process before the others ran.
+        Console.Error.WriteLine($"Could not remove {local}: {e.Message}");
+    }
 }
 
 static string LoadAverage()

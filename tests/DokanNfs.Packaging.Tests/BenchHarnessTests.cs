@@ -7,7 +7,8 @@ namespace DokanNfs.Packaging.Tests;
 
 /// <summary>
 /// The benchmark harness (bench/DokanNfs.SideBySide) changes a machine-wide kernel setting for the length of a run
-/// (FreePageReporting): however the run ends, the setting is put back, and the Ganesha it started is stopped.
+/// (FreePageReporting): however the run ends, the setting is put back, the Ganesha it started is stopped and the data it
+/// made is removed.
 /// </summary>
 [TestClass]
 public sealed partial class BenchHarnessTests(TestContext testContext)
@@ -17,7 +18,7 @@ public sealed partial class BenchHarnessTests(TestContext testContext)
     [TestMethod]
     [TestCategory("Ganesha")]
     [SupportedOSPlatform("linux")]
-    public async Task A_harness_stopped_by_SIGTERM_puts_free_page_reporting_back_and_stops_its_server()
+    public async Task A_harness_stopped_by_SIGTERM_puts_free_page_reporting_back_stops_its_server_and_removes_its_data()
     {
         // A file stands in for /sys/module/page_reporting/parameters/page_reporting_order, and a driver that only
         // waits stands in for libnfs: once the driver runs, the harness is in the middle of a run.
@@ -74,6 +75,7 @@ public sealed partial class BenchHarnessTests(TestContext testContext)
 
             Assert.AreEqual("9", (await File.ReadAllTextAsync(knob, Ct)).Trim(), $"restored after SIGTERM\n{log}");
             Assert.IsFalse(IsGanesha(int.Parse(ganesha.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)), "the harness's Ganesha is stopped");
+            Assert.IsEmpty(Directory.GetDirectories(temp, "dokannfs-*"), "the local data and the server's directory are removed");
             _ = await stdout;
         }
         finally
