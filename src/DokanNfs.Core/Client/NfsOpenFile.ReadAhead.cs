@@ -92,7 +92,7 @@ public sealed partial class NfsOpenFile
                     continue;
                 }
 
-                ReplyBufferPool.Return(data.Buffer);
+                ReplyBufferPool.Shared.Return(data.Buffer);
             }
 
             if (data.Eof || count == 0)
@@ -214,7 +214,7 @@ public sealed partial class NfsOpenFile
             {
                 if (t.IsCompletedSuccessfully && !t.Result.Placed)
                 {
-                    ReplyBufferPool.Return(t.Result.Buffer);
+                    ReplyBufferPool.Shared.Return(t.Result.Buffer);
                 }
                 else
                 {

@@ -60,7 +60,7 @@ public readonly struct ReadLease : IDisposable
     {
         if (_buffer is not null)
         {
-            ReplyBufferPool.Return(_buffer);
+            ReplyBufferPool.Shared.Return(_buffer);
         }
     }
 }

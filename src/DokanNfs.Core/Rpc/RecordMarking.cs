@@ -41,7 +41,7 @@ internal readonly record struct ReceivedRecord(byte[] Buffer, int Length, ReplyP
 {
     public ReadOnlySpan<byte> Span => Buffer.AsSpan(0, Length);
 
-    public void Return() => ReplyBufferPool.Return(Buffer);
+    public void Return() => ReplyBufferPool.Shared.Return(Buffer);
 }
 
 /// <summary>
@@ -140,7 +140,7 @@ internal sealed class RecordReader : IDisposable
         {
             if (record is not null)
             {
-                ReplyBufferPool.Return(record);
+                ReplyBufferPool.Shared.Return(record);
             }
         }
     }
@@ -211,11 +211,11 @@ internal sealed class RecordReader : IDisposable
 
         // A record still growing gets headroom so a many-fragment record is not copied per fragment.
         var size = isLast ? needed : (int)Math.Min(needed * 2L, _maxRecordSize);
-        var larger = ReplyBufferPool.Rent(Math.Max(size, 16));
+        var larger = ReplyBufferPool.Shared.Rent(Math.Max(size, 16));
         if (record is not null)
         {
             record.AsSpan(0, used).CopyTo(larger);
-            ReplyBufferPool.Return(record);
+            ReplyBufferPool.Shared.Return(record);
         }
 
         return larger;

@@ -10,26 +10,48 @@ namespace DokanNfs.Core.Rpc;
 /// went on to the next array of the per-core stacks, and each reply was received into memory last touched several
 /// replies ago. Here the buffer the reader gave back last is the next one filled, while it is still in the CPU's caches:
 /// the kernel's copy out of the socket is most of a sequential read's client CPU (docs/PERFORMANCE.md, "2026-11-22,
-/// later still"). Any other size goes to the shared pool, and either pool takes the other's arrays back.
+/// later still"). Any other size goes to the shared pool, and either pool takes the other's arrays back. What is kept
+/// is bounded (<see cref="DefaultRetainedMax"/>): unlike the shared pool, this one is never trimmed.
 /// </summary>
-internal static class ReplyBufferPool
+internal sealed class ReplyBufferPool
 {
     /// <summary>The smallest buffer kept here, 256 KiB: below it the shared pool's per-thread slots serve as well.</summary>
     public const int MinLength = 1 << MinShift;
 
-    /// <summary>The largest, 16 MiB: as large as a record may be (RpcClientOptions.MaxRecordSize is 4 MiB by default).</summary>
+    /// <summary>The largest, 16 MiB: as large as a record may be made (RpcClientOptions.MaxRecordSize is 4 MiB by default).</summary>
     public const int MaxLength = 1 << MaxShift;
 
-    /// <summary>Buffers kept per size: a handle's read-ahead window (at most 4) and a reader's lease, for a few handles.</summary>
-    public const int PerSize = 8;
+    /// <summary>
+    /// Bytes kept at most, 16 MiB: eight READ buffers of 2 MiB — a handle's read-ahead window (2–4) and its reader's lease,
+    /// for a few handles reading at once.
+    /// </summary>
+    public const long DefaultRetainedMax = 16L * 1024 * 1024;
 
     private const int MinShift = 18;
     private const int MaxShift = 24;
 
-    private static readonly Bucket[] Buckets = CreateBuckets();
+    private readonly Bucket[] _buckets;
+    private readonly long _retainedMax;
+    private long _retained;
+
+    internal ReplyBufferPool(long retainedMax = DefaultRetainedMax)
+    {
+        _retainedMax = retainedMax;
+        _buckets = new Bucket[MaxShift - MinShift + 1];
+        for (var i = 0; i < _buckets.Length; i++)
+        {
+            _buckets[i] = new Bucket();
+        }
+    }
+
+    /// <summary>The pool every connection's receive thread rents from.</summary>
+    public static ReplyBufferPool Shared { get; } = new();
+
+    /// <summary>Bytes held for reuse now.</summary>
+    public long Retained => Interlocked.Read(ref _retained);
 
     /// <summary>A buffer of at least <paramref name="length"/> bytes; its contents are undefined.</summary>
-    public static byte[] Rent(int length)
+    public byte[] Rent(int length)
     {
         if (length <= MinLength / 2 || length > MaxLength)
         {
@@ -37,34 +59,37 @@ internal static class ReplyBufferPool
         }
 
         var shift = BitOperations.Log2(BitOperations.RoundUpToPowerOf2((uint)length));
-        return Buckets[shift - MinShift].TryPop() ?? GC.AllocateUninitializedArray<byte>(1 << shift);
+        if (_buckets[shift - MinShift].TryPop() is { } buffer)
+        {
+            Interlocked.Add(ref _retained, -buffer.Length);
+            return buffer;
+        }
+
+        return GC.AllocateUninitializedArray<byte>(1 << shift);
     }
 
     /// <summary>Gives back a buffer from <see cref="Rent"/> or from the shared pool.</summary>
-    public static void Return(byte[] buffer)
+    public void Return(byte[] buffer)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         var length = buffer.Length;
-        if (length < MinLength || length > MaxLength || !BitOperations.IsPow2(length) || !Buckets[BitOperations.Log2((uint)length) - MinShift].TryPush(buffer))
+        if (length >= MinLength && length <= MaxLength && BitOperations.IsPow2(length))
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
+            if (Interlocked.Add(ref _retained, length) <= _retainedMax && _buckets[BitOperations.Log2((uint)length) - MinShift].TryPush(buffer))
+            {
+                return;
+            }
 
-    private static Bucket[] CreateBuckets()
-    {
-        var buckets = new Bucket[MaxShift - MinShift + 1];
-        for (var i = 0; i < buckets.Length; i++)
-        {
-            buckets[i] = new Bucket();
+            Interlocked.Add(ref _retained, -length);
         }
 
-        return buckets;
+        ArrayPool<byte>.Shared.Return(buffer);
     }
 
     private sealed class Bucket
     {
-        private readonly byte[]?[] _stack = new byte[PerSize][];
+        // Eight at most of one size: the byte bound above is what limits the large ones.
+        private readonly byte[]?[] _stack = new byte[8][];
         private readonly Lock _lock = new();
         private int _count;
 
