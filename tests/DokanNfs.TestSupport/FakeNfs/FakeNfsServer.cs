@@ -359,7 +359,7 @@ public sealed class FakeNfsServer : IAsyncDisposable
     /// <summary>
     /// The next <paramref name="times"/> COMPOUNDs <paramref name="where"/> accepts are executed only once
     /// <paramref name="until"/> completes, while later calls go ahead: a server with several worker threads may execute
-    /// requests in another order than they arrived (RFC 7530 §3.1 leaves ordering to the client).
+    /// calls in another order than they arrived (nothing in RPC orders calls that are in flight together).
     /// </summary>
     public void DeferExecution(Func<CompoundRequest, bool> where, Task until, int times = 1)
     {
