@@ -63,7 +63,8 @@ public sealed partial class BenchHarnessTests(TestContext testContext)
             }
 
             Assert.AreEqual("11", (await File.ReadAllTextAsync(knob, Ct)).Trim(), "held off during the run");
-            using (var kill = Process.Start("kill", ["-TERM", harness.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            // The shell's own kill: /bin/kill comes with procps, which a minimal Debian does not have.
+            using (var kill = Process.Start("/bin/sh", ["-c", "kill -TERM \"$1\"", "sh", harness.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
             {
                 await kill.WaitForExitAsync(Ct);
             }
